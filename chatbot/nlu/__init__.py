@@ -1,0 +1,1 @@
+"""Language understanding: encoder, intents, slots (no Django)."""

@@ -1,0 +1,3 @@
+"""Operational endpoints (health)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Algorithms of the inventory app: plain numpy/torch modules, no Django."""

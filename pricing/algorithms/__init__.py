@@ -1,0 +1,1 @@
+"""Algorithms of the pricing app: plain numpy/torch modules, no Django."""

@@ -1,0 +1,1 @@
+"""Algorithms of the recommender app: plain numpy/torch modules, no Django."""

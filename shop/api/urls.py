@@ -1,0 +1,3 @@
+"""URL routes of the shop API, mounted under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,82 @@
+"""Shared fixtures.
+
+* Tests run on SQLite unless ``DATABASE_URL`` is set; ``make test`` runs the database
+  tests a second time on PostgreSQL when it is reachable (always under ``CI=true``).
+* ``@pytest.mark.services`` tests need PostgreSQL/Redis/a worker; they skip when those
+  are unreachable, except under ``CI=true`` where they must run (and fail instead).
+* Trained-model files go to a temporary ``ARTIFACTS_ROOT`` per test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(
+    os.environ.get("SHARED_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+ONLINE_RETAIL = SHARED_DATA / "online_retail.csv.gz"
+MOVIELENS_RATINGS = SHARED_DATA / "movielens-small" / "ratings.csv"
+BITEXT_DIR = SHARED_DATA / "bitext-customer-service"
+
+_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "client",
+                "admin_client", "django_user_model", "api_client"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") is not None or bool(
+            _DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        if uses_db:
+            item.add_marker(pytest.mark.database)
+
+
+@pytest.fixture(autouse=True)
+def _artifacts_root(settings, tmp_path):
+    settings.ARTIFACTS_ROOT = tmp_path / "artifacts"
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture(scope="session")
+def online_retail_path() -> Path:
+    if not ONLINE_RETAIL.exists():
+        pytest.fail(f"shared data missing: {ONLINE_RETAIL}")
+    return ONLINE_RETAIL
+
+
+@pytest.fixture(scope="session")
+def online_retail_slice(tmp_path_factory, online_retail_path) -> Path:
+    """The first 5,000 data rows of the real Online Retail file (dirty rows included)."""
+    import gzip
+
+    out = tmp_path_factory.mktemp("data") / "online_retail_head5000.csv"
+    with gzip.open(online_retail_path, "rt", encoding="utf-8") as src, open(
+        out, "w", encoding="utf-8"
+    ) as dst:
+        for i, line in enumerate(src):
+            if i > 5000:
+                break
+            dst.write(line)
+    return out
+
+
+def services_required() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(reachable: bool, what: str) -> None:
+    """Skip when a service is down locally; fail under CI=true, where it must run."""
+    if reachable:
+        return
+    if services_required():
+        pytest.fail(f"{what} is not reachable but CI=true requires it")
+    pytest.skip(f"{what} is not reachable")
