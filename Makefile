@@ -1,0 +1,53 @@
+# One machine, two commands: `make run` (everything) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run serve test lint format bench worker beat clean-var
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch first and pinned: a range would pull a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[dev,bench]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+run: install
+	$(BIN)/python scripts/ensure_env.py
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py bootstrap
+	$(MAKE) serve
+
+serve:
+	@echo "Serving the admin at http://$(HOST):$(PORT)/admin/ and the API at http://$(HOST):$(PORT)/api/docs/"
+	HF_HUB_OFFLINE=1 $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 --access-logfile -
+
+test: install
+	bash scripts/test.sh
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python benchmarks/recommender.py
+	$(BIN)/python benchmarks/forecast.py
+	$(BIN)/python benchmarks/pricing.py
+	$(BIN)/python benchmarks/chatbot.py
+
+worker:
+	$(BIN)/celery -A config worker --loglevel INFO --concurrency 2
+
+beat:
+	$(BIN)/celery -A config beat --loglevel INFO

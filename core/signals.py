@@ -1,0 +1,11 @@
+"""Cross-app signals.
+
+``customer_erased(sender, customer_id: int)`` is sent, inside the erasure transaction,
+after a customer's personal data was anonymised on request. Apps that keep derived
+personal data (chat transcripts, precomputed recommendations, training snapshots)
+connect a receiver that redacts or drops theirs.
+"""
+
+from django.dispatch import Signal
+
+customer_erased = Signal()

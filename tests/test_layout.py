@@ -1,0 +1,49 @@
+"""The house rules that a grep can hold: algorithm modules stay free of Django."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PURE_DIRS = [
+    "recommender/algorithms",
+    "pricing/algorithms",
+    "inventory/algorithms",
+    "chatbot/nlu",
+]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("folder", PURE_DIRS)
+def test_algorithm_modules_do_not_import_django(folder):
+    files = sorted((ROOT / folder).rglob("*.py"))
+    assert files, f"{folder} has no modules"
+    offenders = [
+        str(f.relative_to(ROOT))
+        for f in files
+        if {"django", "rest_framework", "celery"} & _imports(f)
+    ]
+    assert offenders == []
+
+
+def test_no_shared_data_copied_into_the_project():
+    big = [
+        p
+        for p in ROOT.rglob("*")
+        if p.is_file()
+        and ".venv" not in p.parts
+        and "var" not in p.parts
+        and p.name in {"online_retail.csv.gz", "online_retail.csv", "ratings.csv"}
+    ]
+    assert big == []
