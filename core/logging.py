@@ -24,3 +24,55 @@ class RedactFilter(logging.Filter):
             return True
         record.msg, record.args = redact(message), None
         return True
+
+
+def _current_task():
+    try:
+        from celery import current_task
+    except ImportError:  # pragma: no cover
+        return None
+    task = current_task
+    return task if task and getattr(task, "request", None) else None
+
+
+class TaskContextFilter(logging.Filter):
+    """Add ``task_id``/``task_name`` of the running Celery task ("-" outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        task = _current_task()
+        request = getattr(task, "request", None)
+        record.task_id = getattr(request, "id", None) or "-"
+        record.task_name = (
+            getattr(task, "name", None) if record.task_id != "-" else None
+        ) or "-"
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """A plain formatter that also redacts tracebacks and exception text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, task id/name, exception.
+
+    Personal data is redacted from the message and the traceback.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        payload = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "task_id": getattr(record, "task_id", "-"),
+            "task_name": getattr(record, "task_name", "-"),
+            "process": record.process,
+        }
+        if record.exc_info:
+            payload["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(payload, default=str)

@@ -39,10 +39,21 @@ class TaskRun(TimeStampedModel):
     metrics = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
-    worker = models.CharField(max_length=255, blank=True)
+    worker = models.CharField(max_length=255, blank=True, help_text="Celery node")
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(
+        null=True, blank=True, help_text="process that executes the run"
+    )
+    retries = models.PositiveIntegerField(
+        default=0, help_text="earlier attempts of the same task id"
+    )
+    schedule = models.CharField(
+        max_length=200, blank=True, db_index=True, help_text="periodic task name"
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["task_name", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.task_name} #{self.pk} ({self.status})"
@@ -52,6 +63,18 @@ class TaskRun(TimeStampedModel):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class Lock(models.Model):
+    """A named lease used by :mod:`core.locks` when no Redis is configured."""
+
+    name = models.CharField(max_length=200, unique=True)
+    owner = models.CharField(max_length=200)
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"lock {self.name} held by {self.owner}"
 
 
 class ModelArtifact(TimeStampedModel):

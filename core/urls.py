@@ -1,3 +1,7 @@
 """Operational endpoints (health)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [path("healthz", views.healthz, name="healthz")]

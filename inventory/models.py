@@ -1,1 +1,293 @@
-"""Models of the inventory app."""
+"""Models of the inventory app: policies, forecasts, reorder suggestions, purchases.
+
+Stock levels themselves live in ``shop.StockLevel`` and change only through
+``shop.services.stock``; this app records why (forecasts, suggestions, purchase orders).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import TimeStampedModel
+
+
+class InventoryPolicy(TimeStampedModel):
+    """Policy parameters for the whole shop, a category or one product.
+
+    Empty fields inherit: product -> category -> shop -> ``inventory.conf`` defaults.
+    """
+
+    class Scope(models.TextChoices):
+        SHOP = "shop"
+        CATEGORY = "category"
+        PRODUCT = "product"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    category = models.OneToOneField(
+        "shop.Category", null=True, blank=True, on_delete=models.CASCADE
+    )
+    product = models.OneToOneField(
+        "shop.Product",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="inventory_policy",
+    )
+    lead_time_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="calendar days from order to receipt"
+    )
+    review_period_days = models.PositiveIntegerField(null=True, blank=True)
+    service_level = models.FloatField(
+        null=True, blank=True, help_text="cycle service level, e.g. 0.95"
+    )
+    holding_cost_rate = models.FloatField(
+        null=True, blank=True, help_text="per year, fraction of unit cost"
+    )
+    ordering_cost = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="GBP/order"
+    )
+    min_order_qty = models.PositiveIntegerField(null=True, blank=True)
+    pack_size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "inventory policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope"],
+                condition=Q(scope="shop"),
+                name="inventory_one_shop_policy",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_level__isnull=True)
+                | Q(service_level__gt=0, service_level__lt=1),
+                name="inventory_policy_service_level_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(pack_size__isnull=True) | Q(pack_size__gte=1),
+                name="inventory_policy_pack_size_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.product or self.category or "shop"
+        return f"{self.scope} policy: {target}"
+
+
+class ForecastRun(TimeStampedModel):
+    """One forecast of the catalogue (nightly or on demand), possibly in chunks."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    class Mode(models.TextChoices):
+        SELECT = "select", "backtest and select models"
+        REFIT = "refit", "refit the chosen models"
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True
+    )
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REFIT)
+    as_of = models.DateField(help_text="last day of history used")
+    horizon_days = models.PositiveIntegerField()
+    data_fingerprint = models.CharField(max_length=64, db_index=True)
+    n_products = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_run = models.ForeignKey(
+        "core.TaskRun", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"forecast run #{self.pk} as of {self.as_of} ({self.status})"
+
+
+class Forecast(TimeStampedModel):
+    """A product's forecast in one run, the model that made it and why, and the
+    policy numbers derived from it (units; money in GBP)."""
+
+    run = models.ForeignKey(
+        ForecastRun, on_delete=models.CASCADE, related_name="forecasts"
+    )
+    product = models.ForeignKey(
+        "shop.Product", on_delete=models.CASCADE, related_name="forecasts"
+    )
+    model_name = models.CharField(max_length=200)
+    reason = models.TextField()
+    demand_class = models.CharField(max_length=16, db_index=True)
+    adi = models.FloatField(null=True, blank=True)
+    cv2 = models.FloatField(null=True, blank=True)
+    mean_daily = models.FloatField(help_text="units per calendar day over the horizon")
+    sigma_daily = models.FloatField(help_text="backtest error std, units/trading day")
+    backtest = models.JSONField(default=dict, blank=True)
+    lead_time_days = models.PositiveIntegerField()
+    service_level = models.FloatField()
+    safety_stock = models.FloatField()
+    reorder_point = models.FloatField()
+    order_up_to = models.FloatField()
+    eoq = models.FloatField()
+    available = models.IntegerField(help_text="on hand - reserved at run time")
+    stock_is_assumed = models.BooleanField(default=False)
+    days_of_cover = models.FloatField(null=True, blank=True, db_index=True)
+    stockout_risk = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["-run_id", "product_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "product"], name="forecast_run_product_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"forecast of {self.product_id} in run {self.run_id}"
+
+
+class ForecastPoint(models.Model):
+    """One calendar day of a forecast: mean and 80/95 % intervals (units)."""
+
+    forecast = models.ForeignKey(
+        Forecast, on_delete=models.CASCADE, related_name="points"
+    )
+    day = models.DateField()
+    is_trading_day = models.BooleanField(default=True)
+    mean = models.FloatField()
+    lo_80 = models.FloatField()
+    hi_80 = models.FloatField()
+    lo_95 = models.FloatField()
+    hi_95 = models.FloatField()
+
+    class Meta:
+        ordering = ["forecast_id", "day"]
+
+
+class ModelChoice(TimeStampedModel):
+    """The models the last backtest chose for a product (refit nightly)."""
+
+    product = models.OneToOneField(
+        "shop.Product", on_delete=models.CASCADE, related_name="forecast_model"
+    )
+    members = models.JSONField(help_text="candidate names averaged")
+    model_name = models.CharField(max_length=200)
+    reason = models.TextField()
+    demand_class = models.CharField(max_length=16)
+    backtest = models.JSONField(default=dict, blank=True)
+    selected_at = models.DateTimeField()
+
+
+class PurchaseOrder(TimeStampedModel):
+    """An order to the supplier; receiving it raises stock via shop.services.stock."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        APPROVED = "approved"
+        RECEIVED = "received"
+        CANCELLED = "cancelled"
+
+    number = models.CharField(max_length=32, unique=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    supplier = models.CharField(max_length=120, blank=True)
+    expected_at = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"PO {self.number} ({self.status})"
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        "shop.Product", on_delete=models.PROTECT, related_name="purchase_lines"
+    )
+    quantity = models.PositiveIntegerField()
+    received_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["purchase_order_id", "id"]
+
+
+class ReorderSuggestion(TimeStampedModel):
+    """A suggested purchase: product, quantity (whole packs), order-by date, why."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        SUPERSEDED = "superseded"
+
+    product = models.ForeignKey(
+        "shop.Product", on_delete=models.CASCADE, related_name="reorder_suggestions"
+    )
+    forecast = models.ForeignKey(
+        Forecast, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    quantity = models.PositiveIntegerField()
+    order_by = models.DateField()
+    expected_arrival = models.DateField()
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    purchase_order = models.ForeignKey(
+        PurchaseOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suggestions",
+    )
+
+    class Meta:
+        ordering = ["order_by", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"reorder {self.quantity} x {self.product_id} by {self.order_by}"
+
+
+class ProductAtRisk(Forecast):
+    """Admin view of the latest run's forecasts at or below the reorder point."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "product at risk"
+        verbose_name_plural = "products at risk"

@@ -296,7 +296,9 @@ class Rating(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="ratings"
     )
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="ratings")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="ratings"
+    )
     value = models.FloatField()
     rated_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,0 +1,130 @@
+"""Intent classification benchmark: ours vs TF-IDF+LinearSVC and MiniLM+LogReg.
+
+Scenarios (the evaluation texts are never in training):
+
+* ``cross``: train on intent_utterances_20k.csv (+ the shop's examples), test on every
+  ``instruction`` of llm_training_sample.csv (another Bitext sample, other phrasings);
+* ``holdout``: train on the production split (20k train part + LLM train part + shop
+  examples), test on the held-out LLM part (what ``train_chatbot`` does);
+* ``paraphrases``: the production-split models on our own paraphrases
+  (chatbot/data/paraphrases_eval.csv, written by hand, never trained on).
+
+Latency = one message at a time (encoder + classifier), p50/p95 over 100 messages.
+
+Run: ``.venv/bin/python benchmarks/chatbot.py`` (about 2-15 minutes, mostly encoding).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    import pandas as pd
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    from chatbot.conf import chatbot_settings
+    from chatbot.nlu.encoder import encode
+    from chatbot.nlu.intents import IntentClassifier, prepare_text
+    from chatbot.services import data
+    from chatbot.services.evaluation import classification_metrics
+
+    shop = pd.read_csv(data.SHOP_EXAMPLES, dtype=str).rename(
+        columns={"utterance": "text"}
+    )
+    shop["source"] = "shop"
+    k20 = data.labelled_csv_read(data.bitext_dir() / data.BITEXT_FILES["20k"])
+    llm = data.labelled_csv_read(data.bitext_dir() / data.BITEXT_FILES["llm"])
+    train_split, holdout = data.bitext_split()
+    para = data.labelled_csv_read(data.PARAPHRASES)
+    scenarios = {
+        "cross": (
+            pd.concat([k20.assign(source="20k"), shop], ignore_index=True),
+            {"llm sample (all)": llm},
+        ),
+        "holdout": (
+            pd.concat([train_split, shop], ignore_index=True),
+            {
+                "llm held-out": holdout[holdout["source"] == "llm"],
+                "own paraphrases": para,
+            },
+        ),
+    }
+    texts = set()
+    for train, tests in scenarios.values():
+        texts |= set(train["text"])
+        for frame in tests.values():
+            texts |= set(frame["text"])
+    all_texts = sorted(texts | {prepare_text(t) for t in texts})
+    print(f"encoding {len(all_texts)} distinct texts ...", flush=True)
+    start = time.perf_counter()
+    vectors = dict(zip(all_texts, encode(all_texts, progress=True), strict=True))
+    print(f"encoded in {time.perf_counter() - start:.0f} s", flush=True)
+
+    def emb(items, prepared=False):
+        return np.stack([vectors[prepare_text(t) if prepared else t] for t in items])
+
+    weight_llm = chatbot_settings()["llm_sample_weight"]
+    rows = []
+    for name, (train, tests) in scenarios.items():
+        x, y = train["text"].tolist(), train["intent"].to_numpy()
+        weight = np.where(train["source"].eq("llm"), weight_llm, 1.0)
+        tfidf = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2)).fit(x)
+        svc = LinearSVC().fit(tfidf.transform(x), y)
+        logreg = LogisticRegression(C=10, max_iter=3000).fit(emb(x), y)
+        ours = IntentClassifier(**chatbot_settings()["classifier"]).fit(
+            x, y, embeddings=emb(x, prepared=True), sample_weight=weight
+        )
+        models = {
+            "TF-IDF + LinearSVC": lambda t: svc.predict(tfidf.transform(t)),
+            "MiniLM + LogReg": lambda t: logreg.predict(encode(t)),
+            "ours (MiniLM+TF-IDF LogReg)": lambda t: ours.predict(
+                t, embeddings=encode([prepare_text(s) for s in t])
+            ),
+        }
+        batch = {
+            "TF-IDF + LinearSVC": lambda t: svc.predict(tfidf.transform(t)),
+            "MiniLM + LogReg": lambda t: logreg.predict(emb(t)),
+            "ours (MiniLM+TF-IDF LogReg)": lambda t: ours.predict(
+                t, embeddings=emb(t, prepared=True)
+            ),
+        }
+        for test_name, frame in tests.items():
+            t = frame["text"].tolist()
+            for model_name, predict in batch.items():
+                m = classification_metrics(frame["intent"].to_numpy(), predict(t))
+                lat = []
+                for text in t[:100]:
+                    s = time.perf_counter()
+                    models[model_name]([text])
+                    lat.append((time.perf_counter() - s) * 1000)
+                rows.append((name, test_name, len(t), model_name, m["accuracy"],
+                             m["macro_f1"], np.percentile(lat, 50), np.percentile(lat, 95)))  # fmt: skip
+            print(f"done: {name} / {test_name}", flush=True)
+
+    print()
+    header = (f"| {'train':<8} | {'test':<17} | {'n':>5} | {'model':<28} | accuracy "
+              f"| macro-F1 | p50 ms | p95 ms |")  # fmt: skip
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for r in rows:
+        print(f"| {r[0]:<8} | {r[1]:<17} | {r[2]:>5} | {r[3]:<28} | {r[4]:>8.4f} "
+              f"| {r[5]:>8.4f} | {r[6]:>6.1f} | {r[7]:>6.1f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

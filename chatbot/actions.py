@@ -1,0 +1,317 @@
+"""What the bot does for an intent: order actions, FAQ, products, recommendations,
+handoff. Every order read or write goes through the shop's selectors and services and
+only ever for the signed-in customer's own orders.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from core.exceptions import DomainError
+from shop.models import Order, Product, StockLevel
+from shop.selectors import order_get_for_customer, orders_for_customer
+from shop.services import orders as order_services
+
+from .conf import chatbot_settings
+from .nlu.slots import match_products
+from .replies import INTENT_ANSWERS, SMALL_TALK
+from .services import knowledge
+
+logger = logging.getLogger(__name__)
+
+ORDER_INTENTS = {
+    "track_order",
+    "cancel_order",
+    "change_shipping_address",
+    "return_item",
+    "get_refund",
+    "track_refund",
+}
+S = Order.Status
+STATUS_TEXT = {
+    S.PLACED: "has been placed and is waiting for payment",
+    S.PAID: "is paid and being prepared for dispatch",
+    S.SHIPPED: "has been shipped and is on its way",
+    S.DELIVERED: "has been delivered",
+    S.CANCELLED: "was cancelled",
+    S.RETURN_REQUESTED: "has a return requested; we will e-mail a label",
+    S.RETURNED: "has been returned to us; the refund follows within 3 working days",
+    S.REFUNDED: "has been refunded",
+}
+
+
+@dataclass
+class Turn:
+    """The bot's reply to one message."""
+
+    text: str
+    intent: str = ""
+    confidence: float | None = None
+    model_version: str | None = None
+    quick_replies: list[str] = field(default_factory=list)
+    action: str = ""
+    slots: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    handoff: bool = False
+
+
+@dataclass
+class Context:
+    """Who is asking, in which conversation (``state`` is saved after the turn)."""
+
+    conversation: object
+    user: object | None
+    customer: object | None
+
+    @property
+    def state(self) -> dict:
+        return self.conversation.state
+
+
+def not_found_text(invoice: str) -> str:
+    # The same words for a missing order and for another customer's order.
+    return (
+        f"I can't find an order {invoice} in your account. Please check the number "
+        "(6 digits, e.g. 536365)."
+    )
+
+
+def customer_order(ctx: Context, invoice: str) -> Order | None:
+    if ctx.customer is None:
+        return None
+    return order_get_for_customer(customer=ctx.customer, invoice_no=invoice)
+
+
+def recent_invoices(ctx: Context, n: int = 3) -> list[str]:
+    if ctx.customer is None:
+        return []
+    qs = orders_for_customer(customer=ctx.customer).filter(kind=Order.Kind.SALE)
+    return list(qs.values_list("invoice_no", flat=True)[:n])
+
+
+# --- order intents -------------------------------------------------------------------
+def order_status(ctx: Context, order: Order) -> Turn:
+    lines = order.lines.all()
+    total = sum((line.unit_price * line.quantity for line in lines), 0)
+    text = (
+        f"Order {order.invoice_no} (placed {order.placed_at:%d %b %Y}, "
+        f"{len(lines)} item line(s), GBP {total:.2f}) "
+        f"{STATUS_TEXT.get(order.status, order.status)}."
+    )
+    return Turn(text, action="order_status", data={"status": order.status})
+
+
+def refund_status(ctx: Context, order: Order) -> Turn:
+    if order.status == S.REFUNDED:
+        text = f"Order {order.invoice_no} has been refunded to your original payment."
+    elif order.status in (S.RETURN_REQUESTED, S.RETURNED):
+        text = f"Order {order.invoice_no} {STATUS_TEXT[order.status]}."
+    elif order.status == S.CANCELLED:
+        text = (
+            f"Order {order.invoice_no} was cancelled; any payment taken is returned "
+            "to your card within 5-10 working days."
+        )
+    else:
+        text = f"There is no refund open on order {order.invoice_no}."
+    return Turn(text, action="refund_status", data={"status": order.status})
+
+
+def propose(ctx: Context, intent: str, order: Order) -> Turn:
+    """Check the order's state allows the change, then ask for a yes/no."""
+    can = order_services.order_can_transition
+    invoice = order.invoice_no
+    if intent == "cancel_order":
+        if not can(order=order, to_status=S.CANCELLED):
+            return Turn(
+                f"Order {invoice} {STATUS_TEXT.get(order.status, order.status)}, so it "
+                "can no longer be cancelled. You can return it within 30 days instead.",
+                action="cancel_refused",
+                quick_replies=["Return an item"],
+            )
+        return _confirm(ctx, "cancel", invoice, f"Cancel order {invoice}? yes/no")
+    if intent == "change_shipping_address":
+        if order.status not in (S.PLACED, S.PAID):
+            return Turn(
+                f"Order {invoice} {STATUS_TEXT.get(order.status, order.status)}; the "
+                "address can only change before it ships.",
+                action="address_refused",
+            )
+        ctx.state["awaiting"] = {"slot": "address", "invoice": invoice}
+        return Turn(
+            f"What is the new delivery address for order {invoice}?",
+            action="ask_address",
+        )
+    # return_item / get_refund
+    if not can(order=order, to_status=S.RETURN_REQUESTED):
+        return Turn(
+            f"Order {invoice} {STATUS_TEXT.get(order.status, order.status)}; a return "
+            "can be requested once it has shipped. Unshipped orders can be cancelled.",
+            action="return_refused",
+        )
+    return _confirm(
+        ctx,
+        "return",
+        invoice,
+        f"Request a return (and refund) for order {invoice}? yes/no",
+    )
+
+
+def _confirm(ctx: Context, action: str, invoice: str, question: str, **extra) -> Turn:
+    ctx.state["pending"] = {"action": action, "invoice": invoice, **extra}
+    return Turn(question, action=f"confirm_{action}", quick_replies=["Yes", "No"])
+
+
+def confirm_address(ctx: Context, invoice: str, address: str) -> Turn:
+    return _confirm(
+        ctx,
+        "address",
+        invoice,
+        f"Change the delivery address of order {invoice} to: {address}? yes/no",
+        address=address,
+    )
+
+
+def execute(ctx: Context, pending: dict) -> Turn:
+    """Carry out a confirmed change through the shop's services."""
+    invoice = pending["invoice"]
+    order = customer_order(ctx, invoice)
+    if order is None:
+        return Turn(not_found_text(invoice), action="order_not_found")
+    by = ctx.user if getattr(ctx.user, "is_authenticated", False) else None
+    try:
+        if pending["action"] == "cancel":
+            order_services.order_cancel(order=order, by=by, reason="requested in chat")
+            text = (
+                f"Done: order {invoice} is cancelled. Any payment is returned to "
+                "your card within 5-10 working days."
+            )
+        elif pending["action"] == "address":
+            order_services.order_change_address(
+                order=order, address=pending["address"], by=by
+            )
+            text = f"Done: order {invoice} will be delivered to {pending['address']}."
+        else:
+            order_services.order_request_return(
+                order=order, by=by, reason="requested in chat"
+            )
+            text = (
+                f"Done: a return is requested for order {invoice}. We'll e-mail you a "
+                "returns label; the refund follows within 3 working days of receipt."
+            )
+    except DomainError as exc:
+        return Turn(
+            f"Sorry, I couldn't do that: {exc.message}",
+            action=f"{pending['action']}_failed",
+        )
+    return Turn(text, action=f"{pending['action']}_done")
+
+
+# --- products ------------------------------------------------------------------------
+def mentioned_product(text: str) -> Product | None:
+    pks, names = knowledge.catalogue_names()
+    hits = match_products(
+        text, names, cutoff=chatbot_settings()["product_match_cutoff"]
+    )
+    if not hits:
+        return None
+    return Product.objects.filter(pk=pks[hits[0][0]]).first()
+
+
+def _product_rows(products) -> list[dict]:
+    return [
+        {
+            "product_id": p.pk,
+            "stock_code": p.stock_code,
+            "description": p.description,
+            "price": f"{p.list_price:.2f}",
+            "currency": p.currency,
+        }
+        for p in products
+    ]
+
+
+def _listing(products) -> str:
+    return "\n".join(f"- {p.description} (GBP {p.list_price:.2f})" for p in products)
+
+
+def product_search(ctx: Context, text: str) -> Turn:
+    hits = knowledge.product_search(query=text)
+    if not hits:
+        return Turn(
+            "I couldn't find a product like that. Could you describe it differently?",
+            action="product_search_empty",
+        )
+    products = [p for p, _ in hits]
+    return Turn(
+        "Here is what I found:\n" + _listing(products),
+        action="product_search",
+        data={"products": _product_rows(products)},
+    )
+
+
+def product_question(ctx: Context, text: str) -> Turn:
+    product = mentioned_product(text)
+    if product is None:
+        return product_search(ctx, text)
+    level = StockLevel.objects.filter(product=product).first()
+    available = level.available if level is not None else None
+    parts = [
+        f"{product.description} (code {product.stock_code}) costs GBP "
+        f"{product.list_price:.2f} each"
+    ]
+    if available is not None:
+        parts.append("it is in stock" if available > 0 else "it is out of stock")
+    return Turn(
+        "; ".join(parts) + ". For anything else about it, I can pass you to a person.",
+        action="product_info",
+        data={"products": _product_rows([product])},
+    )
+
+
+def recommendation(ctx: Context, text: str) -> Turn:
+    from recommender.services import recommend_for_customer, similar_products
+
+    product = mentioned_product(text)
+    try:
+        if product is not None:
+            result = similar_products(product=product, k=5)
+            intro = f"Customers who like {product.description} also like:"
+        elif ctx.customer is not None:
+            result = recommend_for_customer(customer=ctx.customer, k=5)
+            intro = "You might like:"
+        else:
+            return Turn(
+                "Which product would you like ideas for? Name one (e.g. 'what goes with "
+                "the red retrospot jumbo bag'), or sign in for personal picks.",
+                action="ask_product",
+            )
+    except Exception:  # the recommender is optional here: never fail the chat
+        logger.exception("recommender unavailable for the chatbot")
+        return Turn(
+            "Recommendations aren't available right now; try 'find <product>' instead.",
+            action="recommendation_unavailable",
+        )
+    items = result.items[:5]
+    if not items:
+        return Turn("I have no suggestions yet.", action="recommendation_empty")
+    products = Product.objects.in_bulk([i["product_id"] for i in items])
+    ordered = [products[i["product_id"]] for i in items if i["product_id"] in products]
+    return Turn(
+        intro + "\n" + _listing(ordered),
+        action="recommendation",
+        data={
+            "products": _product_rows(ordered),
+            "strategy": result.strategy,
+            "recommender_version": result.model_version,
+        },
+    )
+
+
+# --- knowledge -----------------------------------------------------------------------
+def faq(ctx: Context, text: str, intent: str) -> Turn:
+    entry, score = knowledge.faq_answer(text=text)
+    if entry is not None:
+        return Turn(entry.answer, action="faq", data={"faq": entry.key, "score": score})
+    answer = INTENT_ANSWERS.get(intent) or SMALL_TALK["out_of_scope"]
+    return Turn(answer, action="answer")

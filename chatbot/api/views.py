@@ -1,0 +1,67 @@
+"""Chat API: start a conversation, post a message, read a transcript.
+
+Anonymous conversations are allowed; order answers need a signed-in customer (checked
+per message by the dialogue). Posting is throttled with the ``chat`` scope.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Conversation
+from ..services.conversations import conversation_get, conversation_start, message_post
+from .serializers import (
+    ConversationStartOutput,
+    MessageInput,
+    ReplyOutput,
+    TranscriptOutput,
+)
+
+
+class ChatView(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "chat"
+
+
+class ConversationStartView(ChatView):
+    @extend_schema(request=None, responses={201: ConversationStartOutput})
+    def post(self, request):
+        conversation, welcome = conversation_start(
+            user=request.user, session_key=request.session.session_key or ""
+        )
+        body = {"conversation": conversation, "reply": welcome}
+        return Response(
+            ConversationStartOutput(body).data, status=status.HTTP_201_CREATED
+        )
+
+
+class MessagePostView(ChatView):
+    @extend_schema(request=MessageInput, responses={200: ReplyOutput})
+    def post(self, request, public_id):
+        data = MessageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = conversation_get(public_id=public_id, user=request.user)
+        reply = message_post(
+            conversation=conversation,
+            text=data.validated_data["text"],
+            user=request.user,
+        )
+        conversation.refresh_from_db()
+        body = {
+            "conversation": conversation,
+            "reply": reply,
+            "handoff": conversation.status == Conversation.Status.HANDED_OFF,
+        }
+        return Response(ReplyOutput(body).data)
+
+
+class TranscriptView(ChatView):
+    throttle_scope = None
+
+    @extend_schema(responses={200: TranscriptOutput})
+    def get(self, request, public_id):
+        conversation = conversation_get(public_id=public_id, user=request.user)
+        body = {"conversation": conversation, "messages": conversation.messages.all()}
+        return Response(TranscriptOutput(body).data)

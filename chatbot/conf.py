@@ -1,0 +1,41 @@
+"""Defaults of the chatbot app, overridden by ``settings.CHATBOT`` (read lazily)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Model kinds in the artifact registry.
+    "intent_kind": "chatbot.intents",
+    "product_index_kind": "chatbot.products",
+    # Below this probability the bot asks to clarify instead of acting.
+    "confidence_threshold": 0.5,
+    # Failed turns (clarifications) in a row before a handoff to a person.
+    "max_failures": 2,
+    # Longer messages get a polite request to shorten them (characters).
+    "max_message_chars": 1000,
+    # Held-out shares of the shared Bitext sample (never trained on).
+    "holdout_llm": 0.25,
+    "holdout_20k": 0.1,
+    # Rows of the LLM sample count this much more than 20k rows in training.
+    "llm_sample_weight": 3.0,
+    # Classifier hyper-parameters (chatbot.nlu.intents.IntentClassifier).
+    "classifier": {},
+    # FAQ answers need at least this cosine similarity to be used.
+    "faq_min_similarity": 0.35,
+    # Product search: results shown and minimum cosine similarity.
+    "search_results": 5,
+    "search_min_similarity": 0.25,
+    # rapidfuzz score (0..100) for a product name mentioned in a message.
+    "product_match_cutoff": 85,
+    "random_state": 0,
+}
+
+
+def chatbot_settings() -> dict[str, Any]:
+    """The defaults merged with ``settings.CHATBOT`` (read at call time)."""
+    from django.conf import settings
+
+    merged = dict(DEFAULTS)
+    merged.update(getattr(settings, "CHATBOT", None) or {})
+    return merged

@@ -1,0 +1,239 @@
+"""Multi-turn dialogue: one message in, one :class:`~chatbot.actions.Turn` out.
+
+Per-conversation state (``Conversation.state``, JSON) holds what the bot waits for:
+
+* ``pending``: a change awaiting "yes"/"no" (``{"action": "cancel", "invoice": ...}``);
+* ``awaiting``: a missing slot (``{"slot": "order_number", "intent": ...}`` or
+  ``{"slot": "address", "invoice": ...}``).
+
+Order of checks per message: empty / too long -> pending confirmation -> awaited slot
+-> language (non-English: polite handoff) -> intent (below the confidence threshold,
+or a lone word that is not small talk: clarify; after ``max_failures`` clarifications in
+a row: handoff) -> the intent's action.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.exceptions import NotTrained
+
+from . import actions
+from .actions import ORDER_INTENTS, Context, Turn
+from .conf import chatbot_settings
+from .nlu import slots as slot_parser
+from .nlu.language import detect_language, language_name
+from .replies import INTENT_LABELS, SMALL_TALK, SORRY_IN
+from .services.nlu import Parse, nlu_parse
+
+YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "correct",
+       "please do", "yes please", "go ahead", "do it"}  # fmt: skip
+NO = {"no", "n", "nope", "nah", "don't", "dont", "stop", "no thanks", "abort",
+      "never mind", "nevermind"}  # fmt: skip
+ONE_WORD_OK = {"greeting", "thanks", "goodbye"}
+HANDOFF_INTENTS = {"contact_human_agent", "complaint"}
+PRODUCT_INTENTS = {"product_search", "product_question", "recommendation"}
+_WORDS = re.compile(r"[\w']+")
+
+
+def yes_no(text: str) -> bool | None:
+    """True for a yes, False for a no, None for anything else."""
+    norm = " ".join(_WORDS.findall(text.lower()))
+    if norm in YES or norm.startswith("yes "):
+        return True
+    if norm in NO or norm.startswith("no "):
+        return False
+    return None
+
+
+def respond(ctx: Context, text: str) -> Turn:
+    """The bot's reply to ``text`` in the conversation of ``ctx`` (state updated)."""
+    conf = chatbot_settings()
+    text = (text or "").strip()
+    if not text:
+        return Turn(
+            "Please type a message, for example 'where is my order?'",
+            action="empty",
+            quick_replies=list(INTENT_LABELS.values())[:4],
+        )
+    if len(text) > conf["max_message_chars"]:
+        return Turn(
+            f"That message is {len(text):,} characters long; please keep it under "
+            f"{conf['max_message_chars']:,} characters and ask one thing at a time.",
+            action="too_long",
+        )
+    slots = slot_parser.extract(text)
+    turn = _continue(ctx, text, slots)
+    if turn is None:
+        turn = _understand(ctx, text, slots, conf)
+    turn.slots = turn.slots or slots.as_dict()
+    return turn
+
+
+def _continue(ctx: Context, text: str, slots) -> Turn | None:
+    """Handle an answer to a pending yes/no or an awaited slot, if this is one."""
+    state = ctx.state
+    pending = state.pop("pending", None)
+    if pending:
+        answer = yes_no(text)
+        if answer is True:
+            return actions.execute(ctx, pending)
+        if answer is False:
+            return Turn("OK, I haven't changed anything.", action="declined")
+    awaiting = state.pop("awaiting", None)
+    if awaiting and awaiting.get("slot") == "address":
+        if yes_no(text) is False or len(text) < 8:
+            return Turn("OK, the address stays as it is.", action="declined")
+        return actions.confirm_address(ctx, awaiting["invoice"], text)
+    if awaiting and awaiting.get("slot") == "order_number":
+        if slots.order_numbers:
+            return order_intent(ctx, awaiting["intent"], slots)
+        if slots.invalid_order_numbers:
+            state["awaiting"] = awaiting
+            return _bad_number(slots)
+    return None
+
+
+def _understand(ctx: Context, text: str, slots, conf) -> Turn:
+    language = detect_language(text)
+    if language != "en":
+        sorry = SORRY_IN.get(language, "")
+        turn = handoff(ctx, reason="language", summary=f"message in {language}")
+        turn.text = (
+            f"{sorry} I can only chat in English so far, and it looks like you wrote "
+            f"in {language_name(language)}. {turn.text}"
+        ).strip()
+        return turn
+    try:
+        parse = nlu_parse(text)
+    except NotTrained:
+        return Turn(
+            "I'm not fully set up yet. Please e-mail help@example-giftshop.co.uk or "
+            "call 0161 496 0000 and a person will help you.",
+            action="not_trained",
+        )
+    turn = _route(ctx, text, slots, parse, conf)
+    turn.intent = turn.intent or parse.intent
+    turn.confidence = parse.confidence if turn.confidence is None else turn.confidence
+    turn.model_version = parse.model_version
+    return turn
+
+
+def _is_lone_word(text: str, slots) -> bool:
+    words = _WORDS.findall(text)
+    return len(words) <= 1 and not slots.order_numbers and not slots.emails
+
+
+def _route(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
+    intent = parse.intent
+    lone = _is_lone_word(text, slots) and intent not in ONE_WORD_OK
+    if slots.order_numbers and _is_lone_word(text, slot_parser.Slots()):
+        ctx.conversation.failures = 0
+        return Turn(
+            f"What would you like to do with order {slots.order_numbers[0]}?",
+            action="ask_intent",
+            quick_replies=[
+                f"Track {slots.order_numbers[0]}",
+                f"Cancel {slots.order_numbers[0]}",
+                f"Return {slots.order_numbers[0]}",
+            ],
+        )
+    if parse.confidence < conf["confidence_threshold"] or lone:
+        return clarify(ctx, parse, conf)
+    ctx.conversation.failures = 0
+    if intent in ORDER_INTENTS:
+        return order_intent(ctx, intent, slots)
+    if intent in HANDOFF_INTENTS:
+        return handoff(ctx, reason=intent, summary=text[:200])
+    if intent in SMALL_TALK:
+        quick = list(INTENT_LABELS.values())[:4] if intent == "greeting" else []
+        return Turn(SMALL_TALK[intent], action=intent, quick_replies=quick)
+    if intent == "product_search":
+        return actions.product_search(ctx, text)
+    if intent == "product_question":
+        return actions.product_question(ctx, text)
+    if intent == "recommendation":
+        return actions.recommendation(ctx, text)
+    return actions.faq(ctx, text, intent)
+
+
+def clarify(ctx: Context, parse: Parse, conf) -> Turn:
+    """Ask what the customer means; hand off after repeated failures."""
+    conversation = ctx.conversation
+    conversation.failures += 1
+    if conversation.failures >= conf["max_failures"]:
+        conversation.failures = 0
+        turn = handoff(ctx, reason="not_understood", summary="bot did not understand")
+        turn.text = "Sorry, I'm not getting this right. " + turn.text
+        turn.intent = "clarify"
+        return turn
+    options = [INTENT_LABELS[i] for i, _ in parse.top if i in INTENT_LABELS]
+    options = options or list(INTENT_LABELS.values())[:3]
+    return Turn(
+        "Sorry, I'm not sure what you mean. Could you say a bit more? "
+        "For example: " + "; ".join(options) + ".",
+        action="clarify",
+        intent="clarify",
+        quick_replies=options + ["Talk to a person"],
+    )
+
+
+def order_intent(ctx: Context, intent: str, slots) -> Turn:
+    """Order status, refund status, cancel, address change or return for an order."""
+    if ctx.customer is None and intent in ("return_item", "get_refund"):
+        turn = actions.faq(ctx, "returns policy: return an item for a refund", intent)
+        turn.text += " To start a return, sign in and tell me the order number."
+        turn.intent = intent
+        return turn
+    if ctx.customer is None:
+        return Turn(
+            "To look at or change an order I need to know it's you: please sign in, "
+            "then ask again.",
+            action="sign_in_required",
+            intent=intent,
+        )
+    if not slots.order_numbers:
+        ctx.state["awaiting"] = {"slot": "order_number", "intent": intent}
+        if slots.invalid_order_numbers:
+            return _bad_number(slots)
+        return Turn(
+            "Which order is it about? Please give the 6-digit order number "
+            "(e.g. 536365).",
+            action="ask_order_number",
+            quick_replies=actions.recent_invoices(ctx),
+        )
+    invoice = slots.order_numbers[0]
+    order = actions.customer_order(ctx, invoice)
+    if order is None:
+        return Turn(actions.not_found_text(invoice), action="order_not_found")
+    if intent == "track_order":
+        return actions.order_status(ctx, order)
+    if intent == "track_refund":
+        return actions.refund_status(ctx, order)
+    return actions.propose(ctx, intent, order)
+
+
+def _bad_number(slots) -> Turn:
+    bad = slots.invalid_order_numbers[0]
+    return Turn(
+        f"{bad} doesn't look like one of our order numbers: they have 6 digits, "
+        "like 536365. Which order is it?",
+        action="invalid_order_number",
+    )
+
+
+def handoff(ctx: Context, *, reason: str, summary: str = "") -> Turn:
+    """Create (or reuse) the conversation's support ticket and say what happens next."""
+    from .services.conversations import ticket_create
+
+    ticket = ticket_create(
+        conversation=ctx.conversation, reason=reason, summary=summary
+    )
+    return Turn(
+        f"I've passed your conversation to our customer service team (ticket "
+        f"#{ticket.pk}). A person will reply by e-mail within one working day "
+        "(Monday to Friday 9am-5:30pm, Saturday 10am-2pm).",
+        action="handoff",
+        handoff=True,
+        data={"ticket": ticket.pk},
+    )

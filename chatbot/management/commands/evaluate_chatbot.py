@@ -1,0 +1,21 @@
+"""``manage.py evaluate_chatbot [--file PATH]``: accuracy, macro-F1, per intent, latency."""
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Score the active intent model on a Bitext-layout CSV (utterance or "
+        "instruction + intent); default: the held-out split of the shared sample."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", default=None, help="labelled CSV")
+        parser.add_argument("--latency-samples", type=int, default=200)
+        parser.add_argument("--limit", type=int, default=None)
+
+    def handle(self, *args, file=None, latency_samples=200, limit=None, **options):
+        from chatbot.services.evaluation import chatbot_evaluate, evaluation_table
+
+        run = chatbot_evaluate(path=file, latency_samples=latency_samples, limit=limit)
+        self.stdout.write(evaluation_table(run))

@@ -1,0 +1,157 @@
+"""Conversations: start one, post a message and get the bot's reply, hand off, erase."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import InvalidInput, NotFound
+from shop.selectors import customer_for_user
+
+from ..models import Conversation, Message, SupportTicket
+from ..replies import START_QUICK_REPLIES
+
+MAX_STORED_CHARS = 10_000
+WELCOME = (
+    "Hello! I'm the shop's assistant. Ask me about your orders, returns, delivery, "
+    "payment or our products."
+)
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def conversation_start(
+    *, user=None, session_key: str = ""
+) -> tuple[Conversation, Message]:
+    """Open a conversation (anonymous allowed) and post the welcome message."""
+    user = _user_or_none(user)
+    conversation = Conversation.objects.create(
+        user=user,
+        customer=customer_for_user(user=user) if user else None,
+        session_key=session_key or "",
+    )
+    welcome = Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.BOT,
+        text=WELCOME,
+        action="welcome",
+        quick_replies=START_QUICK_REPLIES,
+    )
+    return conversation, welcome
+
+
+def conversation_get(*, public_id, user=None) -> Conversation:
+    """The conversation ``public_id`` if ``user`` may use it.
+
+    A conversation started by a signed-in user belongs to that user (staff may read
+    any); an anonymous one is reachable with its unguessable id.
+
+    Raises
+    ------
+    NotFound
+        Unknown id, or a conversation of another user (same answer for both).
+    """
+    conversation = Conversation.objects.filter(public_id=public_id).first()
+    user = _user_or_none(user)
+    if conversation is None or (
+        conversation.user_id is not None
+        and (user is None or (user.pk != conversation.user_id and not user.is_staff))
+    ):
+        raise NotFound("conversation not found", field="conversation")
+    return conversation
+
+
+def message_post(*, conversation: Conversation, text: str, user=None) -> Message:
+    """Store the customer's message, compute the reply, store and return it.
+
+    Order answers and actions use the customer of the *requesting* user, never the
+    one stored on the conversation.
+
+    Raises
+    ------
+    InvalidInput
+        ``text`` is not a string.
+    """
+    from ..actions import Context
+    from ..dialogue import respond
+
+    if not isinstance(text, str):
+        raise InvalidInput("text must be a string", field="text")
+    start = time.perf_counter()
+    user = _user_or_none(user)
+    customer = customer_for_user(user=user) if user else None
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if user and conversation.user_id is None:
+            conversation.user, conversation.customer = user, customer
+        Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.USER,
+            text=text[:MAX_STORED_CHARS],
+        )
+        turn = respond(Context(conversation, user, customer), text)
+        if turn.handoff:
+            conversation.status = Conversation.Status.HANDED_OFF
+        conversation.save()
+        return Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.BOT,
+            text=turn.text,
+            intent=turn.intent or "",
+            confidence=turn.confidence,
+            model_version=turn.model_version or "",
+            slots={**turn.slots, **({"data": turn.data} if turn.data else {})},
+            quick_replies=turn.quick_replies,
+            action=turn.action,
+            latency_ms=(time.perf_counter() - start) * 1000,
+        )
+
+
+def transcript_text(conversation: Conversation) -> str:
+    """The conversation as plain text, one ``role: text`` line per message."""
+    return "\n".join(
+        f"[{m.created_at:%Y-%m-%d %H:%M}] {m.role}: {m.text}"
+        for m in conversation.messages.order_by("created_at", "id")
+    )
+
+
+def ticket_create(
+    *, conversation: Conversation, reason: str, summary: str = ""
+) -> SupportTicket:
+    """Open a support ticket with the transcript (reuses the conversation's open one)."""
+    ticket = conversation.tickets.filter(status=SupportTicket.Status.OPEN).first()
+    transcript = transcript_text(conversation)
+    if ticket is not None:
+        ticket.transcript = transcript
+        ticket.save(update_fields=["transcript", "updated_at"])
+        return ticket
+    return SupportTicket.objects.create(
+        conversation=conversation,
+        customer=conversation.customer,
+        reason=reason[:40],
+        summary=summary[:255],
+        transcript=transcript,
+    )
+
+
+@transaction.atomic
+def customer_transcripts_redact(*, customer_id: int) -> int:
+    """Redact the texts of every conversation and ticket of a customer (erasure).
+
+    Returns the number of conversations redacted.
+    """
+    conversations = Conversation.objects.filter(customer_id=customer_id)
+    Message.objects.filter(conversation__in=conversations).update(
+        text="[redacted]", slots={}
+    )
+    SupportTicket.objects.filter(customer_id=customer_id).update(
+        transcript="[redacted]", summary="[redacted]"
+    )
+    SupportTicket.objects.filter(conversation__in=conversations).update(
+        transcript="[redacted]", summary="[redacted]"
+    )
+    return conversations.update(redacted_at=timezone.now(), state={})

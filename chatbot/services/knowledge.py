@@ -1,0 +1,182 @@
+"""Knowledge the bot retrieves: FAQ answers and products, by meaning (embeddings).
+
+* FAQ: entries (question + tags) are embedded on first use and cached per process
+  until an entry changes; the answer of the most similar entry is returned when its
+  cosine similarity reaches ``faq_min_similarity``.
+* Products: an embedding index of the active merchandise descriptions, saved as an
+  artifact (``chatbot.products``, npz: product pks + float32 vectors), rebuilt only when
+  the catalogue's descriptions change.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from django.db.models import Count, Max
+
+from core.artifacts import (
+    artifact_activate,
+    artifact_active,
+    artifact_create,
+    artifact_find_existing,
+    artifact_path,
+    load_arrays,
+    save_arrays,
+)
+from core.exceptions import NotTrained
+from shop.models import Product
+
+from ..conf import chatbot_settings
+from ..models import FAQEntry
+from ..nlu.encoder import encode
+from .data import fingerprint
+
+_lock = threading.Lock()
+_cache: dict = {}
+
+
+def _cached(key: str, version, build):
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+    value = build()
+    with _lock:
+        _cache[key] = (version, value)
+    return value
+
+
+# --- FAQ -----------------------------------------------------------------------------
+def _faq_index():
+    stats = FAQEntry.objects.filter(is_active=True).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+
+    def build():
+        entries = list(FAQEntry.objects.filter(is_active=True).order_by("pk"))
+        texts = [f"{e.question} {e.tags}" for e in entries]
+        return entries, encode(texts)
+
+    return _cached("faq", (stats["n"], stats["last"]), build)
+
+
+def faq_answer(*, text: str) -> tuple[FAQEntry | None, float]:
+    """The FAQ entry most similar to ``text`` and its cosine similarity (0..1).
+
+    Returns ``(None, best_score)`` when nothing reaches ``faq_min_similarity``.
+    """
+    entries, vectors = _faq_index()
+    if not entries:
+        return None, 0.0
+    scores = vectors @ encode([text])[0]
+    best = int(scores.argmax())
+    score = float(scores[best])
+    if score < chatbot_settings()["faq_min_similarity"]:
+        return None, score
+    return entries[best], score
+
+
+# --- products --------------------------------------------------------------------------
+def _catalogue_rows() -> list[tuple[int, str]]:
+    return list(
+        Product.objects.filter(is_active=True, is_merchandise=True)
+        .exclude(description="")
+        .order_by("pk")
+        .values_list("pk", "description")
+    )
+
+
+def product_index_build(*, force: bool = False, show_progress: bool = False):
+    """Embed every active merchandise description; reuse the index if unchanged.
+
+    Returns
+    -------
+    ModelArtifact or None (an empty catalogue has no index).
+    """
+    conf = chatbot_settings()
+    rows = _catalogue_rows()
+    if not rows:
+        return None
+    fp = fingerprint(rows)
+    params = {"encoder": "all-MiniLM-L6-v2", "field": "description"}
+    existing = (
+        None
+        if force
+        else artifact_find_existing(
+            kind=conf["product_index_kind"],
+            algorithm="minilm",
+            params=params,
+            data_fingerprint=fp,
+        )
+    )
+    if existing is None:
+        vectors = encode([r[1].strip().lower() for r in rows], progress=show_progress)
+        pks = np.array([r[0] for r in rows], dtype=np.int64)
+        existing = artifact_create(
+            kind=conf["product_index_kind"],
+            algorithm="minilm",
+            writer=lambda path: save_arrays(
+                path, {"product_ids": pks, "vectors": vectors}, {"n": len(pks)}
+            ),
+            params=params,
+            metrics={"products": len(pks)},
+            data_fingerprint=fp,
+        )
+    if existing.status != existing.Status.ACTIVE:
+        artifact_activate(existing)
+    return existing
+
+
+def _product_index():
+    artifact = artifact_active(chatbot_settings()["product_index_kind"])
+
+    def build():
+        arrays, _ = load_arrays(artifact_path(artifact))
+        return arrays["product_ids"], arrays["vectors"]
+
+    return _cached("products", artifact.pk, build)
+
+
+def product_search(*, query: str, k: int | None = None) -> list[tuple[Product, float]]:
+    """Products whose descriptions are closest in meaning to ``query``, best first.
+
+    Falls back to a case-insensitive word match when no index is built yet.
+
+    Returns
+    -------
+    list of (Product, cosine similarity or 0.0 for the word-match fallback).
+    """
+    conf = chatbot_settings()
+    k = k or conf["search_results"]
+    try:
+        pks, vectors = _product_index()
+    except NotTrained:
+        words = [w for w in query.split() if len(w) > 3][:3]
+        qs = Product.objects.filter(is_active=True, is_merchandise=True)
+        for word in words:
+            qs = qs.filter(description__icontains=word)
+        return [(p, 0.0) for p in qs.order_by("pk")[:k]] if words else []
+    scores = vectors @ encode([query])[0]
+    top = np.argsort(-scores)[: k * 3]
+    top = [i for i in top if scores[i] >= conf["search_min_similarity"]]
+    products = Product.objects.in_bulk([int(pks[i]) for i in top])
+    out = [
+        (products[int(pks[i])], float(scores[i]))
+        for i in top
+        if int(pks[i]) in products and products[int(pks[i])].is_active
+    ]
+    return out[:k]
+
+
+def catalogue_names() -> tuple[list[int], list[str]]:
+    """(product pks, descriptions) of the active catalogue, for fuzzy name matching."""
+    stats = Product.objects.filter(is_active=True, is_merchandise=True).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+
+    def build():
+        rows = _catalogue_rows()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    return _cached("names", (stats["n"], stats["last"]), build)

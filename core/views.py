@@ -1,0 +1,15 @@
+"""Operational endpoints."""
+
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .health import health_report
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """``GET /healthz``: database, broker, worker and active models; 200 or 503."""
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)

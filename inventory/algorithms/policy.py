@@ -1,0 +1,273 @@
+"""Inventory policy formulas and a replay simulation (numpy only, no Django).
+
+Units: demand in units per trading day, lead times and review periods in trading days
+(the caller converts calendar days with the trading calendar), money in GBP.
+
+References
+----------
+Silver, Pyke & Thomas, Inventory and Production Management in Supply Chains, 4th ed.
+(2017): ch. 6 (safety stock z * sigma_L, reorder point, order-up-to level), ch. 4 (EOQ,
+Harris 1913).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+
+def _check_level(service_level: float) -> None:
+    if not 0 < service_level < 1:
+        raise ValueError(f"service_level must be in (0, 1), got {service_level}")
+
+
+def _check_nonneg(**values: float) -> None:
+    for name, value in values.items():
+        if value is None or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+
+
+def safety_stock(*, sigma: float, lead_time: float, service_level: float) -> float:
+    """Safety stock ``z * sigma * sqrt(L)`` in units.
+
+    Parameters
+    ----------
+    sigma : float, std of the daily forecast error (units/trading day), measured in the
+        rolling-origin backtest.
+    lead_time : float, trading days.
+    service_level : float in (0, 1), cycle service level (P(no stock-out per cycle)).
+
+    Raises
+    ------
+    ValueError
+        A negative/non-finite input or a service level outside (0, 1).
+    """
+    _check_level(service_level)
+    _check_nonneg(sigma=sigma, lead_time=lead_time)
+    return NormalDist().inv_cdf(service_level) * sigma * math.sqrt(lead_time)
+
+
+def reorder_point(
+    *, mean_demand: float, lead_time: float, sigma: float, service_level: float
+) -> float:
+    """Reorder point ``s = mean * L + z * sigma * sqrt(L)`` (units)."""
+    _check_nonneg(mean_demand=mean_demand)
+    ss = safety_stock(sigma=sigma, lead_time=lead_time, service_level=service_level)
+    return mean_demand * lead_time + ss
+
+
+def order_up_to(
+    *,
+    mean_demand: float,
+    lead_time: float,
+    review_period: float,
+    sigma: float,
+    service_level: float,
+) -> float:
+    """Order-up-to level ``S = mean (L + R) + z sigma sqrt(L + R)`` (units)."""
+    _check_nonneg(review_period=review_period)
+    return reorder_point(
+        mean_demand=mean_demand,
+        lead_time=lead_time + review_period,
+        sigma=sigma,
+        service_level=service_level,
+    )
+
+
+def economic_order_quantity(
+    *,
+    annual_demand: float,
+    ordering_cost: float,
+    holding_cost_rate: float,
+    unit_cost: float,
+) -> float:
+    """EOQ ``sqrt(2 D K / (h c))`` in units (0 when there is no demand).
+
+    Parameters
+    ----------
+    annual_demand : float, units per year (D).
+    ordering_cost : float, GBP per order (K).
+    holding_cost_rate : float, per year, fraction of unit cost (h).
+    unit_cost : float, GBP per unit (c).
+
+    Raises
+    ------
+    ValueError
+        A negative input, or holding cost rate * unit cost = 0 with demand > 0.
+    """
+    _check_nonneg(
+        annual_demand=annual_demand,
+        ordering_cost=ordering_cost,
+        holding_cost_rate=holding_cost_rate,
+        unit_cost=unit_cost,
+    )
+    if annual_demand == 0:
+        return 0.0
+    if holding_cost_rate * unit_cost == 0:
+        raise ValueError("holding_cost_rate * unit_cost must be > 0 for an EOQ")
+    return math.sqrt(
+        2 * annual_demand * ordering_cost / (holding_cost_rate * unit_cost)
+    )
+
+
+def days_of_cover(*, available: float, mean_daily: float) -> float | None:
+    """Days the available units last at ``mean_daily`` units/day (None: no demand)."""
+    if mean_daily <= 0:
+        return None
+    return max(available, 0.0) / mean_daily
+
+
+def stockout_risk(
+    *, available: float, mean_demand: float, lead_time: float, sigma: float
+) -> float:
+    """P(lead-time demand > available) under a normal lead-time demand model."""
+    mu = mean_demand * lead_time
+    sd = sigma * math.sqrt(lead_time)
+    if sd <= 0:
+        return 1.0 if mu > available else 0.0
+    return 1.0 - NormalDist(mu, sd).cdf(available)
+
+
+def round_order_quantity(quantity: float, *, pack_size: int = 1, moq: int = 1) -> int:
+    """Round up to whole packs and at least the minimum order quantity (0 stays 0).
+
+    Raises
+    ------
+    ValueError
+        ``pack_size`` < 1 or ``moq`` < 0.
+    """
+    if pack_size < 1:
+        raise ValueError(f"pack_size must be >= 1, got {pack_size}")
+    if moq < 0:
+        raise ValueError(f"moq must be >= 0, got {moq}")
+    if quantity <= 0:
+        return 0
+    qty = max(quantity, moq)
+    return int(math.ceil(qty / pack_size - 1e-9) * pack_size)
+
+
+def order_quantity(
+    *,
+    position: float,
+    reorder_level: float,
+    order_up_to_level: float,
+    eoq: float = 0.0,
+    pack_size: int = 1,
+    moq: int = 1,
+) -> int:
+    """(s, S) order: when ``position <= s`` order up to ``max(S, s + EOQ)``, rounded.
+
+    ``position`` = on hand - reserved + on order (units). Returns 0 above ``s``.
+    """
+    if position > reorder_level:
+        return 0
+    target = max(order_up_to_level, reorder_level + eoq)
+    return round_order_quantity(target - position, pack_size=pack_size, moq=moq)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Outcome of :func:`simulate_policy` over ``days`` trading days.
+
+    fill_rate : served units / demanded units (1.0 without demand).
+    cycle_service_level : share of replenishment cycles without a stock-out.
+    average_stock : mean units on hand at the end of a day.
+    stockout_days : days with unmet demand; lost_units : demand not served.
+    orders : purchase orders placed.
+    """
+
+    days: int
+    demand: float
+    fill_rate: float
+    cycle_service_level: float
+    average_stock: float
+    stockout_days: int
+    lost_units: float
+    orders: int
+
+
+def simulate_policy(
+    demand,
+    *,
+    reorder_level,
+    order_up_to_level,
+    lead_time: int,
+    review_period: int = 1,
+    initial_stock: float | None = None,
+    eoq: float = 0.0,
+    pack_size: int = 1,
+    moq: int = 1,
+) -> SimulationResult:
+    """Replay ``demand`` (units/trading day, shape (t,)) against an (R, s, S) policy.
+
+    Each day: receive orders due, serve demand from stock (unserved demand is lost),
+    then at the end of review days (every ``review_period`` days) order
+    :func:`order_quantity` when the position (on hand + on order) is at or below
+    ``s``; an order placed at the end of day t arrives at the start of day
+    ``t + max(lead_time, 1)``. Starts with ``initial_stock``
+    (default ``S``) and nothing on order. ``reorder_level`` and ``order_up_to_level``
+    may be floats or arrays of shape (t,) (a policy re-planned over time).
+
+    Raises
+    ------
+    ValueError
+        Negative/NaN demand, ``lead_time`` < 0 or ``review_period`` < 1.
+    """
+    d = np.asarray(demand, dtype=float)
+    if d.ndim != 1 or np.isnan(d).any() or (d < 0).any():
+        raise ValueError("demand must be a 1-D array of non-negative units")
+    if lead_time < 0 or review_period < 1:
+        raise ValueError("lead_time must be >= 0 and review_period >= 1")
+    s_levels = np.broadcast_to(np.asarray(reorder_level, dtype=float), d.shape)
+    big_s = np.broadcast_to(np.asarray(order_up_to_level, dtype=float), d.shape)
+    stock = float(big_s[0] if initial_stock is None else initial_stock)
+    arrivals: dict[int, float] = {}
+    on_order, served, lost, stockout_days, orders = 0.0, 0.0, 0.0, 0, 0
+    cycles, cycles_short, cycle_short = 0, 0, False
+    stock_sum = 0.0
+    for t, dem in enumerate(d):
+        if t in arrivals:
+            qty = arrivals.pop(t)
+            stock += qty
+            on_order -= qty
+            cycles += 1
+            cycles_short += cycle_short
+            cycle_short = False
+        sold = min(stock, dem)
+        stock -= sold
+        served += sold
+        if dem - sold > 1e-9:
+            lost += dem - sold
+            stockout_days += 1
+            cycle_short = True
+        if t % review_period == 0:
+            qty = order_quantity(
+                position=stock + on_order,
+                reorder_level=float(s_levels[t]),
+                order_up_to_level=float(big_s[t]),
+                eoq=eoq,
+                pack_size=pack_size,
+                moq=moq,
+            )
+            if qty > 0:
+                due = t + max(lead_time, 1)
+                arrivals[due] = arrivals.get(due, 0.0) + qty
+                on_order += qty
+                orders += 1
+        stock_sum += stock
+    cycles += 1  # the cycle still open at the end
+    cycles_short += cycle_short
+    total = float(d.sum())
+    return SimulationResult(
+        days=int(d.size),
+        demand=total,
+        fill_rate=served / total if total > 0 else 1.0,
+        cycle_service_level=1.0 - cycles_short / cycles,
+        average_stock=stock_sum / max(d.size, 1),
+        stockout_days=stockout_days,
+        lost_units=lost,
+        orders=orders,
+    )

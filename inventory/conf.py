@@ -1,0 +1,42 @@
+"""Defaults of the inventory app; settings.INVENTORY overrides them (read lazily)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Forecast horizon in calendar days (24 trading days with Saturdays closed).
+    "HORIZON_DAYS": 28,
+    # Rolling-origin backtest: origins and the candidate models (backtest.CANDIDATES).
+    "BACKTEST_ORIGINS": 4,
+    "CANDIDATES": None,  # None = inventory.algorithms.backtest.DEFAULT_CANDIDATES
+    "COMBINE_TOP": 3,
+    # A model choice older than this is re-selected by a full backtest.
+    "MODEL_CHOICE_MAX_AGE_DAYS": 8,
+    # Products per Celery chunk of the nightly forecast.
+    "CHUNK_SIZE": 250,
+    # Calendar: weekdays closed (Mon=0 .. Sun=6) and the annual closure.
+    "CLOSED_WEEKDAYS": (5,),
+    "ANNUAL_CLOSURE": ((12, 24), (1, 3)),
+    # Shop-wide policy defaults (per category / product in InventoryPolicy rows).
+    "LEAD_TIME_DAYS": 14,
+    "REVIEW_PERIOD_DAYS": 7,
+    "SERVICE_LEVEL": 0.95,
+    "HOLDING_COST_RATE": 0.25,  # per year, fraction of unit cost
+    "ORDERING_COST": "25.00",  # GBP per purchase order line
+    "MIN_ORDER_QTY": 1,
+    "PACK_SIZE": 1,
+    # Assumed initial stock when the store imported none: N days of mean demand.
+    "ASSUMED_STOCK_DAYS": 30,
+    "ASSUMED_STOCK_WINDOW_DAYS": 90,
+    # Unit cost when a product has no cost price: this share of its list price.
+    "COST_SHARE_OF_PRICE": 0.6,
+}
+
+
+def inventory_setting(name: str) -> Any:
+    """The value of ``name`` from ``settings.INVENTORY``, else the default."""
+    from django.conf import settings
+
+    overrides = getattr(settings, "INVENTORY", None) or {}
+    return overrides[name] if name in overrides else DEFAULTS[name]

@@ -1,0 +1,27 @@
+"""Import stock counts from a CSV: product,on_hand[,lead_time_days]."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.exceptions import InvalidInput
+from inventory import services
+
+
+class Command(BaseCommand):
+    help = __doc__.splitlines()[0]
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+
+    def handle(self, *args, **opts):
+        try:
+            report = services.stock_import(path=opts["path"])
+        except InvalidInput as exc:
+            raise CommandError(exc.message) from exc
+        for row, field, message in report.errors[:50]:
+            self.stderr.write(f"row {row}: {field}: {message}")
+        self.stdout.write(
+            f"{report.imported} of {report.rows_total} rows imported, "
+            f"{report.rejected} rejected"
+        )

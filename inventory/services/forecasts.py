@@ -1,0 +1,425 @@
+"""Forecasting the catalogue: runs, chunks (resumable), policy numbers, suggestions."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import date, timedelta
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import InvalidInput, NotFound
+from core.taskruns import current_run, progress
+from shop.models import Product, StockLevel
+
+from .. import selectors
+from ..algorithms import policy as pol
+from ..algorithms.backtest import CANDIDATES, DEFAULT_CANDIDATES, AutoForecaster
+from ..conf import inventory_setting
+from ..models import (
+    Forecast,
+    ForecastPoint,
+    ForecastRun,
+    ModelChoice,
+    ReorderSuggestion,
+)
+
+MODES = ("auto", "select", "refit")
+
+
+def forecast_run_start(
+    *, mode: str = "auto", force: bool = False
+) -> ForecastRun | None:
+    """Open a forecast run over the current history, or resume an unfinished one.
+
+    Returns None when a succeeded run on the same data fingerprint and mode exists
+    (nothing to do) unless ``force``. ``mode``: ``select`` re-runs the backtest model
+    choice for every product, ``refit`` refits the stored choices (selecting where
+    none is fresh), ``auto`` = ``select`` when no choice exists at all, else ``refit``.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown ``mode``.
+    NotFound
+        There are no orders to forecast from.
+    """
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {MODES}, got {mode!r}", field="mode")
+    bounds = selectors.history_bounds()
+    if bounds is None:
+        raise NotFound("no orders in the database: import the order history first")
+    if mode == "auto":
+        mode = "refit" if ModelChoice.objects.exists() else "select"
+    fingerprint = selectors.demand_fingerprint()
+    done = ForecastRun.objects.filter(
+        data_fingerprint=fingerprint, status=ForecastRun.Status.SUCCEEDED
+    )
+    if not force and done.exists():
+        return None
+    unfinished = ForecastRun.objects.filter(
+        data_fingerprint=fingerprint, status=ForecastRun.Status.RUNNING, mode=mode
+    ).first()
+    if unfinished is not None and not force:
+        return unfinished
+    return ForecastRun.objects.create(
+        mode=mode,
+        as_of=bounds[1],
+        horizon_days=int(inventory_setting("HORIZON_DAYS")),
+        data_fingerprint=fingerprint,
+        started_at=timezone.now(),
+        task_run=current_run(),
+    )
+
+
+def _candidates() -> tuple[str, ...]:
+    names = inventory_setting("CANDIDATES") or DEFAULT_CANDIDATES
+    unknown = set(names) - set(CANDIDATES)
+    if unknown:
+        raise InvalidInput(
+            f"INVENTORY['CANDIDATES'] names unknown models: {sorted(unknown)}",
+            field="CANDIDATES",
+        )
+    return tuple(names)
+
+
+class _Context:
+    """What every product of a chunk shares: calendar, horizon, policies."""
+
+    def __init__(self, run: ForecastRun) -> None:
+        self.run = run
+        self.calendar = selectors.trading_calendar()
+        self.start = selectors.history_bounds()[0]
+        self.history_days = [
+            self.start + timedelta(days=i)
+            for i in range((run.as_of - self.start).days + 1)
+        ]
+        self.history_open = np.array(
+            [self.calendar.is_open(d) for d in self.history_days]
+        )
+        self.future_days = [
+            run.as_of + timedelta(days=i + 1) for i in range(run.horizon_days)
+        ]
+        self.future_open = np.array(
+            [self.calendar.is_open(d) for d in self.future_days]
+        )
+        self.h = max(int(self.future_open.sum()), 1)
+        self.policies = selectors.policy_rows()
+        self.max_age = timedelta(days=inventory_setting("MODEL_CHOICE_MAX_AGE_DAYS"))
+
+    def trading_days_within(self, calendar_days: int) -> int:
+        """Trading days among the next ``calendar_days`` calendar days (>= 1)."""
+        days = [self.run.as_of + timedelta(days=i + 1) for i in range(calendar_days)]
+        return max(1, sum(self.calendar.is_open(d) for d in days))
+
+
+def forecast_products(*, run_id: int, product_ids: list[int]) -> dict:
+    """Forecast ``product_ids`` within run ``run_id``; skip those already done.
+
+    This is one chunk of the nightly fan-out: idempotent, so a redelivered chunk
+    (a worker died) only does the products it had not finished.
+
+    Raises
+    ------
+    NotFound
+        The run does not exist.
+    """
+    run = ForecastRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"forecast run {run_id} does not exist", field="run_id")
+    done = set(
+        Forecast.objects.filter(run=run, product_id__in=product_ids).values_list(
+            "product_id", flat=True
+        )
+    )
+    todo = [pid for pid in product_ids if pid not in done]
+    if not todo:
+        return {"run_id": run.pk, "forecast": 0, "skipped": len(done)}
+    ctx = _Context(run)
+    demand = selectors.demand_daily(product_ids=todo, end=run.as_of)
+    demand = demand.reindex(
+        index=[np.datetime64(d) for d in ctx.history_days], fill_value=0
+    )
+    products = Product.objects.in_bulk(todo)
+    stock = {s.product_id: s for s in StockLevel.objects.filter(product_id__in=todo)}
+    choices = {c.product_id: c for c in ModelChoice.objects.filter(product_id__in=todo)}
+    models = Counter()
+    fits = []
+    for pid in todo:
+        series = demand[pid].to_numpy(float)[ctx.history_open]
+        fits.append((pid, *_fit_product(ctx, series, choices.get(pid))))
+        models[fits[-1][1].model_name_] += 1
+    # one commit per chunk: a chunk is saved whole or not at all
+    with transaction.atomic():
+        for pid, fitted, choice_used in fits:
+            forecast = _save_forecast(
+                ctx, products[pid], fitted, stock.get(pid), choice_used
+            )
+            _suggest(ctx, forecast, products[pid])
+    return {
+        "run_id": run.pk,
+        "forecast": len(todo),
+        "skipped": len(done),
+        "models": dict(models),
+    }
+
+
+def _fit_product(ctx: _Context, series: np.ndarray, choice: ModelChoice | None):
+    fresh = (
+        choice is not None
+        and ctx.run.mode == ForecastRun.Mode.REFIT
+        and timezone.now() - choice.selected_at <= ctx.max_age
+        and all(m in CANDIDATES for m in choice.members)
+    )
+    params = {
+        "horizon": ctx.h,
+        "n_origins": int(inventory_setting("BACKTEST_ORIGINS")),
+    }
+    if fresh:
+        model = AutoForecaster(
+            candidates=tuple(choice.members), combine=len(choice.members), **params
+        ).fit(series)
+        # the refit keeps the stored choice unless a member no longer fits the data
+        if set(model.model_name_.removeprefix("mean(").rstrip(")").split(",")) == set(
+            choice.members
+        ):
+            when = f"{choice.selected_at:%Y-%m-%d}"
+            model.reason_ = f"{choice.reason} [refit of the choice of {when}]"
+        return model, True
+    model = AutoForecaster(
+        candidates=_candidates(),
+        combine=int(inventory_setting("COMBINE_TOP")),
+        **params,
+    ).fit(series)
+    return model, False
+
+
+def _members(model: AutoForecaster) -> list[str]:
+    return model.model_name_.removeprefix("mean(").rstrip(")").split(",")
+
+
+def _save_forecast(ctx, product, model, level, choice_used: bool) -> Forecast:
+    run = ctx.run
+    pred = model.predict(ctx.h, level=(80, 95))
+    cal = {k: np.zeros(len(ctx.future_days)) for k in pred}
+    for key, values in pred.items():
+        cal[key][ctx.future_open] = values
+    params = selectors.policy_for_product(product=product, rows=ctx.policies)
+    lead = ctx.trading_days_within(params.lead_time_days)
+    review = ctx.trading_days_within(params.review_period_days)
+    mean_trading = float(pred["mean"].mean())
+    mean_calendar = float(cal["mean"].sum() / len(ctx.future_days))
+    sigma = float(model.sigma_)
+    level_args = {"sigma": sigma, "service_level": params.service_level}
+    ss = pol.safety_stock(lead_time=lead, **level_args)
+    rop = pol.reorder_point(mean_demand=mean_trading, lead_time=lead, **level_args)
+    s_level = pol.order_up_to(
+        mean_demand=mean_trading, lead_time=lead, review_period=review, **level_args
+    )
+    unit_cost = float(
+        product.cost_price
+        if product.cost_price
+        else product.list_price * _dec(inventory_setting("COST_SHARE_OF_PRICE"))
+    )
+    eoq = (
+        pol.economic_order_quantity(
+            annual_demand=mean_calendar * 365,
+            ordering_cost=float(params.ordering_cost),
+            holding_cost_rate=params.holding_cost_rate,
+            unit_cost=unit_cost,
+        )
+        if unit_cost > 0
+        else 0.0
+    )
+    available = level.available if level else 0
+    forecast = Forecast.objects.create(
+        run=run,
+        product=product,
+        model_name=model.model_name_,
+        reason=model.reason_,
+        demand_class=model.demand_class_.label,
+        adi=_finite(model.demand_class_.adi),
+        cv2=_finite(model.demand_class_.cv2),
+        mean_daily=mean_calendar,
+        sigma_daily=sigma,
+        backtest=model.backtest_,
+        lead_time_days=params.lead_time_days,
+        service_level=params.service_level,
+        safety_stock=ss,
+        reorder_point=rop,
+        order_up_to=max(s_level, rop),
+        eoq=eoq,
+        available=available,
+        stock_is_assumed=bool(level and level.is_assumed),
+        days_of_cover=pol.days_of_cover(available=available, mean_daily=mean_calendar),
+        stockout_risk=pol.stockout_risk(
+            available=available, mean_demand=mean_trading, lead_time=lead, sigma=sigma
+        ),
+    )
+    ForecastPoint.objects.bulk_create(
+        ForecastPoint(
+            forecast=forecast,
+            day=day,
+            is_trading_day=bool(ctx.future_open[i]),
+            mean=float(cal["mean"][i]),
+            lo_80=float(cal["lo-80"][i]),
+            hi_80=float(cal["hi-80"][i]),
+            lo_95=float(cal["lo-95"][i]),
+            hi_95=float(cal["hi-95"][i]),
+        )
+        for i, day in enumerate(ctx.future_days)
+    )
+    if not choice_used and model.backtest_:
+        ModelChoice.objects.update_or_create(
+            product=product,
+            defaults={
+                "members": _members(model),
+                "model_name": model.model_name_,
+                "reason": model.reason_,
+                "demand_class": model.demand_class_.label,
+                "backtest": model.backtest_,
+                "selected_at": timezone.now(),
+            },
+        )
+    return forecast
+
+
+def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
+    """Create a pending reorder suggestion when the position nears the reorder point."""
+    params = selectors.policy_for_product(product=product, rows=ctx.policies)
+    on_order = selectors.open_purchase_quantity(product=product)
+    position = forecast.available + on_order
+    if forecast.mean_daily <= 0:
+        return
+    days_to_rop = (position - forecast.reorder_point) / forecast.mean_daily
+    if days_to_rop > params.review_period_days:
+        return
+    qty = pol.order_quantity(
+        position=min(position, forecast.reorder_point),
+        reorder_level=forecast.reorder_point,
+        order_up_to_level=forecast.order_up_to
+        + max(0.0, position - forecast.reorder_point),
+        eoq=forecast.eoq,
+        pack_size=params.pack_size,
+        moq=params.min_order_qty,
+    )
+    if qty <= 0:
+        return
+    order_by = ctx.run.as_of + timedelta(days=max(1, math.floor(days_to_rop)))
+    ReorderSuggestion.objects.filter(
+        product=product, status=ReorderSuggestion.Status.PENDING
+    ).update(status=ReorderSuggestion.Status.SUPERSEDED)
+    assumed = " (stock level assumed)" if forecast.stock_is_assumed else ""
+    ReorderSuggestion.objects.create(
+        product=product,
+        forecast=forecast,
+        quantity=qty,
+        order_by=order_by,
+        expected_arrival=order_by + timedelta(days=params.lead_time_days),
+        reason=(
+            f"position {position} units{assumed} reaches the reorder point "
+            f"{forecast.reorder_point:.0f} (lead-time demand + safety stock "
+            f"{forecast.safety_stock:.0f} at {params.service_level:.0%} service) "
+            f"in {max(days_to_rop, 0):.0f} days at {forecast.mean_daily:.1f} "
+            "units/day; "
+            f"order up to {forecast.order_up_to:.0f}, EOQ {forecast.eoq:.0f}, "
+            f"packs of {params.pack_size}"
+        ),
+    )
+
+
+def forecast_run_finish(*, run_id: int) -> ForecastRun:
+    """Mark a run succeeded and store its summary metrics (models, classes, MASE)."""
+    run = ForecastRun.objects.get(pk=run_id)
+    rows = list(
+        Forecast.objects.filter(run=run).values(
+            "model_name", "demand_class", "backtest"
+        )
+    )
+    members = Counter()
+    for row in rows:
+        members.update(row["model_name"].removeprefix("mean(").rstrip(")").split(","))
+    mases = [r["backtest"].get("mase") for r in rows if r["backtest"].get("mase")]
+    run.metrics = {
+        "products": len(rows),
+        "demand_classes": dict(Counter(r["demand_class"] for r in rows)),
+        "model_members": dict(members.most_common()),
+        "backtest_mase_median": float(np.median(mases)) if mases else None,
+        "suggestions": ReorderSuggestion.objects.filter(
+            forecast__run=run, status=ReorderSuggestion.Status.PENDING
+        ).count(),
+    }
+    run.n_products = len(rows)
+    run.status = ForecastRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def forecast_demand(
+    *,
+    mode: str = "auto",
+    force: bool = False,
+    product_ids: list[int] | None = None,
+    chunk_size: int | None = None,
+    on_chunk=None,
+) -> ForecastRun | None:
+    """Forecast the catalogue in this process, chunk by chunk (the command's path).
+
+    Returns the finished run, or None when the data is unchanged since the last
+    succeeded run (and not ``force``). ``on_chunk(done, total)`` reports progress.
+    """
+    run = forecast_run_start(mode=mode, force=force)
+    if run is None:
+        return None
+    ids = product_ids or selectors.merchandise_product_ids()
+    size = chunk_size or int(inventory_setting("CHUNK_SIZE"))
+    task = current_run()
+    for start in range(0, len(ids), size):
+        forecast_products(run_id=run.pk, product_ids=ids[start : start + size])
+        done = min(start + size, len(ids))
+        progress(task, done / max(len(ids), 1), f"{done}/{len(ids)} products")
+        if on_chunk:
+            on_chunk(done, len(ids))
+    return forecast_run_finish(run_id=run.pk)
+
+
+def forecast_dispatch(*, mode: str = "auto", force: bool = False) -> dict:
+    """Start the Celery fan-out: chunks of ``inventory.forecast_chunk`` in a chord,
+    finished by ``inventory.forecast_publish``. Returns the run and parent ids."""
+    from core.fanout import fanout_run
+
+    run = forecast_run_start(mode=mode, force=force)
+    if run is None:
+        return {"skipped": "demand unchanged since the last succeeded run"}
+    ids = selectors.merchandise_product_ids()
+    parent = fanout_run(
+        task_name="inventory.forecast_chunk",
+        ids=ids,
+        chunk_size=int(inventory_setting("CHUNK_SIZE")),
+        kwargs={"run_id": run.pk},
+        callback="inventory.forecast_publish",
+        name="inventory.forecast:fanout",
+    )
+    run.refresh_from_db()
+    if parent.status == "succeeded" and run.status == ForecastRun.Status.RUNNING:
+        # eager mode: the chunks already ran in-process, and send_task (the chord's
+        # callback) is not executed eagerly; close the run here
+        forecast_run_finish(run_id=run.pk)
+    return {"run_id": run.pk, "fanout_run_id": parent.pk, "products": len(ids)}
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _dec(value):
+    from decimal import Decimal
+
+    return Decimal(str(value))
+
+
+def forecast_horizon_days(*, run: ForecastRun) -> list[date]:
+    return [run.as_of + timedelta(days=i + 1) for i in range(run.horizon_days)]

@@ -1,0 +1,46 @@
+"""Pricing defaults, overridden by ``settings.PRICING`` (a dict), read lazily.
+
+Every key can also be set per product or category by a ``PricingRule`` row (rule
+values win over these defaults; product rules win over category rules over shop-wide).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Estimation (see pricing.algorithms.elasticity / panel / pooling)
+    "SOURCES": None,  # product sources to estimate (None: all with sales lines)
+    "METHOD": "ols",  # "ols" or "huber" (Huber-weighted); week-clustered SE
+    "MIN_WEEKS": 8,
+    "MIN_WEEKS_PER_PRICE": 2,
+    "REFERENCE_WINDOW": 5,  # weeks of the modal reference-price window
+    "SMALL_ORDER_QUANTILE": 0.5,
+    "POOL_BELOW_PRICES": 3,
+    "MIN_CATEGORY_SIZE": 5,
+    # Optimisation rules (see pricing.algorithms.optimizer.Constraints)
+    "MIN_MARGIN": 0.10,  # gross margin (p - c) / p
+    "MAX_CHANGE": 0.10,  # +/- share of the current price per step
+    "ENDINGS": [0.49, 0.99],
+    "SMALL_PRICE_ENDING": 0.09,
+    "EXTRAPOLATION": 0.10,  # share beyond the observed price range
+    "COMPETITOR_BELOW": 0.15,
+    "COMPETITOR_ABOVE": 0.05,
+    # Unit cost when the product has none: cost = (1 - ASSUMED_MARGIN) * the median
+    # observed list price. None -> maximise revenue instead of profit.
+    "ASSUMED_MARGIN": 0.40,
+    "SUGGEST_POOLED": True,  # also suggest prices for pooled (borrowed) elasticities
+    # Markdown candidates (stock from shop.StockLevel, forecast from inventory)
+    "OVERSTOCK_WEEKS": 26,  # weeks of cover above which a product is overstocked
+    "MARKDOWN": 0.05,  # least markdown offered (share off the current price)
+    "SELLOUT_HORIZON_WEEKS": 8,
+}
+
+
+def pricing_settings() -> dict[str, Any]:
+    """The effective settings: DEFAULTS updated with ``settings.PRICING``."""
+    from django.conf import settings
+
+    merged = dict(DEFAULTS)
+    merged.update(getattr(settings, "PRICING", {}) or {})
+    return merged

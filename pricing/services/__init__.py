@@ -1,0 +1,39 @@
+"""Write-side services of the pricing app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.models import TaskRun
+
+from .estimation import ELASTICITY_KIND, elasticities_estimate
+from .review import suggestions_approve, suggestions_edit, suggestions_reject
+from .suggestions import prices_suggest
+
+__all__ = [
+    "ELASTICITY_KIND",
+    "elasticities_estimate",
+    "prices_suggest",
+    "prices_weekly_run",
+    "suggestions_approve",
+    "suggestions_edit",
+    "suggestions_reject",
+]
+
+
+def prices_weekly_run(
+    *, force: bool = False, progress: Callable | None = None, run: TaskRun | None = None
+) -> dict:
+    """The weekly job: (re)estimate elasticities when the data changed, then suggest.
+
+    Returns
+    -------
+    dict with the estimation artifact label, its metrics and the suggestion counts.
+    """
+    artifact = elasticities_estimate(force=force, progress=progress, run=run)
+    counts = prices_suggest(run=run)
+    return {
+        "model_version": artifact.label,
+        "estimates": artifact.metrics,
+        "suggestions": counts,
+    }

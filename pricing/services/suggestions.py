@@ -1,0 +1,285 @@
+"""Generating price suggestions (optimised prices and overstock markdowns)."""
+
+from __future__ import annotations
+
+import collections
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, Sum
+
+from core.artifacts import json_safe
+from core.models import TaskRun
+from core.taskruns import progress as run_progress
+from shop.models import Product, StockLevel
+
+from ..algorithms.optimizer import (
+    Constraints,
+    PriceDecision,
+    markdown_price,
+    optimise_price,
+)
+from ..conf import pricing_settings
+from ..models import ElasticityEstimate, PriceSuggestion
+from ..selectors import (
+    competitor_prices_latest,
+    estimates_current,
+    rule_merge,
+    rules_active,
+    sales_lines,
+)
+
+logger = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+
+
+def _money(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 2))).quantize(CENT)
+
+
+def _current_price(product: Product, est: ElasticityEstimate) -> float | None:
+    price = float(product.list_price or 0)
+    return price if price > 0 else est.last_price
+
+
+def _cost(product: Product, est: ElasticityEstimate, rule: dict, conf: dict):
+    """(unit cost GBP or None, where it came from)."""
+    objective = rule.get("objective", "auto")
+    if objective == "revenue":
+        return None, "objective set to revenue by a pricing rule"
+    if product.cost_price is not None and product.cost_price > 0:
+        return float(product.cost_price), "product cost price"
+    margin = rule.get("assumed_margin", conf["ASSUMED_MARGIN"])
+    if margin is None or not est.anchor_price:
+        return None, "no cost known: revenue is maximised"
+    return (
+        (1 - margin) * est.anchor_price,
+        f"assumed: {1 - margin:.0%} of the typical observed price "
+        f"{est.anchor_price:.2f} GBP (margin assumption {margin:.0%})",
+    )
+
+
+def _constraints(est, rule: dict, conf: dict, floor: float | None, comp):
+    return Constraints(
+        min_margin=rule.get("min_margin", conf["MIN_MARGIN"]),
+        max_change=rule.get("max_change", conf["MAX_CHANGE"]),
+        endings=tuple(rule.get("endings") or conf["ENDINGS"]),
+        small_price_ending=conf["SMALL_PRICE_ENDING"],
+        competitor_price=comp,
+        competitor_below=rule.get("competitor_below", conf["COMPETITOR_BELOW"]),
+        competitor_above=rule.get("competitor_above", conf["COMPETITOR_ABOVE"]),
+        extrapolation=rule.get("extrapolation", conf["EXTRAPOLATION"]),
+        observed_min=est.min_price,
+        observed_max=est.max_price,
+        floor_price=floor,
+        floor_reason="no_discount: forecast to sell out",
+    )
+
+
+def _store(product, est, kind: str, d: PriceDecision, cost_source: str):
+    """Create the suggestion unless the same one is already open (idempotent)."""
+    open_ = PriceSuggestion.objects.filter(
+        product=product, kind=kind, status=PriceSuggestion.Status.PROPOSED
+    ).first()
+    price = _money(d.suggested_price)
+    if open_ and open_.estimate_id == est.pk and open_.suggested_price == price:
+        return open_, False
+    if open_:
+        open_.status = PriceSuggestion.Status.SUPERSEDED
+        open_.save(update_fields=["status", "updated_at"])
+    pc = d.profit_change or (None, None, None)
+    sug = PriceSuggestion.objects.create(
+        product=product,
+        estimate=est,
+        kind=kind,
+        current_price=_money(d.current_price),
+        suggested_price=price,
+        currency=product.currency,
+        objective=d.objective,
+        unit_cost=_money(d.cost),
+        cost_source=cost_source[:120],
+        elasticity=d.elasticity,
+        elasticity_low=d.elasticity_low,
+        elasticity_high=d.elasticity_high,
+        units_now=d.units_now,
+        units_change=d.units_change[1],
+        units_change_low=d.units_change[0],
+        units_change_high=d.units_change[2],
+        revenue_change=d.revenue_change[1],
+        revenue_change_low=d.revenue_change[0],
+        revenue_change_high=d.revenue_change[2],
+        profit_change=pc[1],
+        profit_change_low=pc[0],
+        profit_change_high=pc[2],
+        binding_constraint=d.binding[:255],
+        inelastic=d.inelastic,
+        rationale=d.rationale,
+        decision=json_safe(d.to_dict()),
+        model_version=est.model_version,
+    )
+    return sug, True
+
+
+def _forecast_units(product: Product, horizon_weeks: int) -> tuple[float | None, str]:
+    """Units the inventory app forecasts over the horizon, when it offers them."""
+    try:
+        from inventory.selectors import forecast_units  # optional app interface
+    except ImportError:
+        return None, "no inventory forecast available"
+    try:
+        units = forecast_units(product=product, horizon_days=7 * horizon_weeks)
+    except Exception as exc:  # the forecast is optional: never block pricing on it
+        logger.warning("inventory forecast failed for %s: %s", product.pk, exc)
+        return None, "inventory forecast failed"
+    return (None, "no forecast") if units is None else (float(units), "inventory")
+
+
+def _recent_weekly_units(weeks: int = 12) -> dict[int, float]:
+    """Average units/week per product over the last ``weeks`` weeks of sales."""
+    last = sales_lines().aggregate(t=Max("order__placed_at"))["t"]
+    if last is None:
+        return {}
+    rows = (
+        sales_lines()
+        .filter(order__placed_at__gte=last - timedelta(weeks=weeks))
+        .values("product_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {r["product_id"]: r["units"] / weeks for r in rows}
+
+
+def _stock_view(conf: dict) -> dict[int, dict]:
+    """Per product with stock: available units, weekly rate, cover, sell-out flag."""
+    levels = StockLevel.objects.select_related("product").filter(
+        product__is_active=True
+    )
+    if not levels.exists():
+        return {}
+    rates = _recent_weekly_units()
+    horizon = conf["SELLOUT_HORIZON_WEEKS"]
+    out = {}
+    for lvl in levels:
+        forecast, source = _forecast_units(lvl.product, horizon)
+        rate = (
+            forecast / horizon
+            if forecast is not None
+            else rates.get(lvl.product_id, 0.0)
+        )
+        source = source if forecast is not None else "last 12 weeks of sales"
+        need = forecast if forecast is not None else rate * horizon
+        out[lvl.product_id] = {
+            "available": lvl.available,
+            "rate": rate,
+            "source": source,
+            "cover_weeks": lvl.available / rate if rate > 0 else float("inf"),
+            "sells_out": lvl.available <= need and rate > 0,
+        }
+    return out
+
+
+def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
+    conf = ctx["conf"]
+    for pid, s in stock.items():
+        if s["sells_out"] or s["cover_weeks"] <= conf["OVERSTOCK_WEEKS"]:
+            continue
+        est = estimates.get(pid)
+        if est is None or s["available"] <= 0:
+            counts["markdown_skipped_no_estimate"] += 1
+            continue
+        product = est.product
+        current = _current_price(product, est)
+        rule = rule_merge(rules=ctx["rules"], product_id=pid, category=est.category)
+        cost, cost_source = _cost(product, est, rule, conf)
+        depth = min(conf["MARKDOWN"], rule.get("max_change", conf["MAX_CHANGE"]))
+        d = markdown_price(
+            current_price=current,
+            depth=depth,
+            elasticity=est.elasticity,
+            elasticity_ci=(est.ci_low, est.ci_high) if est.elasticity else None,
+            anchor_price=est.anchor_price,
+            anchor_units=est.anchor_units,
+            cost=cost,
+            constraints=_constraints(est, rule, conf, None, ctx["comp"].get(pid)),
+        )
+        if d.status != "ok":
+            counts["markdown_infeasible"] += 1
+            continue
+        cover = s["cover_weeks"]
+        d.rationale = (
+            f"Overstock: {s['available']} units available, "
+            f"{'no sales' if cover == float('inf') else f'{cover:.0f} weeks'}"
+            f" of cover at {s['rate']:.1f} units/week ({s['source']}). " + d.rationale
+        )
+        _, created = _store(product, est, PriceSuggestion.Kind.MARKDOWN, d, cost_source)
+        counts["markdown_created" if created else "markdown_unchanged"] += 1
+
+
+def prices_suggest(
+    *, progress: Callable | None = None, run: TaskRun | None = None
+) -> dict:
+    """Propose prices for every product with a current elasticity, plus markdowns.
+
+    Suggestions are only proposed: nothing changes a list price until a person
+    approves it (``suggestions_approve`` / ``suggestion_edit``). Re-running with the
+    same estimates leaves the open suggestions as they are (idempotent); a changed
+    suggestion supersedes the open one.
+
+    Returns
+    -------
+    dict with counts (created, unchanged, skipped by reason, markdowns).
+    """
+    conf = pricing_settings()
+    statuses = ["identified"] + (["pooled"] if conf["SUGGEST_POOLED"] else [])
+    estimates = {e.product_id: e for e in estimates_current()}
+    items = [
+        e
+        for e in estimates.values()
+        if e.status in statuses and e.elasticity is not None
+    ]
+    ctx = {
+        "conf": conf,
+        "rules": rules_active(),
+        "comp": competitor_prices_latest(),
+        "stock": _stock_view(conf),
+    }
+    counts: collections.Counter = collections.Counter()
+    iterator = progress(items, len(items)) if progress else items
+    with transaction.atomic():
+        for i, est in enumerate(iterator):
+            counts[_suggest_one(est, ctx)] += 1
+            if i % 500 == 0:
+                run_progress(run, 0.7 + 0.25 * i / max(len(items), 1), "suggesting")
+        _markdowns(estimates, ctx["stock"], ctx, counts)
+    return dict(counts)
+
+
+def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
+    conf, product = ctx["conf"], est.product
+    current = _current_price(product, est)
+    if not product.is_active or not current or not est.anchor_units:
+        return "skipped_inactive_or_unpriced"
+    rule = rule_merge(rules=ctx["rules"], product_id=product.pk, category=est.category)
+    cost, cost_source = _cost(product, est, rule, conf)
+    floor = current if ctx["stock"].get(product.pk, {}).get("sells_out") else None
+    d = optimise_price(
+        current_price=current,
+        elasticity=est.elasticity,
+        elasticity_ci=(est.ci_low, est.ci_high),
+        anchor_price=est.anchor_price,
+        anchor_units=est.anchor_units,
+        cost=cost,
+        constraints=_constraints(est, rule, conf, floor, ctx["comp"].get(product.pk)),
+    )
+    if d.status != "ok":
+        return f"skipped_{d.status}"
+    d.rationale += f" Unit cost: {cost_source}. Evidence quality: {est.quality}."
+    if est.pooled:
+        d.rationale += (
+            f" The elasticity borrows strength from the {est.category} "
+            f"category: {est.message.split(': ')[0]}."
+        )
+    _, created = _store(product, est, PriceSuggestion.Kind.OPTIMISE, d, cost_source)
+    return "created" if created else "unchanged"

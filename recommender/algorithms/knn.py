@@ -1,0 +1,521 @@
+"""Neighbourhood collaborative filtering: item-item (implicit and explicit), user-user.
+
+No Django here; see :mod:`recommender.algorithms.base` for the contract.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import knn_ratings as kr
+from .base import as_csr, top_n
+from .predictors import BaselineFallback, RatingPredictor
+
+_SIMILARITIES = ("cosine", "adjusted_cosine", "pearson", "pearson_baseline")
+_BASELINES = ("mean", "baseline")
+
+
+def _column_norms(matrix: sp.csr_matrix) -> np.ndarray:
+    squared = matrix.multiply(matrix).sum(axis=0)
+    return np.sqrt(np.asarray(squared, dtype=np.float64).ravel())
+
+
+def topk_cosine(
+    user_items: sp.csr_matrix,
+    k: int,
+    *,
+    shrinkage: float = 0.0,
+    include_self: bool = True,
+    block_size: int = 1024,
+) -> sp.csr_matrix:
+    """Sparse top-``k`` item-item cosine similarity, computed in blocks of items.
+
+    sim(i, j) = x_i . x_j / (||x_i|| ||x_j||) * n_ij / (n_ij + shrinkage)
+
+    where ``x_i`` is column ``i`` of ``user_items`` and ``n_ij`` the number of users
+    with both items (the shrinkage factor is 1 when ``shrinkage`` is 0). Only the
+    ``k`` largest non-zero similarities of each row are kept, so memory grows as
+    ``n_items * k`` (plus one dense ``block_size x n_items`` block while computing).
+
+    Parameters
+    ----------
+    user_items : scipy.sparse.csr_matrix of shape (n_users, n_items)
+    k : int, >= 1, neighbours kept per item.
+    shrinkage : float, >= 0
+    include_self : bool
+        Keep ``sim(i, i)`` (= 1) among the neighbours, as ``implicit`` does.
+    block_size : int, items per dense block.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of shape (n_items, n_items), float32; row ``i`` holds
+    the neighbours of item ``i``.
+    """
+    matrix = as_csr(user_items)
+    n_items = matrix.shape[1]
+    norms = _column_norms(matrix)
+    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    items_users = matrix.T.tocsr()
+    if shrinkage:
+        binary = matrix.copy()
+        binary.data = (binary.data != 0).astype(np.float32)
+        binary_t = binary.T.tocsr()
+    k = int(min(k, n_items))
+    rows, cols, vals = [], [], []
+    for start in range(0, n_items, block_size):
+        stop = min(start + block_size, n_items)
+        dots = np.asarray((items_users[start:stop] @ matrix).todense(), np.float64)
+        dots *= inverse[start:stop, None] * inverse[None, :]
+        if shrinkage:
+            common = np.asarray((binary_t[start:stop] @ binary).todense(), np.float64)
+            dots *= common / (common + float(shrinkage))
+        local = np.arange(stop - start)
+        if not include_self:
+            dots[local, start + local] = 0.0
+        part = np.argpartition(-dots, k - 1, axis=1)[:, :k]
+        part_vals = np.take_along_axis(dots, part, axis=1)
+        keep = part_vals != 0
+        rows.append(np.repeat(start + local, keep.sum(axis=1)))
+        cols.append(part[keep])
+        vals.append(part_vals[keep])
+    similarity = sp.csr_matrix(
+        (
+            np.concatenate(vals).astype(np.float32) if vals else np.empty(0),
+            (
+                np.concatenate(rows) if rows else np.empty(0, np.int64),
+                np.concatenate(cols) if cols else np.empty(0, np.int64),
+            ),
+        ),
+        shape=(n_items, n_items),
+        dtype=np.float32,
+    )
+    similarity.sort_indices()
+    return similarity
+
+
+def _pad(ids: list[np.ndarray], scores: list[np.ndarray], n: int):
+    out_ids = np.full((len(ids), n), -1, dtype=np.int64)
+    out_scores = np.full((len(ids), n), -np.inf, dtype=np.float32)
+    for row, (i, s) in enumerate(zip(ids, scores, strict=True)):
+        out_ids[row, : len(i)] = i[:n]
+        out_scores[row, : len(s)] = s[:n]
+    return out_ids, out_scores
+
+
+class ItemKNN(BaselineFallback, RatingPredictor):
+    """Item-based collaborative filtering, for purchases (top-N) and ratings.
+
+    Item-item cosine similarity, keeping the ``k`` nearest neighbours of each item
+    (sparse, memory ``n_items * k``); a user's score for item ``j`` is
+
+        score(u, j) = sum_{i in I(u)} r_ui * sim(i, j)      (sim from row i's top-k)
+
+    i.e. ``user_items @ similarity_``. With ``include_self=True`` and no shrinkage
+    this equals ``implicit.nearest_neighbours.CosineRecommender(K=k)`` (same
+    neighbour lists, same scores), which includes the item itself among its
+    neighbours so already-bought items keep a score (useful when re-purchases are
+    allowed; they are dropped by ``exclude_seen``).
+
+    **Explicit ratings** (:meth:`fit_ratings`, :meth:`predict`): similarity over
+    co-raters ("adjusted_cosine": ratings centred on each user's mean, Sarwar 2001;
+    "pearson", "cosine", "pearson_baseline" as Surprise), the ``n_store`` most
+    similar items kept per item (sparse), and the mean-centred rule
+
+        r̂_ui = b_i + sum_{j in N^k_i(u)} s_ij (r_uj - b_j) / sum s_ij   (s_ij > 0)
+
+    over the ``k`` most similar stored neighbours of ``i`` rated by ``u``; ``b_i``
+    is the item mean (``baseline="mean"``, as ``KNNWithMeans``) or the baseline
+    mu + b_u + b_i (``baseline="baseline"``, as ``KNNBaseline``). With ``n_store``
+    at least the number of items this equals Surprise's item-based model.
+
+    Parameters
+    ----------
+    k : int, >= 1
+        Neighbours kept per item (implicit) / used per prediction (ratings).
+    shrinkage : float, >= 0
+        Implicit: similarities multiplied by n_ij / (n_ij + shrinkage). Ratings:
+        by (n_ij - 1) / (n_ij - 1 + shrinkage) (Koren 2010). n_ij = common users.
+    similarity : {"cosine", "adjusted_cosine", "pearson", "pearson_baseline"}
+        Only "cosine" for implicit :meth:`fit`.
+    include_self : bool
+        Keep sim(i, i) = 1 in the neighbour lists (implicit).
+    binary : bool
+        Use 1 for every non-zero interaction (ignore counts) when fitting (implicit).
+    n_store : int, neighbours stored per item for rating prediction.
+    min_k : int, contributors needed, else the mean/baseline alone (flagged).
+    min_support : int, fewer co-raters give similarity 0.
+    baseline : {"mean", "baseline"}
+
+    Attributes
+    ----------
+    similarity_ : scipy.sparse.csr_matrix of shape (n_items, n_items), float32.
+
+    References
+    ----------
+    Sarwar, Karypis, Konstan & Riedl, "Item-based collaborative filtering
+    recommendation algorithms", WWW 2001; Deshpande & Karypis, "Item-based top-N
+    recommendation algorithms", ACM TOIS 22(1), 2004.
+    """
+
+    name = "item_knn"
+
+    def __init__(
+        self,
+        *,
+        k: int = 50,
+        shrinkage: float = 0.0,
+        similarity: str = "cosine",
+        include_self: bool = True,
+        binary: bool = False,
+        n_store: int = 300,
+        min_k: int = 1,
+        min_support: int = 1,
+        baseline: str = "mean",
+    ):
+        self.k = k
+        self.shrinkage = shrinkage
+        self.similarity = similarity
+        self.include_self = include_self
+        self.binary = binary
+        self.n_store = n_store
+        self.min_k = min_k
+        self.min_support = min_support
+        self.baseline = baseline
+
+    def _validate(self) -> None:
+        if int(self.k) < 1:
+            raise ValueError(f"k must be >= 1, got {self.k}")
+        if float(self.shrinkage) < 0:
+            raise ValueError(f"shrinkage must be >= 0, got {self.shrinkage}")
+        if self.similarity not in _SIMILARITIES:
+            raise ValueError(
+                f"similarity must be one of {_SIMILARITIES}, got {self.similarity!r}"
+            )
+        if self.baseline not in _BASELINES:
+            raise ValueError(
+                f"baseline must be one of {_BASELINES}, got {self.baseline!r}"
+            )
+
+    def fit(self, user_items) -> ItemKNN:
+        """Compute the sparse top-k item-item similarity.
+
+        Parameters
+        ----------
+        user_items : scipy.sparse.csr_matrix of shape (n_users, n_items)
+            Non-negative interaction strengths (purchase counts, 1s, ...).
+
+        Raises
+        ------
+        ValueError
+            Bad hyperparameters or negative values in ``user_items``.
+        TypeError
+            ``user_items`` is not a matrix.
+        """
+        self._validate()
+        if self.similarity != "cosine":
+            raise ValueError("implicit fit supports similarity='cosine' only")
+        matrix = as_csr(user_items)
+        if matrix.nnz and matrix.data.min() < 0:
+            raise ValueError("user_items must be non-negative for cosine ItemKNN")
+        if self.binary:
+            matrix = matrix.copy()
+            matrix.data = (matrix.data != 0).astype(np.float32)
+        self.similarity_ = topk_cosine(
+            matrix,
+            int(self.k),
+            shrinkage=float(self.shrinkage),
+            include_self=bool(self.include_self),
+        )
+        self.n_items_ = matrix.shape[1]
+        return self
+
+    def _fit(self, data: kr.RatingMatrix) -> None:
+        self._validate()
+        if self.baseline == "baseline" or self.similarity == "pearson_baseline":
+            b_u, b_i = kr.baseline_als(data)
+        else:
+            b_u = b_i = None
+        values = kr.centred_values(
+            data, user_based=False, kind=self.similarity, b_u=b_u, b_i=b_i
+        )
+        self.similarity_ = kr.similarity_matrix(
+            values,
+            kind=self.similarity,
+            min_support=int(self.min_support),
+            shrinkage=float(self.shrinkage),
+            top_k=int(self.n_store),
+        ).astype(np.float64)
+        self.item_means_ = kr.row_means(data.ratings.T.tocsr())
+        self.user_bias_ = b_u if b_u is not None else np.zeros(data.shape[0])
+        self.item_bias_ = b_i if b_i is not None else np.zeros(data.shape[1])
+
+    def _estimate(self, users, items):
+        if self.baseline == "baseline":
+            mu, b_u, b_i = self.global_mean_, self.user_bias_, self.item_bias_
+            base = mu + b_u[users] + b_i[items]
+
+            def offset(nb, ys):
+                return mu + b_i[nb] + b_u[ys]
+        else:
+            base = self.item_means_[items]
+
+            def offset(nb, ys):
+                return self.item_means_[nb]
+
+        est, actual = kr.knn_estimate(
+            sim=self.similarity_,
+            targets_x=items,
+            targets_y=users,
+            y_major=self.ratings_,
+            y_order=self.order_,
+            base=base,
+            neighbour_offset=offset,
+            k=int(self.k),
+            min_k=int(self.min_k),
+        )
+        impossible = actual < int(self.min_k)
+        why = "no similar item rated by the user: item " + (
+            "mean" if self.baseline == "mean" else "baseline"
+        )
+        return est, impossible, [why if f else "" for f in impossible]
+
+    def score(self, user_ids: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
+        rows = user_items[np.asarray(user_ids, dtype=np.int64)]
+        if rows.shape[1] != self.n_items_:
+            raise ValueError(
+                f"user_items has {rows.shape[1]} items, model has {self.n_items_}"
+            )
+        if self.binary:
+            rows = rows.copy()
+            rows.data = (rows.data != 0).astype(np.float32)
+        return np.asarray((rows @ self.similarity_).todense(), dtype=np.float64)
+
+    def score_items(self, item_ids, weights=None) -> np.ndarray:
+        """Scores of every item for an anonymous basket.
+
+        Parameters
+        ----------
+        item_ids : array of int, shape (m,), the basket (inner ids).
+        weights : array of float, shape (m,), optional (default 1 each).
+
+        Returns
+        -------
+        float64 array of shape (n_items,).
+
+        Raises
+        ------
+        NotFittedError, ValueError (ids out of range)
+        """
+        self._check_fitted()
+        items = np.asarray(item_ids, dtype=np.int64).ravel()
+        if items.size and (items.min() < 0 or items.max() >= self.n_items_):
+            raise ValueError("item_ids out of range")
+        w = np.ones(items.size) if weights is None else np.asarray(weights, float)
+        row = sp.csr_matrix(
+            (w, (np.zeros(items.size, np.int64), items)), shape=(1, self.n_items_)
+        )
+        return np.asarray((row @ self.similarity_).todense(), np.float64).ravel()
+
+    def similar_items(self, item_ids, *, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The stored nearest neighbours of each item, best first, itself excluded.
+
+        Parameters
+        ----------
+        item_ids : int or array of int, shape (b,)
+        n : int, >= 1. At most ``k`` neighbours exist; the rest is padded with -1.
+
+        Returns
+        -------
+        ids : int64 (b, n) (or (n,) for a scalar), scores : float32, same shape.
+
+        Raises
+        ------
+        NotFittedError, ValueError (n < 1, ids out of range)
+        """
+        self._check_fitted()
+        if int(n) < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        single = np.isscalar(item_ids)
+        items = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
+        if items.size and (items.min() < 0 or items.max() >= self.n_items_):
+            raise ValueError("item_ids out of range")
+        sim = self.similarity_
+        all_ids, all_scores = [], []
+        for item in items:
+            lo, hi = sim.indptr[item], sim.indptr[item + 1]
+            ids, vals = sim.indices[lo:hi], sim.data[lo:hi]
+            keep = ids != item
+            ids, vals = ids[keep], vals[keep]
+            order = np.lexsort((ids, -vals))
+            all_ids.append(ids[order].astype(np.int64))
+            all_scores.append(vals[order])
+        ids, scores = _pad(all_ids, all_scores, int(n))
+        return (ids[0], scores[0]) if single else (ids, scores)
+
+    def _sim_state(self) -> dict[str, np.ndarray]:
+        sim = self.similarity_
+        return {
+            "sim_data": sim.data,
+            "sim_indices": sim.indices,
+            "sim_indptr": sim.indptr,
+        }
+
+    def _state(self) -> dict[str, np.ndarray]:
+        state = {**super()._state(), **self._sim_state()}
+        if hasattr(self, "item_means_"):
+            state.update(
+                item_means_=self.item_means_,
+                user_bias_=self.user_bias_,
+                item_bias_=self.item_bias_,
+            )
+        return state
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        super()._restore(arrays)
+        n = self.n_items_
+        self.similarity_ = sp.csr_matrix(
+            (arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"]),
+            shape=(n, n),
+        )
+        for name in ("item_means_", "user_bias_", "item_bias_"):
+            if name in arrays:
+                setattr(self, name, arrays[name])
+
+
+class UserKNN(BaselineFallback, RatingPredictor):
+    """User-based collaborative filtering for explicit ratings.
+
+    Pearson correlation over co-rated items (or "cosine", "pearson_baseline"),
+    optionally shrunk by (n_uv - 1) / (n_uv - 1 + shrinkage) (significance
+    weighting), then the mean-centred rule
+
+        r̂_ui = mu_u + sum_{v in N^k_i(u)} s_uv (r_vi - mu_v) / sum s_uv   (s_uv > 0)
+
+    over the ``k`` most similar users who rated ``i``. At equal settings
+    (``shrinkage=0``) this is ``surprise.KNNWithMeans(k, min_k,
+    sim_options={"name": "pearson", "user_based": True})``, ties included; with
+    ``baseline="baseline"`` it is ``KNNBaseline``.
+
+    A user with a single rating, or whose ratings are all equal, has no Pearson
+    neighbour: the answer is the user's mean, flagged impossible with that reason
+    (never a silent global mean); unknown users/items get the global mean, flagged.
+
+    Parameters
+    ----------
+    k : int, neighbours per prediction. min_k : int, contributors needed.
+    similarity : {"pearson", "cosine", "pearson_baseline"}
+    min_support : int, fewer co-rated items give similarity 0.
+    shrinkage : float, >= 0.
+    baseline : {"mean", "baseline"}
+
+    Attributes
+    ----------
+    similarity_ : float64 (n_users, n_users), dense (memory n_users ** 2).
+
+    References
+    ----------
+    Herlocker et al., SIGIR 1999; Resnick et al., "GroupLens", CSCW 1994.
+    """
+
+    name = "user_knn"
+
+    def __init__(
+        self,
+        *,
+        k: int = 40,
+        min_k: int = 1,
+        similarity: str = "pearson",
+        min_support: int = 1,
+        shrinkage: float = 0.0,
+        baseline: str = "mean",
+    ):
+        self.k = k
+        self.min_k = min_k
+        self.similarity = similarity
+        self.min_support = min_support
+        self.shrinkage = shrinkage
+        self.baseline = baseline
+
+    def _fit(self, data: kr.RatingMatrix) -> None:
+        if int(self.k) < 1:
+            raise ValueError(f"k must be >= 1, got {self.k}")
+        if self.similarity not in ("pearson", "cosine", "pearson_baseline"):
+            raise ValueError(f"unknown similarity {self.similarity!r}")
+        if self.baseline not in _BASELINES:
+            raise ValueError(f"unknown baseline {self.baseline!r}")
+        if self.baseline == "baseline" or self.similarity == "pearson_baseline":
+            b_u, b_i = kr.baseline_als(data)
+        else:
+            b_u, b_i = np.zeros(data.shape[0]), np.zeros(data.shape[1])
+        values = kr.centred_values(
+            data, user_based=True, kind=self.similarity, b_u=b_u, b_i=b_i
+        )
+        self.similarity_ = kr.similarity_matrix(
+            values,
+            kind=self.similarity,
+            min_support=int(self.min_support),
+            shrinkage=float(self.shrinkage),
+        )
+        self.user_means_ = kr.row_means(data.ratings)
+        self.user_bias_, self.item_bias_ = b_u, b_i
+
+    def _estimate(self, users, items):
+        if self.baseline == "baseline":
+            mu, b_u, b_i = self.global_mean_, self.user_bias_, self.item_bias_
+            base = mu + b_u[users] + b_i[items]
+
+            def offset(nb, ys):
+                return mu + b_u[nb] + b_i[ys]
+        else:
+            base = self.user_means_[users]
+
+            def offset(nb, ys):
+                return self.user_means_[nb]
+
+        est, actual = kr.knn_estimate(
+            sim=self.similarity_,
+            targets_x=users,
+            targets_y=items,
+            y_major=self.ratings_.T.tocsr(),
+            y_order=self.order_.T.tocsr(),
+            base=base,
+            neighbour_offset=offset,
+            k=int(self.k),
+            min_k=int(self.min_k),
+        )
+        impossible = actual < int(self.min_k)
+        counts = np.diff(self.ratings_.indptr)
+        lo = self.ratings_.copy()
+        spread = (
+            np.asarray(lo.max(axis=1).todense()).ravel()
+            - np.asarray(lo.min(axis=1).todense()).ravel()
+        )
+        reasons = []
+        for user, flag in zip(users, impossible, strict=True):
+            if not flag:
+                reasons.append("")
+            elif counts[user] == 1:
+                reasons.append("user has a single rating: user mean")
+            elif spread[user] == 0:
+                reasons.append("user ratings have zero variance: user mean")
+            else:
+                reasons.append("no similar user rated the item: user mean")
+        return est, impossible, reasons
+
+    def _state(self):
+        return {
+            **super()._state(),
+            "similarity_": self.similarity_,
+            "user_means_": self.user_means_,
+            "user_bias_": self.user_bias_,
+            "item_bias_": self.item_bias_,
+        }
+
+    def _restore(self, arrays) -> None:
+        super()._restore(arrays)
+        for name in ("similarity_", "user_means_", "user_bias_", "item_bias_"):
+            setattr(self, name, arrays[name])
+
+
+__all__ = ["ItemKNN", "UserKNN", "topk_cosine", "top_n"]

@@ -1,0 +1,62 @@
+"""Request and response shapes of the recommender API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.exceptions import InvalidInput
+
+from ..services.serving import check_k
+
+
+def _k(value) -> int:
+    try:
+        return check_k(value)
+    except InvalidInput as exc:
+        raise serializers.ValidationError(exc.message)
+
+
+class KQuerySerializer(serializers.Serializer):
+    """``?k=`` (1..RECOMMENDER["max_k"], default 10) and an optional ``?source=``."""
+
+    k = serializers.CharField(required=False, default="10")
+    source = serializers.CharField(required=False, default="", allow_blank=True)
+
+    def validate_k(self, value: str) -> int:
+        return _k(value)
+
+
+class BasketInSerializer(serializers.Serializer):
+    product_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=200, allow_empty=True
+    )
+    k = serializers.IntegerField(required=False, default=10)
+    country = serializers.CharField(required=False, default="", allow_blank=True)
+
+    def validate_k(self, value: int) -> int:
+        return _k(value)
+
+
+class RecommendedItemSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    stock_code = serializers.CharField()
+    description = serializers.CharField()
+    score = serializers.FloatField(help_text="comparable within one answer only")
+    reason = serializers.CharField(help_text='e.g. "because you bought …"')
+    strategy = serializers.CharField(help_text="the strategy that found this item")
+
+
+class RecommendationSerializer(serializers.Serializer):
+    strategy = serializers.CharField(
+        help_text="pinned | personalised | content | country_bestsellers | "
+        "bestsellers | new_arrivals | similar_items | bought_together | basket"
+    )
+    model_version = serializers.CharField(
+        allow_null=True, help_text="artifact label kind:vN, null if none trained"
+    )
+    explanation = serializers.CharField()
+    count = serializers.SerializerMethodField()
+    items = RecommendedItemSerializer(many=True)
+
+    def get_count(self, obj) -> int:
+        return len(obj.items)

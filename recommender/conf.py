@@ -1,0 +1,64 @@
+"""Defaults of the recommender app, overridden by ``settings.RECOMMENDER``.
+
+Read lazily (inside functions) with :func:`rec_settings`, like DRF's ``api_settings``:
+``settings.RECOMMENDER`` (from the ``RECOMMENDER_SETTINGS`` JSON env variable) is
+merged over :data:`DEFAULTS` at call time, so tests can override it with the
+``settings`` fixture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Kind of the personalised purchase model served by recommend_for_customer.
+    "purchases_kind": "recommender.purchases",
+    # Algorithms trained by `manage.py train_recommender` with no --algorithm.
+    "default_algorithms": ["popularity", "item_knn"],
+    # Also train an item-item model on explicit ratings (kind recommender.ratings)
+    # when the store has ratings (MovieLens-style imports).
+    "train_ratings": True,
+    # Per-algorithm parameter overrides, e.g. {"item_knn": {"k": 100}}.
+    "params": {},
+    # How purchases become matrix values: binary | count | log | quantity.
+    "weighting": "count",
+    # Only orders of this source train the purchase models (None = every source).
+    "source": None,
+    # Validation window (days before the last purchase) for promotion decisions.
+    "validation_days": 60,
+    # Metric (at k=10) compared with the active model's before a candidate is promoted.
+    "promotion_metric": "ndcg@10",
+    # A candidate is promoted when metric >= active_metric - promotion_tolerance.
+    "promotion_tolerance": 0.0,
+    # At most this many validation customers are scored (sampled with a fixed seed).
+    "validation_max_users": 3000,
+    # Serving.
+    "max_k": 100,
+    "exclude_purchased": True,
+    "category_cap": None,
+    "bought_together_k": 50,
+    "bought_together_min_support": 2,
+    # Seconds the set of blocked products (inactive, out of stock) is cached in-process.
+    "filter_cache_seconds": 30,
+    # Seconds the active-model lookup and the pinned rules are cached in-process.
+    "active_cache_seconds": 2,
+    "pinned_cache_seconds": 10,
+    # Seconds the on-the-fly popularity (no model trained yet) is cached in-process.
+    "fallback_cache_seconds": 300,
+    # Customers whose external id is asked for without ?source= resolve to this source.
+    "default_source": "online_retail",
+    # Cold-start tasks when a product/customer is created (not for bulk imports).
+    "cold_start_on_create": True,
+    "cold_start_skip_sources": ["online_retail", "movielens"],
+    # Neighbours stored for a new product by the cold-start task.
+    "cold_start_neighbours": 50,
+}
+
+
+def rec_settings() -> dict[str, Any]:
+    """Effective settings: :data:`DEFAULTS` updated by ``settings.RECOMMENDER``."""
+    from django.conf import settings
+
+    merged = dict(DEFAULTS)
+    merged.update(getattr(settings, "RECOMMENDER", None) or {})
+    return merged

@@ -1,0 +1,128 @@
+"""The algorithms the training service knows, by name.
+
+Each entry names the estimator class by dotted path (imported on first use, like
+Django's pluggable backends), the model kind it serves, how it is fitted and whether
+it can score a customer it has not seen in training from their purchases ("fold
+in": item-based models do, factor models with per-user vectors do not).
+
+A model file only ever loads through a class listed here: the name stored in an
+artifact is looked up in this table, never imported from the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from core.exceptions import InvalidInput
+
+
+@dataclass(frozen=True)
+class AlgorithmSpec:
+    """How to build, fit and serve one algorithm.
+
+    Attributes
+    ----------
+    name : str, the public name (``--algorithm``).
+    path : str, dotted path of the estimator class.
+    kind : str, the ``ModelArtifact.kind`` it is trained for.
+    fit : str, "matrix" (``fit(user_items)``), "groups" (``fit(user_items,
+        groups=countries)``), "content" (``fit(user_items, item_texts=...)``) or
+        "sequences" (``fit(basket sequences, n_items=...)``).
+    fold_in : bool, can score rows not seen in training (item-based scoring).
+    defaults : dict, constructor parameters unless overridden.
+    """
+
+    name: str
+    path: str
+    kind: str = "recommender.purchases"
+    fit: str = "matrix"
+    fold_in: bool = False
+    defaults: dict = field(default_factory=dict)
+
+    def load_class(self):
+        """Import the estimator class.
+
+        Raises
+        ------
+        InvalidInput
+            The module or class is not available in this installation
+            (field ``algorithm``).
+        """
+        module_name, _, class_name = self.path.rpartition(".")
+        try:
+            return getattr(import_module(module_name), class_name)
+        except (ImportError, AttributeError) as exc:
+            raise InvalidInput(
+                f"algorithm {self.name!r} is not available ({self.path}: {exc})",
+                field="algorithm",
+            )
+
+    def build(self, params: dict | None = None):
+        """A new, unfitted estimator with ``defaults`` updated by ``params``."""
+        cls = self.load_class()
+        return cls(**{**self.defaults, **(params or {})})
+
+
+ALGORITHMS: dict[str, AlgorithmSpec] = {
+    spec.name: spec
+    for spec in [
+        AlgorithmSpec(
+            "popularity", "recommender.algorithms.popularity.Popularity", fit="groups"
+        ),
+        AlgorithmSpec(
+            "item_knn",
+            "recommender.algorithms.knn.ItemKNN",
+            fold_in=True,
+            defaults={"k": 100},
+        ),
+        AlgorithmSpec(
+            "content",
+            "recommender.algorithms.content.ContentRecommender",
+            kind="recommender.content",
+            fit="content",
+            fold_in=True,
+        ),
+        AlgorithmSpec(
+            "gru4rec",
+            "recommender.algorithms.sequence.SequenceRecommender",
+            fit="sequences",
+        ),
+        AlgorithmSpec("als", "recommender.algorithms.mf_als.ImplicitALS"),
+        AlgorithmSpec("bpr", "recommender.algorithms.mf_sgd.BPR"),
+        AlgorithmSpec("ease", "recommender.algorithms.baselines.EASE", fold_in=True),
+        AlgorithmSpec(
+            "buy_again", "recommender.algorithms.baselines.BuyAgain", fold_in=True
+        ),
+    ]
+}
+
+
+def algorithm_get(name: str) -> AlgorithmSpec:
+    """The spec of algorithm ``name``.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown name (field ``algorithm``), listing the known ones.
+    """
+    try:
+        return ALGORITHMS[name]
+    except KeyError:
+        raise InvalidInput(
+            f"unknown algorithm {name!r}; "
+            f"choose one of {', '.join(sorted(ALGORITHMS))}",
+            field="algorithm",
+        )
+
+
+def algorithms_available() -> list[str]:
+    """Names whose estimator class imports in this installation."""
+    out = []
+    for name, spec in ALGORITHMS.items():
+        try:
+            spec.load_class()
+        except InvalidInput:
+            continue
+        out.append(name)
+    return out

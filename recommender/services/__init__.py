@@ -1,0 +1,27 @@
+"""Services of the recommender app (write side and serving).
+
+* :mod:`.training`: ``recommender_train``, ``recommender_activate``;
+* :mod:`.serving`: ``recommend_for_customer``, ``recommend_for_basket``,
+  ``similar_products``, ``bought_together`` and the fallback chain;
+* :mod:`.coldstart`: work done when a product or customer is created;
+* :mod:`.evaluation`: ``recommenders_evaluate`` (the issue-3 temporal split).
+"""
+
+from .serving import (
+    RecommendationResult,
+    bought_together,
+    recommend_for_basket,
+    recommend_for_customer,
+    similar_products,
+)
+from .training import recommender_activate, recommender_train
+
+__all__ = [
+    "RecommendationResult",
+    "bought_together",
+    "recommend_for_basket",
+    "recommend_for_customer",
+    "recommender_activate",
+    "recommender_train",
+    "similar_products",
+]

@@ -1,0 +1,142 @@
+"""Business filters and the accumulation of items through the fallback chain.
+
+Every answer passes :class:`Collector`: inactive, non-merchandise and out-of-stock
+products (a ``StockLevel`` with available <= 0) are never returned, excluded ids
+(what the customer bought, the basket, the product itself) are skipped, an optional
+``category_cap`` limits items per category, and a fresh database check runs on the
+final candidates so a stale cache cannot serve a blocked product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.exceptions import InvalidInput
+
+from .. import selectors
+from ..bundle import Bundle
+from ..conf import rec_settings
+
+
+@dataclass
+class RecommendationResult:
+    """What every serving function returns.
+
+    Attributes
+    ----------
+    items : list of dict with product_id, stock_code, description, score (float,
+        comparable within one answer only), reason (str), strategy (str).
+    strategy : str, the strategy that answered first (see the module docstring).
+    model_version : str or None, the artifact label (``kind:vN``) that answered.
+    explanation : str, why this strategy answered.
+    """
+
+    items: list[dict] = field(default_factory=list)
+    strategy: str = "bestsellers"
+    model_version: str | None = None
+    explanation: str = ""
+
+
+def check_k(k) -> int:
+    """Validate ``k`` (1..``max_k``).
+
+    Raises
+    ------
+    InvalidInput
+        ``k`` is not an integer in range (field ``k``).
+    """
+    max_k = int(rec_settings()["max_k"])
+    try:
+        value = int(k)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"k must be an integer, got {k!r}", field="k")
+    if value != k and not (isinstance(k, str) and str(value) == k.strip()):
+        raise InvalidInput(f"k must be an integer, got {k!r}", field="k")
+    if not 1 <= value <= max_k:
+        raise InvalidInput(f"k must be between 1 and {max_k}, got {value}", field="k")
+    return value
+
+
+class Collector:
+    """Accumulates candidates through the chain, applying the business filters."""
+
+    def __init__(self, k: int, exclude: Iterable[int] = ()):
+        conf = rec_settings()
+        self.k = k
+        self.exclude = {int(p) for p in exclude}
+        self.cap = conf["category_cap"]
+        self.blocked = selectors.products_blocked(
+            max_age=float(conf["filter_cache_seconds"])
+        )
+        self.items: list[dict] = []
+        self.per_category: dict[int, int] = {}
+        self.strategies: list[str] = []
+
+    @property
+    def missing(self) -> int:
+        return self.k - len(self.items)
+
+    def skip(self) -> set[int]:
+        return self.exclude | self.blocked | {i["product_id"] for i in self.items}
+
+    def add(self, strategy: str, candidates: list[tuple[int, float, str]]) -> None:
+        """``candidates``: (product pk, score, reason), best first."""
+        skip = self.skip()
+        fresh = [c for c in candidates if c[0] not in skip]
+        if not fresh or self.missing <= 0:
+            return
+        rows = selectors.products_servable(product_ids=[c[0] for c in fresh])
+        before = len(self.items)
+        for pk, score, reason in fresh:
+            row = rows.get(pk)
+            if row is None or self.missing <= 0 or pk in skip:
+                continue
+            cat = row["category_id"]
+            if (
+                self.cap
+                and cat is not None
+                and self.per_category.get(cat, 0) >= self.cap
+            ):
+                continue
+            self.per_category[cat] = self.per_category.get(cat, 0) + 1
+            skip.add(pk)
+            self.items.append(
+                {
+                    "product_id": pk,
+                    "stock_code": row["stock_code"],
+                    "description": row["description"],
+                    "score": round(float(score), 6),
+                    "reason": reason,
+                    "strategy": strategy,
+                }
+            )
+        if len(self.items) > before:
+            self.strategies.append(strategy)
+
+    def allowed_cols(self, bundle: Bundle) -> np.ndarray:
+        """Columns of ``bundle`` not excluded nor blocked (for model-side masking)."""
+        mask = np.ones(bundle.n_items, dtype=bool)
+        bad = bundle.cols_of(self.skip())
+        mask[bad] = False
+        return np.flatnonzero(mask)
+
+    def result(self, bundle: Bundle | None, explanation: str) -> RecommendationResult:
+        strategy = self.strategies[0] if self.strategies else "none"
+        return RecommendationResult(
+            items=self.items,
+            strategy=strategy,
+            model_version=bundle.label if bundle is not None else None,
+            explanation=explanation,
+        )
+
+
+def overfetch(collector: Collector) -> int:
+    return collector.missing * 2 + 10
+
+
+def pks_of(bundle: Bundle, ids: np.ndarray, scores: np.ndarray):
+    keep = ids >= 0
+    return bundle.item_ids[ids[keep]], scores[keep]

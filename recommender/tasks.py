@@ -1,0 +1,44 @@
+"""Celery tasks of the recommender: thin wrappers around one service call each.
+
+Every task has a management-command twin: ``recommender.train`` ->
+``train_recommender``, ``recommender.evaluate`` -> ``evaluate_recommenders``,
+``recommender.cold_start_product`` / ``recommender.cold_start_customer`` ->
+``recommender_cold_start``.
+"""
+
+from __future__ import annotations
+
+from core.tracked import tracked_task
+
+from .services.coldstart import customer_cold_start, product_cold_start
+from .services.evaluation import recommenders_evaluate
+from .services.training import recommenders_train
+
+
+@tracked_task(name="recommender.train", lock=True)
+def recommender_train_task(algorithm: str = "", force: bool = False) -> dict:
+    """Train one algorithm (or the default ones when ``algorithm`` is empty)."""
+    artifacts = recommenders_train(
+        algorithms=[algorithm] if algorithm else None, force=force
+    )
+    return {a.algorithm: {"artifact": a.label, "status": a.status} for a in artifacts}
+
+
+@tracked_task(name="recommender.evaluate", lock=True)
+def recommender_evaluate_task(cutoff: str = "2011-09-01") -> dict:
+    """Run every algorithm on the temporal split and store an EvaluationRun."""
+    return {"evaluation_run": recommenders_evaluate(cutoff=cutoff).pk}
+
+
+@tracked_task(name="recommender.cold_start_product")
+def recommender_cold_start_product_task(product_id: int) -> dict:
+    """Content vector and initial neighbours of a new product."""
+    row = product_cold_start(product_id=product_id)
+    return {"product_id": product_id, "neighbours": len(row.neighbour_ids)}
+
+
+@tracked_task(name="recommender.cold_start_customer")
+def recommender_cold_start_customer_task(customer_id: int) -> dict:
+    """First recommendations of a new customer, precomputed."""
+    row = customer_cold_start(customer_id=customer_id)
+    return {"customer_id": customer_id, "strategy": row.strategy}

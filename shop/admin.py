@@ -1,0 +1,382 @@
+"""Django admin of the shop. Status, price and stock changes go through services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+
+from core.exceptions import DomainError
+
+from .charts import PALETTE, bar_chart_svg, line_chart_svg
+from .models import (
+    Category,
+    Customer,
+    Event,
+    ImportIssue,
+    ImportReport,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    PriceChange,
+    Product,
+    Rating,
+    StockLevel,
+    StockMovement,
+)
+from .services.catalog import product_set_price
+from .services.orders import order_cancel, order_transition
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by services or imports: viewable, not editable here."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "parent")
+    search_fields = ("name",)
+
+
+class PriceChangeInline(ReadOnlyInline):
+    model = PriceChange
+    fields = ("changed_at", "old_price", "new_price", "origin", "changed_by", "reason")
+    readonly_fields = fields
+    ordering = ("-changed_at",)
+
+
+class StockLevelInline(ReadOnlyInline):
+    model = StockLevel
+    fields = ("on_hand", "reserved", "is_assumed", "assumption")
+    readonly_fields = fields
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "stock_code",
+        "description",
+        "kind",
+        "is_merchandise",
+        "list_price",
+        "currency",
+        "is_active",
+        "source",
+        "last_sold_at",
+    )
+    list_filter = ("source", "kind", "is_merchandise", "is_active", "category")
+    search_fields = ("stock_code", "description")
+    list_select_related = ("category",)
+    show_full_result_count = False
+    readonly_fields = ("first_sold_at", "last_sold_at", "price_history")
+    inlines = [StockLevelInline, PriceChangeInline]
+
+    @admin.display(description="price history (GBP)")
+    def price_history(self, obj):
+        rows = list(
+            obj.price_changes.order_by("changed_at", "id").values_list(
+                "changed_at", "new_price"
+            )
+        )
+        return line_chart_svg([(f"{t:%Y-%m-%d}", float(p)) for t, p in rows])
+
+    def save_model(self, request, obj, form, change):
+        """A new list price is applied through ``product_set_price`` (recorded)."""
+        new_price = obj.list_price
+        if change and "list_price" in form.changed_data:
+            obj.list_price = form.initial["list_price"]
+            super().save_model(request, obj, form, change)
+            product_set_price(
+                product=obj,
+                new_price=new_price,
+                by=request.user,
+                origin="manual",
+                reason="changed in the admin",
+            )
+        else:
+            super().save_model(request, obj, form, change)
+            if not change:
+                product_set_price(
+                    product=obj,
+                    new_price=new_price,
+                    by=request.user,
+                    origin="manual",
+                    reason="created in the admin",
+                )
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(ReadOnlyAdmin):
+    list_display = ("product", "changed_at", "old_price", "new_price", "origin")
+    list_filter = ("origin", "currency")
+    search_fields = ("product__stock_code", "suggestion_ref", "reason")
+    list_select_related = ("product",)
+    raw_id_fields = ("product", "changed_by")
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "source", "country", "email", "user", "erased_at")
+    list_filter = ("source", "country")
+    search_fields = ("external_id", "email", "user__username")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    show_full_result_count = False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ("line_no", "product", "description", "quantity", "unit_price")
+    readonly_fields = fields
+
+
+class OrderStatusChangeInline(ReadOnlyInline):
+    model = OrderStatusChange
+    fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
+    readonly_fields = fields
+
+
+def _transition_action(to_status: str):
+    def action(modeladmin, request, queryset):
+        done = 0
+        for order in queryset:
+            try:
+                order_transition(order=order, to_status=to_status, by=request.user)
+                done += 1
+            except DomainError as exc:
+                modeladmin.message_user(request, str(exc), messages.WARNING)
+        modeladmin.message_user(request, f"{done} order(s) now {to_status}.")
+
+    action.__name__ = f"mark_{to_status}"
+    action.short_description = f"Mark selected orders {to_status.replace('_', ' ')}"
+    return action
+
+
+@admin.action(description="Cancel selected orders (credit note, stock released)")
+def cancel_orders(modeladmin, request, queryset):
+    done = 0
+    for order in queryset:
+        try:
+            order_cancel(order=order, by=request.user, reason="cancelled in the admin")
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, str(exc), messages.WARNING)
+    modeladmin.message_user(request, f"{done} order(s) cancelled.")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "invoice_no",
+        "customer",
+        "placed_at",
+        "kind",
+        "status",
+        "country",
+        "source",
+    )
+    list_filter = ("kind", "status", "source", "country")
+    search_fields = ("invoice_no", "customer__external_id")
+    date_hierarchy = "placed_at"
+    list_select_related = ("customer",)
+    raw_id_fields = ("customer", "import_report")
+    readonly_fields = ("status",)
+    show_full_result_count = False
+    inlines = [OrderLineInline, OrderStatusChangeInline]
+    actions = [
+        _transition_action("paid"),
+        _transition_action("shipped"),
+        _transition_action("delivered"),
+        cancel_orders,
+    ]
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ("order", "line_no", "product", "quantity", "unit_price")
+    search_fields = ("order__invoice_no", "product__stock_code", "description")
+    list_filter = ("product__is_merchandise", "order__kind")
+    list_select_related = ("order", "product")
+    raw_id_fields = ("order", "product")
+
+
+@admin.register(OrderStatusChange)
+class OrderStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("order", "from_status", "to_status", "changed_at", "changed_by")
+    list_filter = ("to_status",)
+    search_fields = ("order__invoice_no", "note")
+    list_select_related = ("order", "changed_by")
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdmin):
+    list_display = ("product", "on_hand", "reserved", "available", "is_assumed")
+    list_filter = ("is_assumed",)
+    search_fields = ("product__stock_code", "product__description")
+    list_select_related = ("product",)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "product",
+        "delta_on_hand",
+        "delta_reserved",
+        "reason",
+        "reference",
+        "changed_at",
+    )
+    list_filter = ("reason",)
+    search_fields = ("product__stock_code", "reference")
+    list_select_related = ("product",)
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "kind",
+        "customer",
+        "session_key",
+        "product",
+        "query",
+        "occurred_at",
+    )
+    list_filter = ("kind",)
+    search_fields = ("session_key", "query", "customer__external_id")
+    list_select_related = ("customer", "product")
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "product", "value", "rated_at")
+    list_filter = ("customer__source",)
+    search_fields = ("customer__external_id", "product__stock_code")
+    list_select_related = ("customer", "product")
+
+
+def _issues_url(report_id: int, **extra) -> str:
+    query = urlencode({"report__id__exact": report_id, **extra})
+    return f"{reverse('admin:shop_importissue_changelist')}?{query}"
+
+
+@admin.register(ImportReport)
+class ImportReportAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "path",
+        "status",
+        "rows_total",
+        "rows_imported",
+        "rows_rejected",
+        "rows_repaired",
+        "created_at",
+    )
+    list_filter = ("kind", "status")
+    search_fields = ("path", "file_sha256")
+    fields = (
+        "kind",
+        "path",
+        "file_sha256",
+        "status",
+        "started_at",
+        "finished_at",
+        "rows_total",
+        "rows_imported",
+        "rows_skipped_existing",
+        "rows_rejected",
+        "rows_repaired",
+        "summary",
+        "error",
+        "issues_by_reason",
+        "issues_chart",
+        "first_issues",
+    )
+    readonly_fields = fields
+    FIRST_ISSUES = 25
+
+    @admin.display(description="first issues")
+    def first_issues(self, obj):
+        rows = obj.issues.order_by("row_number", "id")[: self.FIRST_ISSUES]
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "</tr>",
+            (
+                (i.row_number, i.action, i.reason, i.field, i.value, i.message)
+                for i in rows
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>row</th><th>action</th><th>reason</th>"
+            "<th>field</th><th>value</th><th>message</th></tr></thead>"
+            '<tbody>{}</tbody></table><p><a href="{}">All issues, paginated</a></p>',
+            body,
+            _issues_url(obj.pk),
+        )
+
+    @admin.display(description="issues by reason")
+    def issues_by_reason(self, obj):
+        rows = [
+            (
+                action,
+                _issues_url(obj.pk, action__exact=action, reason__exact=reason),
+                reason,
+                f"{n:,}",
+            )
+            for action in ("rejected", "repaired", "flagged")
+            for reason, n in sorted(obj.counts_by_reason.get(action, {}).items())
+        ]
+        if not rows:
+            return "none"
+        body = format_html_join(
+            "",
+            '<tr><td>{}</td><td><a href="{}">{}</a></td>'
+            '<td style="text-align:right">{}</td></tr>',
+            rows,
+        )
+        return format_html(
+            "<table><thead><tr><th>action</th><th>reason</th><th>rows</th></tr>"
+            '</thead><tbody>{}</tbody></table><p><a href="{}">All issues of this '
+            "report, with row numbers</a></p>",
+            body,
+            _issues_url(obj.pk),
+        )
+
+    @admin.display(description="chart")
+    def issues_chart(self, obj):
+        bars = [
+            (f"{action}: {reason}", n, PALETTE.get(action, "#888"))
+            for action in ("rejected", "repaired", "flagged")
+            for reason, n in sorted(obj.counts_by_reason.get(action, {}).items())
+        ]
+        return bar_chart_svg(bars)
+
+
+@admin.register(ImportIssue)
+class ImportIssueAdmin(ReadOnlyAdmin):
+    list_display = ("report", "row_number", "action", "reason", "field", "value")
+    list_filter = ("action", "reason", "report")
+    search_fields = ("value", "message")
+    list_per_page = 100

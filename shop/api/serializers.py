@@ -1,0 +1,102 @@
+"""Request and response shapes of the shop API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import Customer, Event, Order, OrderLine, Product
+
+
+class ProductOut(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.name", default=None)
+    list_price = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "source",
+            "stock_code",
+            "description",
+            "alt_descriptions",
+            "category",
+            "kind",
+            "is_merchandise",
+            "list_price",
+            "currency",
+            "is_active",
+            "first_sold_at",
+            "last_sold_at",
+        ]
+
+
+class OrderLineOut(serializers.ModelSerializer):
+    product_id = serializers.IntegerField()
+    stock_code = serializers.CharField(source="product.stock_code")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=3)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "line_no",
+            "product_id",
+            "stock_code",
+            "description",
+            "quantity",
+            "unit_price",
+            "amount",
+        ]
+
+
+class OrderOut(serializers.ModelSerializer):
+    customer = serializers.CharField(source="customer.external_id", default=None)
+    total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "invoice_no",
+            "customer",
+            "placed_at",
+            "country",
+            "kind",
+            "status",
+            "total",
+        ]
+
+    def get_total(self, order) -> str:
+        """Sum of quantity x unit price over the lines, GBP (negative on credits)."""
+        total = getattr(order, "total", None)
+        if total is None:
+            total = sum((line.amount for line in order.lines.all()), 0)
+        return f"{total:.2f}"
+
+
+class OrderDetailOut(OrderOut):
+    lines = OrderLineOut(many=True)
+
+    class Meta(OrderOut.Meta):
+        fields = [*OrderOut.Meta.fields, "shipping_address", "lines"]
+
+
+class EventIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Event.Kind.choices)
+    product = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    query = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    session_key = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    occurred_at = serializers.DateTimeField(required=False)
+    metadata = serializers.DictField(required=False)
+
+
+class EventOut(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "kind", "product", "query", "session_key", "occurred_at"]
+
+
+class CustomerOut(serializers.ModelSerializer):
+    orders = serializers.IntegerField(source="orders.count")
+
+    class Meta:
+        model = Customer
+        fields = ["id", "source", "external_id", "country", "email", "orders"]

@@ -1,0 +1,157 @@
+"""Shop API views: catalogue, the signed-in customer's orders, events, profile."""
+
+from __future__ import annotations
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import filters, generics, permissions, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors
+from ..models import Order, Product
+from ..services.events import event_record
+from . import serializers as s
+from .filters import ProductFilter
+
+LINE_AMOUNT = ExpressionWrapper(
+    F("lines__quantity") * F("lines__unit_price"),
+    output_field=DecimalField(max_digits=14, decimal_places=3),
+)
+
+
+class ProductPagination(PageNumberPagination):
+    """Pages of 50 by default; ``page_size`` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+@extend_schema(tags=["catalogue"])
+class ProductListView(generics.ListAPIView):
+    """Products, ordered by id. ``search`` matches stock code or description."""
+
+    serializer_class = s.ProductOut
+    pagination_class = ProductPagination
+    permission_classes = [permissions.AllowAny]
+    filterset_class = ProductFilter
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter]
+    search_fields = ["stock_code", "description"]
+
+    def get_queryset(self):
+        return Product.objects.select_related("category").order_by("id")
+
+
+@extend_schema(tags=["catalogue"])
+class ProductDetailView(generics.RetrieveAPIView):
+    serializer_class = s.ProductOut
+    permission_classes = [permissions.AllowAny]
+    queryset = Product.objects.select_related("category")
+
+
+@extend_schema(tags=["orders"])
+class OrderListView(generics.ListAPIView):
+    """The signed-in customer's orders, newest first (staff: every order)."""
+
+    serializer_class = s.OrderOut
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=Order.Status.values),
+            OpenApiParameter("kind", str, enum=Order.Kind.values),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = selectors.orders_visible_to(user=self.request.user)
+        for name, allowed in (("status", Order.Status), ("kind", Order.Kind)):
+            value = self.request.query_params.get(name)
+            if value is None:
+                continue
+            if value not in allowed.values:
+                raise ValidationError(
+                    {name: [f"one of {', '.join(allowed.values)}; got {value!r}"]}
+                )
+            qs = qs.filter(**{name: value})
+        return qs.select_related("customer")
+
+    def paginate_queryset(self, queryset):
+        """Totals are summed for the page's orders only (one query)."""
+        page = super().paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        totals = dict(
+            Order.objects.filter(pk__in=[o.pk for o in rows])
+            .annotate(total=Sum(LINE_AMOUNT))
+            .values_list("pk", "total")
+        )
+        for order in rows:
+            order.total = totals.get(order.pk) or 0
+        return page
+
+
+@extend_schema(tags=["orders"], responses={200: s.OrderDetailOut, 404: None})
+class OrderDetailView(APIView):
+    """One order by invoice number; another customer's order is a 404 like a
+    missing one."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request, invoice_no: str):
+        if request.user.is_staff:
+            order = selectors.order_get(invoice_no=invoice_no)
+        else:
+            customer = selectors.customer_for_user(user=request.user)
+            order = selectors.order_get_for_customer(
+                customer=customer, invoice_no=invoice_no
+            )
+        if order is None:
+            raise NotFound()
+        return Response(s.OrderDetailOut(order).data)
+
+
+@extend_schema(
+    tags=["events"],
+    request=s.EventIn,
+    responses={201: s.EventOut, 400: OpenApiResponse(description="invalid event")},
+)
+class EventCreateView(APIView):
+    """Record a behaviour event. Signed in: the event is the customer's; anonymous:
+    ``session_key`` is required."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request):
+        data = s.EventIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        event = event_record(
+            kind=v["kind"],
+            customer=selectors.customer_for_user(user=request.user),
+            session_key=v.get("session_key", ""),
+            product_id=v.get("product"),
+            query=v.get("query", ""),
+            occurred_at=v.get("occurred_at"),
+            metadata=v.get("metadata"),
+        )
+        return Response(s.EventOut(event).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["customers"], responses={200: s.CustomerOut, 404: None})
+class CustomerMeView(APIView):
+    """The shop customer linked to the signed-in user."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request):
+        customer = selectors.customer_for_user(user=request.user)
+        if customer is None:
+            raise NotFound("no shop customer is linked to this user")
+        return Response(s.CustomerOut(customer).data)

@@ -1,0 +1,27 @@
+"""Defaults of the shop app, overridable by ``settings.SHOP`` (a dict), read lazily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Lines per transaction when importing (an invoice is never split over batches).
+    "IMPORT_BATCH_LINES": 20_000,
+    # Time zone of the naive timestamps in the Online Retail file (UK local time).
+    "IMPORT_TIMEZONE": "Europe/London",
+    # Status given to imported historical orders (they were fulfilled long ago).
+    "IMPORTED_SALE_STATUS": "delivered",
+    # List price = median unit price of customer-identified sale lines in the last
+    # N days of the product's sales (see shop.datasets.online_retail.typical_prices).
+    "LIST_PRICE_WINDOW_DAYS": 90,
+}
+
+
+def shop_setting(name: str) -> Any:
+    """The value of ``name`` from ``settings.SHOP``, else the default."""
+    from django.conf import settings
+
+    overrides = getattr(settings, "SHOP", None) or {}
+    if name in overrides:
+        return overrides[name]
+    return DEFAULTS[name]

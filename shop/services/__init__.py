@@ -1,0 +1,1 @@
+"""Write-side business logic of the shop: catalogue, orders, stock and imports."""

@@ -1,0 +1,293 @@
+"""The chat API end to end on the database: dialogue, order actions, security, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.models import Conversation, Message, SupportTicket
+from shop.models import Order
+from tests.factories import make_customer, make_order, make_product
+
+START = "/api/v1/chat/conversations/"
+
+
+def start(client) -> str:
+    response = client.post(START, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["reply"]["quick_replies"]
+    return body["conversation"]["id"]
+
+
+def say(client, conversation: str, text: str, status: int = 200) -> dict:
+    response = client.post(
+        f"{START}{conversation}/messages/", {"text": text}, format="json"
+    )
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+@pytest.fixture
+def shop(db):
+    """Two signed-in customers with orders in different states."""
+    mug = make_product(description="RED RETROSPOT MUG")
+    alice = make_customer(with_user=True)
+    bob = make_customer(with_user=True)
+    orders = {
+        "placed": make_order(alice, [(mug, 2, "2.10")], invoice_no="536365"),
+        "shipped": make_order(
+            alice, [(mug, 1, "2.10")], invoice_no="536366", status=Order.Status.SHIPPED
+        ),
+        "delivered": make_order(
+            alice,
+            [(mug, 1, "2.10")],
+            invoice_no="536367",
+            status=Order.Status.DELIVERED,
+        ),
+        "bobs": make_order(bob, [(mug, 5, "2.10")], invoice_no="540000"),
+    }
+    return {"alice": alice, "bob": bob, "orders": orders}
+
+
+@pytest.fixture
+def alice_client(api_client, shop):
+    api_client.force_authenticate(shop["alice"].user)
+    return api_client
+
+
+def test_start_greet_and_transcript(api_client, chat_model):
+    conversation = start(api_client)
+    body = say(api_client, conversation, "hello there")
+    assert body["reply"]["intent"] == "greeting"
+    assert body["reply"]["model_version"] == chat_model.label
+    assert 0.5 <= body["reply"]["confidence"] <= 1.0
+    transcript = api_client.get(f"{START}{conversation}/").json()
+    assert [m["role"] for m in transcript["messages"]] == ["bot", "user", "bot"]
+
+
+def test_order_status_needs_sign_in(api_client, chat_model, shop):
+    conversation = start(api_client)
+    body = say(api_client, conversation, "where is my order 536365")
+    assert body["reply"]["action"] == "sign_in_required"
+    assert "536365" not in body["reply"]["text"]
+
+
+def test_own_order_status_and_other_customers_order_looks_missing(
+    alice_client, chat_model, shop
+):
+    conversation = start(alice_client)
+    own = say(alice_client, conversation, "where is my order 536366")["reply"]
+    assert own["intent"] == "track_order" and own["action"] == "order_status"
+    assert "536366" in own["text"] and "shipped" in own["text"]
+    other = say(alice_client, conversation, "where is my order 540000")["reply"]
+    missing = say(alice_client, conversation, "where is my order 599999")["reply"]
+    assert other["action"] == missing["action"] == "order_not_found"
+    assert other["text"].replace("540000", "N") == missing["text"].replace(
+        "599999", "N"
+    )
+    # Bob's order is untouched and nothing about it leaked.
+    cancel = say(alice_client, conversation, "cancel order 540000")["reply"]
+    assert cancel["action"] == "order_not_found"
+    say(alice_client, conversation, "yes")
+    assert Order.objects.get(invoice_no="540000").status == Order.Status.PLACED
+
+
+def test_cancel_asks_number_confirms_then_cancels(alice_client, chat_model, shop):
+    conversation = start(alice_client)
+    ask = say(alice_client, conversation, "I want to cancel my order")["reply"]
+    assert ask["intent"] == "cancel_order" and ask["action"] == "ask_order_number"
+    confirm = say(alice_client, conversation, "536365")["reply"]
+    assert confirm["text"] == "Cancel order 536365? yes/no"
+    assert Order.objects.get(invoice_no="536365").status == Order.Status.PLACED
+    done = say(alice_client, conversation, "yes")["reply"]
+    assert done["action"] == "cancel_done"
+    assert Order.objects.get(invoice_no="536365").status == Order.Status.CANCELLED
+    credit = Order.objects.get(invoice_no="C536365")
+    assert credit.kind == Order.Kind.CANCELLATION
+    assert all(line.quantity < 0 for line in credit.lines.all())
+
+
+def test_cancel_declined_and_shipped_order_refused(alice_client, chat_model, shop):
+    conversation = start(alice_client)
+    say(alice_client, conversation, "please cancel order 536365")
+    assert say(alice_client, conversation, "no")["reply"]["action"] == "declined"
+    assert Order.objects.get(invoice_no="536365").status == Order.Status.PLACED
+    refused = say(alice_client, conversation, "cancel order 536366")["reply"]
+    assert refused["action"] == "cancel_refused"
+    assert Order.objects.get(invoice_no="536366").status == Order.Status.SHIPPED
+
+
+def test_change_address_flow(alice_client, chat_model, shop):
+    conversation = start(alice_client)
+    ask = say(alice_client, conversation, "change the shipping address of order 536365")
+    assert ask["reply"]["action"] == "ask_address"
+    confirm = say(alice_client, conversation, "12 Rose Lane, Leeds LS1 4AB")["reply"]
+    assert confirm["action"] == "confirm_address"
+    assert say(alice_client, conversation, "yes")["reply"]["action"] == "address_done"
+    assert Order.objects.get(invoice_no="536365").shipping_address.startswith("12 Rose")
+
+
+def test_return_request_on_delivered_order(alice_client, chat_model, shop):
+    conversation = start(alice_client)
+    confirm = say(
+        alice_client, conversation, "i want to return an item from order 536367"
+    )
+    assert confirm["reply"]["action"] == "confirm_return"
+    assert (
+        say(alice_client, conversation, "yes please")["reply"]["action"]
+        == "return_done"
+    )
+    assert (
+        Order.objects.get(invoice_no="536367").status == Order.Status.RETURN_REQUESTED
+    )
+
+
+def test_invalid_order_number_is_explained(alice_client, chat_model, shop):
+    conversation = start(alice_client)
+    reply = say(alice_client, conversation, "track order 00004587345")["reply"]
+    assert reply["action"] == "invalid_order_number" and "6 digits" in reply["text"]
+
+
+def test_faq_answer_from_knowledge_base(api_client, chat_model):
+    conversation = start(api_client)
+    reply = say(api_client, conversation, "what is your policy on returning items?")
+    assert reply["reply"]["action"] in {"faq", "answer"}
+    assert "30 days" in reply["reply"]["text"]
+
+
+def test_bad_input_has_defined_answers(api_client, chat_model):
+    conversation = start(api_client)
+    assert say(api_client, conversation, "")["reply"]["action"] == "empty"
+    assert say(api_client, conversation, "   ")["reply"]["action"] == "empty"
+    long = say(api_client, conversation, "where is my order " * 556)["reply"]
+    assert long["action"] == "too_long"
+    too_big = say(api_client, conversation, "x" * 20_001, status=400)
+    assert too_big["error"] == "invalid_input"
+    assert say(api_client, conversation, None, status=400)["error"] == "invalid_input"
+    script = "<script>alert('x')</script><b>hi</b>"
+    say(api_client, conversation, script)
+    assert Message.objects.filter(text=script).exists()  # stored as text, shown escaped
+
+
+def test_html_is_escaped_in_admin(admin_client, api_client, chat_model):
+    conversation = start(api_client)
+    say(api_client, conversation, "<script>alert('pwned')</script> where is my order")
+    row = Conversation.objects.get(public_id=conversation)
+    page = admin_client.get(f"/admin/chatbot/conversation/{row.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<script>alert('pwned')</script>" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert admin_client.get("/admin/chatbot/conversation/").status_code == 200
+
+
+def test_other_language_gets_polite_handoff(api_client, chat_model):
+    conversation = start(api_client)
+    body = say(
+        api_client, conversation, "Bonjour, où est ma commande ? Je veux l'annuler"
+    )
+    assert body["reply"]["action"] == "handoff" and body["handoff"] is True
+    assert "French" in body["reply"]["text"]
+    ticket = SupportTicket.objects.get(conversation__public_id=conversation)
+    assert ticket.reason == "language" and "commande" in ticket.transcript
+
+
+def test_one_word_and_nonsense_clarify_then_handoff(api_client, chat_model):
+    conversation = start(api_client)
+    first = say(api_client, conversation, "refund")["reply"]
+    assert first["action"] == "clarify" and "Talk to a person" in first["quick_replies"]
+    second = say(api_client, conversation, "xqzv")["reply"]
+    assert second["action"] == "handoff"
+    ticket = SupportTicket.objects.get(conversation__public_id=conversation)
+    assert "refund" in ticket.transcript and "xqzv" in ticket.transcript
+
+
+def test_out_of_scope_does_not_act(api_client, chat_model):
+    conversation = start(api_client)
+    reply = say(api_client, conversation, "what's the weather like in paris today")
+    assert reply["reply"]["intent"] in {"out_of_scope", "clarify"}
+    assert reply["reply"]["action"] in {"out_of_scope", "clarify"}
+
+
+def test_human_agent_creates_ticket(api_client, chat_model):
+    conversation = start(api_client)
+    reply = say(api_client, conversation, "I want to speak to a real person")["reply"]
+    assert reply["intent"] == "contact_human_agent" and reply["action"] == "handoff"
+    assert (
+        SupportTicket.objects.filter(conversation__public_id=conversation).count() == 1
+    )
+
+
+def test_burst_is_throttled_with_json_429(api_client, chat_model, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "chat", "3/min")
+    conversation = start(api_client)  # 1
+    say(api_client, conversation, "hi")  # 2
+    say(api_client, conversation, "hi")  # 3
+    body = say(api_client, conversation, "hi", status=429)
+    assert body["error"] == "throttled"
+
+
+def test_conversation_of_another_user_is_not_found(api_client, chat_model, shop):
+    api_client.force_authenticate(shop["alice"].user)
+    conversation = start(api_client)
+    api_client.force_authenticate(shop["bob"].user)
+    assert say(api_client, conversation, "hi", status=404)["error"] == "not_found"
+    assert api_client.get(f"{START}{conversation}/").status_code == 404
+
+
+def test_product_search_and_question(api_client, chat_model):
+    from chatbot.services.knowledge import product_index_build
+
+    make_product(description="WHITE HANGING HEART T-LIGHT HOLDER")
+    make_product(description="SET OF 3 CAKE TINS PANTRY DESIGN")
+    make_product(description="ALARM CLOCK BAKELIKE RED")
+    assert product_index_build() is not None
+    conversation = start(api_client)
+    found = say(api_client, conversation, "do you sell candle holders")["reply"]
+    assert found["action"] == "product_search"
+    assert found["data"]["products"][0]["description"].startswith("WHITE HANGING")
+    info = say(api_client, conversation, "how much is the alarm clock bakelike red")
+    assert "ALARM CLOCK BAKELIKE RED" in info["reply"]["text"]
+
+
+def test_recommendation_failure_is_graceful(api_client, chat_model, monkeypatch):
+    import recommender.services as rec
+
+    make_product(description="JUMBO BAG RED RETROSPOT")
+
+    def broken(**kwargs):
+        raise RuntimeError("model missing")
+
+    monkeypatch.setattr(rec, "similar_products", broken)
+    conversation = start(api_client)
+    reply = say(
+        api_client, conversation, "what goes well with the jumbo bag red retrospot"
+    )
+    assert reply["reply"]["action"] == "recommendation_unavailable"
+
+
+def test_customer_erasure_redacts_transcripts(alice_client, chat_model, shop):
+    from core.signals import customer_erased
+
+    conversation = start(alice_client)
+    say(
+        alice_client,
+        conversation,
+        "where is my order 536365? my email is alice@example.com",
+    )
+    customer_erased.send(sender=None, customer_id=shop["alice"].pk)
+    texts = set(
+        Message.objects.filter(conversation__public_id=conversation).values_list(
+            "text", flat=True
+        )
+    )
+    assert texts == {"[redacted]"}
+
+
+def test_not_trained_answers_politely(api_client, db):
+    conversation = start(api_client)
+    assert say(api_client, conversation, "where is my order")["reply"]["action"] == (
+        "not_trained"
+    )

@@ -1,0 +1,102 @@
+"""Training, idempotency, evaluation command, admin pages and the Celery task twin."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from chatbot.models import EvaluationRun, IntentExample
+from core.models import ModelArtifact
+
+pytestmark = pytest.mark.slow
+LIMIT = 20  # rows per intent: the same slice the chat_model fixture trains on
+
+
+def test_train_activates_reuses_and_keeps_old_model_on_failure(db, monkeypatch):
+    from chatbot.services import training
+    from chatbot.services.nlu import nlu_parse
+
+    first = training.chatbot_train(per_intent_limit=LIMIT, build_product_index=False)
+    assert first.status == ModelArtifact.Status.ACTIVE
+    assert first.metrics["intents"] == 36
+    assert first.metrics["holdout_accuracy"] > 0.8
+    assert IntentExample.objects.filter(source="seed").count() > 150
+    assert EvaluationRun.objects.filter(artifact=first).exists()
+    assert nlu_parse("hello there").intent == "greeting"
+
+    again = training.chatbot_train(per_intent_limit=LIMIT, build_product_index=False)
+    assert again.pk == first.pk  # same data and parameters: nothing retrained
+
+    IntentExample.objects.create(
+        text="is the shop open on easter monday", intent="opening_hours"
+    )
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(training, "artifact_create", broken)
+    with pytest.raises(RuntimeError):
+        training.chatbot_train(per_intent_limit=LIMIT, build_product_index=False)
+    first.refresh_from_db()
+    assert first.status == ModelArtifact.Status.ACTIVE  # the old model still serves
+
+
+def test_evaluate_command_on_a_labelled_file(chat_model, tmp_path):
+    path = tmp_path / "eval.csv"
+    path.write_text(
+        "instruction,intent\n"
+        "where is my parcel,track_order\n"
+        "I need to cancel purchase 123456,cancel_order\n"
+        "i want to see my invoices,check_invoices\n"
+        "hello,greeting\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    call_command("evaluate_chatbot", file=str(path), latency_samples=4, stdout=out)
+    text = out.getvalue()
+    assert "accuracy" in text and "macro-F1" in text and "p95" in text
+    assert "check_invoice " in text  # the 20k label is mapped to the canonical name
+    run = EvaluationRun.objects.latest("created_at")
+    assert run.n_examples == 4 and 0.0 <= run.accuracy <= 1.0
+    assert run.latency_p95_ms >= run.latency_p50_ms > 0
+
+
+def test_evaluate_command_rejects_bad_file(chat_model, tmp_path):
+    from core.exceptions import InvalidInput
+
+    path = tmp_path / "bad.csv"
+    path.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="utterance or instruction"):
+        call_command("evaluate_chatbot", file=str(path))
+
+
+def test_admin_pages_render_with_charts(admin_client, chat_model, tmp_path):
+    from chatbot.services.evaluation import classification_metrics, evaluation_record
+
+    run = evaluation_record(
+        artifact=chat_model,
+        dataset="<b>x</b>",
+        metrics=classification_metrics(["a", "b", "b"], ["a", "b", "a"]),
+    )
+    page = admin_client.get(f"/admin/chatbot/evaluationrun/{run.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<svg" in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    for name in ("supportticket", "faqentry", "intentexample", "evaluationrun"):
+        assert admin_client.get(f"/admin/chatbot/{name}/").status_code == 200
+
+
+def test_task_twin_calls_the_service(db, monkeypatch):
+    from chatbot import tasks
+    from chatbot.services import training
+
+    calls = []
+    monkeypatch.setattr(
+        training,
+        "chatbot_train",
+        lambda **kw: calls.append(kw) or type("A", (), {"label": "x"}),
+    )
+    assert tasks.chatbot_train_task.delay(force=True).get() == "x"
+    assert calls == [{"force": True}]

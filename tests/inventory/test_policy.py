@@ -1,0 +1,96 @@
+"""Policy formulas against hand-computed values, and a simulation on known demand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from inventory.algorithms import policy as pol
+
+Z95 = 1.6448536269514722
+
+
+def test_safety_stock_reorder_point_order_up_to():
+    # sigma 4 units/day, L 9 days, 95 %: z * 4 * 3
+    assert pol.safety_stock(sigma=4, lead_time=9, service_level=0.95) == pytest.approx(
+        Z95 * 12
+    )
+    rop = pol.reorder_point(mean_demand=10, lead_time=9, sigma=4, service_level=0.95)
+    assert rop == pytest.approx(90 + Z95 * 12)
+    s = pol.order_up_to(
+        mean_demand=10, lead_time=9, review_period=7, sigma=4, service_level=0.95
+    )
+    assert s == pytest.approx(160 + Z95 * 4 * 4)
+
+
+def test_eoq_days_of_cover_and_risk():
+    # D = 1200/yr, K = 25 GBP, h = 0.25/yr, c = 6 GBP -> sqrt(60000 / 1.5) = 200
+    assert pol.economic_order_quantity(
+        annual_demand=1200, ordering_cost=25, holding_cost_rate=0.25, unit_cost=6
+    ) == pytest.approx(200.0)
+    assert (
+        pol.economic_order_quantity(
+            annual_demand=0, ordering_cost=25, holding_cost_rate=0.25, unit_cost=6
+        )
+        == 0.0
+    )
+    assert pol.days_of_cover(available=50, mean_daily=4) == 12.5
+    assert pol.days_of_cover(available=50, mean_daily=0) is None
+    # available equals mean lead-time demand: risk 50 %
+    risk = pol.stockout_risk(available=90, mean_demand=10, lead_time=9, sigma=4)
+    assert risk == pytest.approx(0.5)
+    assert pol.stockout_risk(available=5, mean_demand=1, lead_time=4, sigma=0) == 0.0
+
+
+def test_rounding_to_packs_and_moq():
+    assert pol.round_order_quantity(13, pack_size=12, moq=1) == 24
+    assert pol.round_order_quantity(5, pack_size=1, moq=10) == 10
+    assert pol.round_order_quantity(25, pack_size=6, moq=10) == 30
+    assert pol.round_order_quantity(0, pack_size=6, moq=10) == 0
+    with pytest.raises(ValueError, match="pack_size"):
+        pol.round_order_quantity(5, pack_size=0)
+
+
+def test_order_quantity_s_S():
+    assert pol.order_quantity(position=50, reorder_level=40, order_up_to_level=100) == 0
+    assert (
+        pol.order_quantity(position=30, reorder_level=40, order_up_to_level=100) == 70
+    )
+    # EOQ larger than S - s: order up to s + EOQ
+    q = pol.order_quantity(position=40, reorder_level=40, order_up_to_level=60, eoq=50)
+    assert q == 50
+
+
+def test_invalid_parameters_raise():
+    with pytest.raises(ValueError, match="service_level"):
+        pol.safety_stock(sigma=1, lead_time=1, service_level=1.0)
+    with pytest.raises(ValueError, match="lead_time"):
+        pol.safety_stock(sigma=1, lead_time=-1, service_level=0.9)
+
+
+def test_simulation_on_constant_demand_never_runs_out():
+    # 10 a day, lead time 3, review daily: s = 30 + buffer, S = 40 + buffer
+    out = pol.simulate_policy(
+        np.full(60, 10.0), reorder_level=35, order_up_to_level=45, lead_time=3
+    )
+    assert out.fill_rate == 1.0 and out.stockout_days == 0
+    assert out.cycle_service_level == 1.0
+    assert out.orders > 0
+    assert 0 < out.average_stock < 45
+
+
+def test_simulation_counts_lost_sales_when_the_policy_is_too_lean():
+    demand = np.full(20, 10.0)
+    out = pol.simulate_policy(
+        demand, reorder_level=0, order_up_to_level=10, lead_time=5, initial_stock=10
+    )
+    # day 0 sells 10, then stock is 0 until the order arrives on day 5
+    assert out.stockout_days > 0
+    assert out.fill_rate < 1.0
+    assert out.lost_units == pytest.approx(out.demand * (1 - out.fill_rate))
+    assert math.isclose(out.demand, 200.0)
+
+
+def test_simulation_rejects_negative_demand():
+    with pytest.raises(ValueError, match="non-negative"):
+        pol.simulate_policy([1, -2], reorder_level=1, order_up_to_level=2, lead_time=1)

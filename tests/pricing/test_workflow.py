@@ -1,0 +1,213 @@
+"""Estimation, suggestions, review workflow, price history, API and admin."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from core.exceptions import Conflict, InvalidInput
+from core.models import ModelArtifact
+from pricing.models import ElasticityEstimate, PriceSuggestion
+from pricing.services import (
+    elasticities_estimate,
+    prices_suggest,
+    prices_weekly_run,
+    suggestions_approve,
+    suggestions_edit,
+    suggestions_reject,
+)
+from shop.models import PriceChange, Product, StockLevel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewer():
+    return get_user_model().objects.create_user(
+        username="analyst", password="pw-12345678", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def suggested(priced_shop, settings):
+    # A fine ladder (.09, .19, ... .99) so that every product has room to move.
+    settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
+    out = prices_weekly_run()
+    assert out["suggestions"].get("created", 0) >= 1, out
+    return priced_shop
+
+
+def _price_api(client, product):
+    resp = client.get(f"/api/v1/products/{product.pk}/price")
+    assert resp.status_code == 200, resp.content
+    return Decimal(resp.json()["price"])
+
+
+def test_estimates_identify_price_changers_and_say_why_not_others(priced_shop):
+    artifact = elasticities_estimate()
+    assert artifact.status == ModelArtifact.Status.ACTIVE
+    est = {e.product_id: e for e in ElasticityEstimate.objects.filter(is_current=True)}
+    e1, e2 = est[priced_shop[1].pk], est[priced_shop[2].pk]
+    assert e1.status in ("identified", "pooled") and e1.ci_low <= -2.0 <= e1.ci_high
+    assert e2.elasticity is not None and abs(e2.elasticity + 1.2) < 0.6
+    e3 = est[priced_shop[3].pk]
+    assert e3.status == "no_price_change" and e3.elasticity is None
+    assert e1.category == "MUG & CUP" and e1.points
+    assert artifact.metrics["by_status"]["no_price_change"] >= 1
+    # Same data and parameters: the run is not redone.
+    assert elasticities_estimate().pk == artifact.pk
+    assert ElasticityEstimate.objects.count() == len(est)
+
+
+def test_nothing_is_applied_before_approval(suggested, api_client):
+    product = suggested[1]
+    sug = PriceSuggestion.objects.get(product=product, kind="optimise")
+    assert sug.status == "proposed" and sug.suggested_price != product.list_price
+    assert sug.rationale and sug.model_version.startswith("pricing.elasticity:v")
+    assert sug.units_change_low <= sug.units_change <= sug.units_change_high
+    product.refresh_from_db()
+    assert product.list_price == sug.current_price
+    assert not PriceChange.objects.filter(product=product).exists()
+    assert _price_api(api_client, product) == sug.current_price  # nothing leaks
+    # A second weekly run keeps the open suggestion (idempotent).
+    again = prices_suggest()
+    assert again.get("created", 0) == 0
+    assert (
+        PriceSuggestion.objects.filter(product=product, status="proposed").count() == 1
+    )
+
+
+def test_approval_applies_and_records_history(suggested, reviewer, api_client):
+    product = suggested[1]
+    sug = PriceSuggestion.objects.get(product=product, kind="optimise")
+    old = product.list_price
+    suggestions_approve(suggestion_ids=[sug.pk], by=reviewer)
+    sug.refresh_from_db()
+    product.refresh_from_db()
+    assert sug.status == "applied" and sug.reviewed_by == reviewer
+    assert product.list_price == sug.suggested_price
+    change = PriceChange.objects.get(product=product)
+    assert (change.old_price, change.new_price) == (old, sug.suggested_price)
+    assert change.changed_by == reviewer and change.origin == "suggestion"
+    assert change.suggestion_ref == f"pricing:{sug.pk}" and sug.price_change == change
+    assert _price_api(api_client, product) == sug.suggested_price
+    with pytest.raises(Conflict, match="applied"):
+        suggestions_approve(suggestion_ids=[sug.pk], by=reviewer)
+
+
+def test_edit_and_reject(suggested, reviewer):
+    s1 = PriceSuggestion.objects.get(product=suggested[1], kind="optimise")
+    with pytest.raises(InvalidInput, match="minimum margin"):
+        suggestions_edit(prices={s1.pk: "0.05"}, by=reviewer)
+    with pytest.raises(InvalidInput, match="not a number"):
+        suggestions_edit(prices={s1.pk: "abc"}, by=reviewer)
+    s1.refresh_from_db()
+    assert s1.status == "proposed"  # a refused edit changes nothing
+    new = (s1.current_price + Decimal("0.10")).quantize(Decimal("0.01"))
+    suggestions_edit(prices={s1.pk: new}, by=reviewer)
+    s1.refresh_from_db()
+    assert s1.status == "applied" and s1.edited_price == new
+    assert Product.objects.get(pk=suggested[1].pk).list_price == new
+    s2 = PriceSuggestion.objects.filter(product=suggested[2], kind="optimise").first()
+    if s2 is not None:
+        before = suggested[2].list_price
+        suggestions_reject(suggestion_ids=[s2.pk], by=reviewer, note="not now")
+        s2.refresh_from_db()
+        assert s2.status == "rejected"
+        assert Product.objects.get(pk=suggested[2].pk).list_price == before
+        with pytest.raises(Conflict):
+            suggestions_approve(suggestion_ids=[s2.pk], by=reviewer)
+
+
+def test_a_price_changed_since_the_suggestion_is_a_conflict(suggested, reviewer):
+    from shop.services.catalog import product_set_price
+
+    sug = PriceSuggestion.objects.get(product=suggested[1], kind="optimise")
+    product_set_price(
+        product=suggested[1], new_price=Decimal("9.99"), by=reviewer, origin="manual"
+    )
+    with pytest.raises(Conflict, match="changed"):
+        suggestions_approve(suggestion_ids=[sug.pk], by=reviewer)
+    assert Product.objects.get(pk=suggested[1].pk).list_price == Decimal("9.99")
+
+
+def test_price_api_unknown_product_is_404(db, api_client):
+    resp = api_client.get("/api/v1/products/999999/price")
+    assert resp.status_code == 404 and resp.json()["error"] == "not_found"
+
+
+def test_admin_review_pages_show_charts_and_bulk_approve(suggested, reviewer, client):
+    client.force_login(reviewer)
+    sug = PriceSuggestion.objects.get(product=suggested[1], kind="optimise")
+    resp = client.get("/admin/pricing/pricesuggestion/")
+    assert resp.status_code == 200
+    page = client.get(f"/admin/pricing/pricesuggestion/{sug.pk}/change/")
+    assert page.status_code == 200 and b"Demand: elasticity" in page.content
+    assert b"Expected weekly profit vs price" in page.content
+    est = sug.estimate
+    page = client.get(f"/admin/pricing/elasticityestimate/{est.pk}/change/")
+    assert page.status_code == 200 and b"Demand: elasticity" in page.content
+    resp = client.post(
+        "/admin/pricing/pricesuggestion/",
+        {"action": "approve", "_selected_action": [sug.pk]},
+    )
+    assert resp.status_code == 302
+    sug.refresh_from_db()
+    assert sug.status == "applied" and sug.reviewed_by == reviewer
+
+
+def test_overstock_gets_a_markdown_and_selling_out_is_not_discounted(
+    priced_shop, settings
+):
+    settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
+    over, scarce = priced_shop[3], priced_shop[1]
+    StockLevel.objects.create(product=over, on_hand=100000)
+    StockLevel.objects.create(product=scarce, on_hand=1)
+    counts = prices_weekly_run()
+    assert counts["suggestions"].get("markdown_created") == 1
+    md = PriceSuggestion.objects.get(product=over, kind="markdown")
+    assert md.suggested_price < md.current_price and "Overstock" in md.rationale
+    assert not PriceSuggestion.objects.filter(product=scarce, kind="markdown").exists()
+    opt = PriceSuggestion.objects.filter(product=scarce, kind="optimise").first()
+    assert opt is None or opt.suggested_price >= opt.current_price
+
+
+def test_command_and_no_data_error(db, capsys):
+    with pytest.raises(Exception, match="no sales lines"):
+        call_command("suggest_prices")
+
+
+def test_command_runs_on_the_shop(priced_shop, capsys):
+    call_command("suggest_prices")
+    out = capsys.readouterr().out
+    assert "with an elasticity" in out and "suggestions:" in out
+
+
+def test_weekly_task_records_a_run(priced_shop):
+    from core.models import TaskRun
+    from pricing.tasks import suggest_prices
+
+    out = suggest_prices.apply().get()
+    assert out["model_version"].startswith("pricing.elasticity:v")
+    run = TaskRun.objects.get(task_name="pricing.suggest_prices")
+    assert run.status == TaskRun.Status.SUCCEEDED
+
+
+def test_a_failed_run_leaves_the_previous_estimates_current(priced_shop, monkeypatch):
+    first = elasticities_estimate()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("fit crashed")
+
+    monkeypatch.setattr("pricing.services.estimation.estimate_panel", boom)
+    with pytest.raises(RuntimeError):
+        elasticities_estimate(force=True)
+    current = ElasticityEstimate.objects.filter(is_current=True)
+    assert current.exists() and set(current.values_list("artifact", flat=True)) == {
+        first.pk
+    }
+    first.refresh_from_db()
+    assert first.status == ModelArtifact.Status.ACTIVE

@@ -1,0 +1,128 @@
+"""The recommender API: permissions, shapes, bad input (never a 500)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(customer):
+    return f"/api/v1/customers/{customer.external_id}/recommendations"
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_user(
+        username="staff", password="x", is_staff=True
+    )
+
+
+def test_customer_sees_own_recommendations(trained, api_client):
+    alice = trained["alice"]
+    api_client.force_authenticate(alice.user)
+    response = api_client.get(_url(alice), {"k": 3})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["strategy"] == "personalised"
+    assert body["model_version"] == trained["artifact"].label
+    assert body["count"] == 3 and len(body["items"]) == 3
+    item = body["items"][0]
+    assert set(item) >= {"product_id", "stock_code", "description", "score", "reason"}
+    bought = {trained["red"][0].pk, trained["red"][1].pk}
+    assert not bought & {i["product_id"] for i in body["items"]}
+
+
+def test_customer_cannot_see_another_customers(trained, api_client):
+    api_client.force_authenticate(trained["alice"].user)
+    response = api_client.get(_url(trained["bob"]))
+    assert response.status_code == 403
+    assert response.json()["error"] == "permission_denied"
+    # an unknown id gets the same answer: no enumeration of customers
+    assert api_client.get("/api/v1/customers/nobody/recommendations").status_code == 403
+
+
+def test_staff_sees_anyone_and_gets_404_for_unknown(trained, api_client, staff):
+    api_client.force_authenticate(staff)
+    assert api_client.get(_url(trained["bob"])).status_code == 200
+    response = api_client.get("/api/v1/customers/424242/recommendations")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_anonymous_is_refused(trained, api_client):
+    response = api_client.get(_url(trained["alice"]))
+    assert response.status_code in (401, 403)
+
+
+def test_fallback_for_customer_without_history_says_so(trained, api_client):
+    newbie = trained["newbie"]
+    api_client.force_authenticate(newbie.user)
+    body = api_client.get(_url(newbie), {"k": 4}).json()
+    assert body["strategy"] == "country_bestsellers"
+    assert all(i["reason"] == "popular in France" for i in body["items"])
+
+
+def test_no_model_trained_still_answers(rec_world, api_client):
+    alice = rec_world["alice"]
+    api_client.force_authenticate(alice.user)
+    response = api_client.get(_url(alice))
+    assert response.status_code == 200
+    assert response.json()["model_version"] is None
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "101", "1000000", "abc", "2.5", "1e3"])
+def test_bad_k_is_400_naming_k(trained, api_client, k):
+    alice = trained["alice"]
+    api_client.force_authenticate(alice.user)
+    for url in (
+        _url(alice),
+        f"/api/v1/products/{trained['red'][0].pk}/similar",
+        f"/api/v1/products/{trained['red'][0].pk}/bought-together",
+    ):
+        response = api_client.get(url, {"k": k})
+        assert response.status_code == 400, (url, k, response.content)
+        assert "k" in response.content.decode()
+
+
+def test_similar_and_bought_together(trained, api_client):
+    red0 = trained["red"][0]
+    for path, strategy in (
+        ("similar", "similar_items"),
+        ("bought-together", "bought_together"),
+    ):
+        response = api_client.get(f"/api/v1/products/{red0.pk}/{path}", {"k": 2})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["strategy"] == strategy and len(body["items"]) == 2
+
+
+@pytest.mark.parametrize("path", ["similar", "bought-together"])
+def test_unknown_product_is_404(trained, api_client, path):
+    response = api_client.get(f"/api/v1/products/987654/{path}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_basket_endpoint(trained, api_client):
+    blue = trained["blue"]
+    url = "/api/v1/recommendations/basket"
+    response = api_client.post(
+        url, {"product_ids": [blue[0].pk], "k": 3}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["strategy"] == "basket"
+    missing = api_client.post(url, {"product_ids": [blue[0].pk, 987654]}, format="json")
+    assert missing.status_code == 404 and "987654" in missing.json()["detail"]
+    bad = api_client.post(url, {"product_ids": "x", "k": 0}, format="json")
+    assert bad.status_code == 400
+    assert set(bad.json()["fields"]) == {"product_ids", "k"}
+
+
+def test_schema_documents_the_endpoints(api_client):
+    response = api_client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/customers/{external_id}/recommendations" in paths
+    assert "/api/v1/recommendations/basket" in paths

@@ -1,0 +1,109 @@
+"""Admin registry, evaluation (command, table, chart), cold start and erasure."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from core.models import ModelArtifact
+from recommender.models import (
+    EvaluationResult,
+    EvaluationRun,
+    PrecomputedRecommendation,
+    ProductNeighbours,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_registry_admin_lists_and_activates_a_version(trained, admin_client):
+    from tests.factories import make_order
+
+    make_order(trained["bob"], [(trained["red"][3], 1, 1.0)])
+    from recommender.services.training import recommender_train
+
+    v2 = recommender_train(algorithm="item_knn")
+    url = "/admin/recommender/recommendermodel/"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and b"NDCG@10" in page.content
+    response = admin_client.post(
+        url,
+        {"action": "activate_version", "_selected_action": [trained["artifact"].pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert ModelArtifact.objects.get(pk=trained["artifact"].pk).status == "active"
+    assert ModelArtifact.objects.get(pk=v2.pk).status == "retired"
+
+
+def test_evaluate_command_stores_a_run_and_admin_draws_the_history(
+    rec_world, admin_client
+):
+    out = StringIO()
+    for _ in range(2):
+        call_command(
+            "evaluate_recommenders",
+            "--cutoff",
+            "2011-04-15",
+            "--algorithm",
+            "popularity",
+            "--algorithm",
+            "item_knn",
+            stdout=out,
+        )
+    assert "ndcg@10" in out.getvalue() and "item_knn" in out.getvalue()
+    run = EvaluationRun.objects.first()
+    assert run.status == "succeeded"
+    assert EvaluationResult.objects.filter(run=run).count() == 4
+    knn = EvaluationResult.objects.get(run=run, algorithm="item_knn", variant="new")
+    assert 0 < knn.metrics["ndcg@10"] <= 1
+    page = admin_client.get("/admin/recommender/evaluationrun/")
+    assert page.status_code == 200
+    assert b"<svg" in page.content and b"<polyline" in page.content
+    detail = admin_client.get(f"/admin/recommender/evaluationrun/{run.pk}/change/")
+    assert detail.status_code == 200 and b"ndcg@10" in detail.content
+
+
+def test_evaluate_with_empty_window_is_a_command_error(rec_world):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="cut-off"):
+        call_command(
+            "evaluate_recommenders", "--cutoff", "1999-01-01", stdout=StringIO()
+        )
+
+
+def test_product_creation_enqueues_cold_start(
+    trained, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_product
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = make_product(description="BLUE STAR THING GIANT")
+    row = ProductNeighbours.objects.get(product=new)
+    assert row.neighbour_ids[0] in {p.pk for p in trained["blue"]}
+
+
+def test_customer_creation_precomputes_and_erasure_drops_it(
+    trained, django_capture_on_commit_callbacks
+):
+    from core.signals import customer_erased
+    from tests.factories import make_customer
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = make_customer(country="France")
+    row = PrecomputedRecommendation.objects.get(customer=new)
+    assert row.strategy == "country_bestsellers" and row.items
+    customer_erased.send(sender=None, customer_id=new.pk)
+    assert not PrecomputedRecommendation.objects.filter(customer=new).exists()
+
+
+def test_cold_start_command(trained):
+    from tests.factories import make_product
+
+    new = make_product(description="RED HEART THING MINI")
+    out = StringIO()
+    call_command("recommender_cold_start", "--product", str(new.pk), stdout=out)
+    assert "neighbours" in out.getvalue()

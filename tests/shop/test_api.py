@@ -1,0 +1,197 @@
+"""Shop API: catalogue, per-customer orders (permissions), events, profile."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from shop.models import Category, Event
+from tests.factories import make_customer, make_order, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue():
+    mugs = Category.objects.create(name="Mugs")
+    items = [
+        make_product(
+            "10001",
+            description="RED HEART MUG",
+            list_price=Decimal("2.00"),
+            category=mugs,
+        ),
+        make_product(
+            "10002", description="BLUE MUG", list_price=Decimal("5.00"), category=mugs
+        ),
+        make_product("10003", description="HEART LANTERN", list_price=Decimal("9.50")),
+        make_product(
+            "POST",
+            description="POSTAGE",
+            list_price=Decimal("18"),
+            is_merchandise=False,
+            kind="postage",
+        ),
+        make_product("10004", description="OLD HEART", is_active=False),
+    ]
+    return items
+
+
+def _codes(response):
+    return [p["stock_code"] for p in response.json()["results"]]
+
+
+def test_product_search_and_filters(api_client, catalogue):
+    assert _codes(api_client.get("/api/v1/products/?search=heart")) == [
+        "10001",
+        "10003",
+        "10004",
+    ]
+    assert _codes(api_client.get("/api/v1/products/?search=1000")) == [
+        "10001",
+        "10002",
+        "10003",
+        "10004",
+    ]
+    assert _codes(api_client.get("/api/v1/products/?category=mugs")) == [
+        "10001",
+        "10002",
+    ]
+    assert _codes(api_client.get("/api/v1/products/?is_merchandise=false")) == ["POST"]
+    assert _codes(
+        api_client.get("/api/v1/products/?min_price=2.5&max_price=10&is_active=true")
+    ) == ["10002", "10003"]
+    bad = api_client.get("/api/v1/products/?min_price=cheap")
+    assert bad.status_code == 400 and "min_price" in bad.json()["fields"]
+
+
+def test_product_pagination_is_stable(api_client, catalogue):
+    pages = []
+    url = "/api/v1/products/?page_size=2"
+    while url:
+        body = api_client.get(url).json()
+        pages.append([p["id"] for p in body["results"]])
+        url = body["next"]
+    ids = [i for page in pages for i in page]
+    assert ids == sorted(p.pk for p in catalogue)
+    assert len(pages) == 3 and body["count"] == 5
+
+
+def test_product_detail(api_client, catalogue):
+    product = catalogue[0]
+    body = api_client.get(f"/api/v1/products/{product.pk}/").json()
+    assert body["stock_code"] == "10001" and body["list_price"] == "2.000"
+    assert body["category"] == "Mugs" and body["currency"] == "GBP"
+    missing = api_client.get("/api/v1/products/999999/")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+@pytest.fixture
+def two_customers():
+    alice = make_customer(with_user=True)
+    bob = make_customer(with_user=True)
+    product = make_product()
+    a_order = make_order(alice, [(product, 2, "1.25")])
+    b_order = make_order(bob, [(product, 1, "1.25")])
+    return alice, bob, a_order, b_order
+
+
+def test_orders_need_authentication(api_client, two_customers):
+    _, _, a_order, _ = two_customers
+    for url in ("/api/v1/orders/", f"/api/v1/orders/{a_order.invoice_no}/"):
+        response = api_client.get(url)
+        assert response.status_code in (401, 403)
+        assert "error" in response.json()
+
+
+def test_customer_sees_only_own_orders(api_client, two_customers):
+    alice, _, a_order, b_order = two_customers
+    api_client.force_authenticate(alice.user)
+    body = api_client.get("/api/v1/orders/").json()
+    assert [o["invoice_no"] for o in body["results"]] == [a_order.invoice_no]
+    assert body["results"][0]["total"] == "2.50"
+    mine = api_client.get(f"/api/v1/orders/{a_order.invoice_no}/")
+    assert mine.status_code == 200 and mine.json()["lines"][0]["quantity"] == 2
+    other = api_client.get(f"/api/v1/orders/{b_order.invoice_no}/")
+    missing = api_client.get("/api/v1/orders/123456789/")
+    assert other.status_code == missing.status_code == 404
+    assert other.json() == missing.json()
+
+
+def test_user_without_customer_sees_nothing(api_client, two_customers):
+    user = get_user_model().objects.create_user(username="nobody", password="x" * 12)
+    api_client.force_authenticate(user)
+    assert api_client.get("/api/v1/orders/").json()["count"] == 0
+    assert api_client.get("/api/v1/customers/me/").status_code == 404
+
+
+def test_staff_sees_any_order(api_client, two_customers):
+    _, _, _, b_order = two_customers
+    staff = get_user_model().objects.create_user(
+        username="staff", password="x" * 12, is_staff=True
+    )
+    api_client.force_authenticate(staff)
+    assert api_client.get(f"/api/v1/orders/{b_order.invoice_no}/").status_code == 200
+    assert api_client.get("/api/v1/orders/").json()["count"] == 2
+    assert api_client.get("/api/v1/orders/?status=placed").json()["count"] == 2
+    assert api_client.get("/api/v1/orders/?kind=cancellation").json()["count"] == 0
+    bad = api_client.get("/api/v1/orders/?status=lost")
+    assert bad.status_code == 400 and "status" in bad.json()["fields"]
+
+
+def test_customers_me(api_client, two_customers):
+    alice = two_customers[0]
+    assert api_client.get("/api/v1/customers/me/").status_code in (401, 403)
+    api_client.force_authenticate(alice.user)
+    body = api_client.get("/api/v1/customers/me/").json()
+    assert body["external_id"] == alice.external_id and body["orders"] == 1
+
+
+def test_events_anonymous_and_signed_in(api_client, catalogue, two_customers):
+    product = catalogue[0]
+    ok = api_client.post(
+        "/api/v1/events/",
+        {"kind": "view", "product": product.pk, "session_key": "abc"},
+        format="json",
+    )
+    assert ok.status_code == 201
+    event = Event.objects.get(pk=ok.json()["id"])
+    assert (event.customer, event.session_key, event.product) == (None, "abc", product)
+
+    alice = two_customers[0]
+    api_client.force_authenticate(alice.user)
+    ok = api_client.post(
+        "/api/v1/events/", {"kind": "search", "query": "heart"}, format="json"
+    )
+    assert ok.status_code == 201
+    assert Event.objects.get(pk=ok.json()["id"]).customer == alice
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"kind": "view", "product": 1}, "session_key"),
+        ({"kind": "teleport", "session_key": "s"}, "kind"),
+        ({"kind": "view", "session_key": "s"}, "product"),
+        ({"kind": "add_to_cart", "session_key": "s", "product": 999999}, "product"),
+        ({"kind": "search", "session_key": "s"}, "query"),
+        ({"kind": "view", "session_key": "s", "product": "x"}, "product"),
+        (
+            {
+                "kind": "search",
+                "query": "q",
+                "session_key": "s",
+                "occurred_at": "2999-01-01T00:00:00Z",
+            },
+            "occurred_at",
+        ),
+    ],
+)
+def test_event_validation(api_client, catalogue, payload, field):
+    response = api_client.post("/api/v1/events/", payload, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body.get("field") == field or field in body.get("fields", {})
+    assert not Event.objects.exists()
