@@ -148,7 +148,8 @@ def main() -> None:
     }
     print(
         f"{n} requests per endpoint, k={args.k}, {len(customers)} customers, "
-        f"concurrency {args.concurrency}, against {args.base}"
+        f"concurrency {args.concurrency}, against {args.base}; machine load "
+        f"average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     header = (
         f"{'endpoint':<26}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}"
@@ -171,6 +172,7 @@ def main() -> None:
         )
         for line in errors[:3]:
             print(f"    error: {line}")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

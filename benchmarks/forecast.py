@@ -67,7 +67,9 @@ def load(path: Path, min_days: int = 100):
 def score(name, Y, F, seconds, lo80=None, hi80=None, lo95=None, hi95=None):
     ytr, yte = Y[:, :-H], Y[:, -H:]
     scales = np.array([seasonal_naive_scale(r, M) for r in ytr])
-    mase = np.mean(np.abs(yte - F), axis=1) / scales
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mase = np.mean(np.abs(yte - F), axis=1) / scales
+    mase = mase[np.isfinite(mase)]  # constant training series have no MASE scale
     row = {
         "model": name,
         "MASE": float(np.nanmean(mase)),

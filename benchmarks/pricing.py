@@ -144,7 +144,9 @@ def simulation_table(n: int, seed: int) -> pd.DataFrame:
         ),
         include_groups=False,
     )
-    return out.reset_index()
+    out = out.reset_index()
+    out[["n", "identified"]] = out[["n", "identified"]].astype(int)
+    return out
 
 
 def real_lines(path: Path) -> tuple[pd.DataFrame, pd.Series]:

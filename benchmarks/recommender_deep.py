@@ -84,7 +84,7 @@ def evaluate(name: str, fit_s: float, score_fn, split) -> dict:
 
 
 COLUMNS = [
-    ("model", 34, "{}"),
+    ("model", 36, "{}"),
     ("fit_s", 8, "{:.1f}"),
     (f"ndcg@{K} all", 10, "{:.4f}"),
     (f"recall@{K} all", 10, "{:.4f}"),
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
                 cell=cell, epochs=args.epochs, verbose=True
             ).fit(sequences(), n_items=split.n_items)
         )
-        name = f"GRU4Rec-{cell} ({args.epochs} ep, repeat-aware)"
+        name = f"GRU4Rec-{cell} ({len(model.loss_history_)}/{args.epochs} ep)"
         rows.append(evaluate(name, s, lambda u, m=model: m.score(u, train), split))
 
     first = lines.drop_duplicates("i").set_index("i")["description"]
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         .fillna("")
     )
     texts = desc.tolist()
-    encoders = ["tfidf"] + ([] if args.no_minilm else ["minilm"])
+    encoders = ["tfidf"] + ([] if args.no_minilm else ["minilm", "minilm+tfidf"])
     for enc in encoders:
         model, s = timed(
             lambda enc=enc: ContentRecommender(encoder=enc).fit(train, item_texts=texts)

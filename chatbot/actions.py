@@ -282,7 +282,8 @@ def recommendation(ctx: Context, text: str) -> Turn:
             intro = "You might like:"
         else:
             return Turn(
-                "Which product would you like ideas for? Name one (e.g. 'what goes with "
+                "Which product would you like ideas for? Name one (e.g. 'what goes "
+                "with "
                 "the red retrospot jumbo bag'), or sign in for personal picks.",
                 action="ask_product",
             )

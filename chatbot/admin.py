@@ -5,7 +5,6 @@ HTML or script typed into the chat shows as text.
 """
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.html import format_html, format_html_join
 
 from .models import (
@@ -92,9 +91,9 @@ class FAQEntryAdmin(admin.ModelAdmin):
 
 @admin.action(description="Retrain the intent model (Celery task chatbot.train)")
 def retrain(modeladmin, request, queryset):
-    from .tasks import chatbot_train_task
+    from .services.training import chatbot_retrain_schedule
 
-    transaction.on_commit(lambda: chatbot_train_task.delay())
+    chatbot_retrain_schedule(always=True)
     messages.info(request, "Training queued; the current model serves until it ends.")
 
 
@@ -104,6 +103,26 @@ class IntentExampleAdmin(admin.ModelAdmin):
     list_filter = ("intent", "source", "is_active")
     search_fields = ("text",)
     actions = [retrain]
+
+    def _changed(self, request) -> None:
+        from .services.training import chatbot_retrain_schedule
+
+        if chatbot_retrain_schedule():
+            messages.info(request, "Examples changed: retraining queued.")
+        else:
+            messages.info(
+                request,
+                "Examples changed: run the 'Retrain' action or manage.py "
+                "train_chatbot to use them.",
+            )
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        self._changed(request)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        self._changed(request)
 
 
 def _bar_chart(values: list[tuple[str, float]], *, width: int = 420) -> str:

@@ -49,7 +49,7 @@ class Conversation(TimeStampedModel):
 
 
 class Message(models.Model):
-    """One turn: the customer's text or the bot's reply, with what the NLU made of it."""
+    """One turn: the customer's text or the bot's reply, with the NLU's reading."""
 
     class Role(models.TextChoices):
         USER = "user"
@@ -109,7 +109,7 @@ class SupportTicket(TimeStampedModel):
 
 
 class FAQEntry(TimeStampedModel):
-    """A knowledge-base answer, retrieved by similarity of the question (admin-edited)."""
+    """A knowledge-base answer, retrieved by similarity of the question."""
 
     key = models.SlugField(max_length=64, unique=True)
     question = models.CharField(max_length=255)
@@ -127,7 +127,7 @@ class FAQEntry(TimeStampedModel):
 
 
 class IntentExample(TimeStampedModel):
-    """A training utterance of the shop's own intents (merged with Bitext at training)."""
+    """A training utterance of the shop's own intents (merged with Bitext)."""
 
     text = models.CharField(max_length=500)
     intent = models.CharField(max_length=40, db_index=True)
@@ -145,7 +145,7 @@ class IntentExample(TimeStampedModel):
 
 
 class EvaluationRun(TimeStampedModel):
-    """Accuracy, macro-F1, per-intent P/R/F1 and latency of a model on a labelled set."""
+    """Accuracy, macro-F1, per-intent P/R/F1 and latency of a model on a data set."""
 
     artifact = models.ForeignKey(
         ModelArtifact, null=True, blank=True, on_delete=models.SET_NULL

@@ -62,6 +62,50 @@ class TaskRunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = getattr(response, "context_data", {}).get("cl")
+        if cl is not None:
+            runs = cl.queryset.filter(
+                finished_at__isnull=False, started_at__isnull=False
+            )
+            response.context_data["run_chart"] = run_duration_chart(list(runs[:60]))
+        return response
+
+
+_COLORS = {"succeeded": "#3a8f3a", "failed": "#c0392b"}
+
+
+def run_duration_chart(runs: list[TaskRun], *, width: int = 600, height: int = 90):
+    """Bar geometry of run durations (oldest left) for the inline SVG, or None."""
+    if not runs:
+        return None
+    runs = runs[::-1]
+    longest = max(r.duration_seconds or 0.0 for r in runs) or 1.0
+    step = width / len(runs)
+    base = height - 2
+    bars = []
+    for i, run in enumerate(runs):
+        h = max(1.0, (base - 14) * (run.duration_seconds or 0.0) / longest)
+        bars.append(
+            {
+                "x": round(i * step + 1, 1),
+                "w": round(max(1.0, step - 2), 1),
+                "y": round(base - h, 1),
+                "h": round(h, 1),
+                "color": _COLORS.get(run.status, "#e0a030"),
+                "title": f"#{run.pk} {run.task_name} {run.status} "
+                f"{run.duration_seconds:.1f} s",
+            }
+        )
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "base": base,
+        "max_label": f"{longest:.1f}",
+    }
+
 
 @admin.register(ModelArtifact)
 class ModelArtifactAdmin(admin.ModelAdmin):

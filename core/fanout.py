@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from .artifacts import json_safe
 from .exceptions import InvalidInput
+from .locks import LockBusy, lock_acquire, lock_release
 from .models import TaskRun
 from .taskruns import run_finish, run_start
 
@@ -56,33 +57,43 @@ def fanout_run(
     kwargs: dict | None = None,
     callback: str | None = None,
     name: str | None = None,
+    lock: str | None = None,
 ) -> TaskRun:
     """Start the chunks of ``task_name`` over ``ids``; return the parent ``TaskRun``.
 
     The parent run (``<task_name>:fanout`` unless ``name`` is given) stays ``running``
     while chunks run; each finished chunk adds ``1 / n_chunks`` to its progress; it
-    ends ``succeeded`` with ``metrics = {"chunks", "ids", "results"}`` or ``failed``
+    ends ``succeeded`` with ``metrics = {"chunks", "results"}`` or ``failed``
     with the first chunk error. Returns at once (does not wait).
+
+    ``lock`` names a :mod:`core.locks` lock held from dispatch until the chord ends
+    (the dispatching task itself returns at once, so its own lock does not cover the
+    chunks); a second fan-out under the same name meanwhile raises ``LockBusy``.
 
     Raises
     ------
     InvalidInput
         ``ids`` is empty or ``chunk_size`` < 1.
+    core.locks.LockBusy
+        ``lock`` is held by a fan-out that has not finished.
     """
     from . import tasks  # noqa: F401  (registers core.fanout_* in this process)
 
     chunks = chunked(ids, chunk_size)
     if not chunks:
         raise InvalidInput("nothing to fan out: ids is empty", field="ids")
-    parent = run_start(
-        name or f"{task_name}:fanout",
-        {
-            "task": task_name,
-            "ids": len(ids),
-            "chunk_size": chunk_size,
-            "kwargs": json_safe(kwargs or {}),
-        },
-    )
+    arguments = {
+        "task": task_name,
+        "ids": len(ids),
+        "chunk_size": chunk_size,
+        "kwargs": json_safe(kwargs or {}),
+    }
+    if lock:
+        token = lock_acquire(lock)
+        if token is None:
+            raise LockBusy(f"fan-out {lock!r} is still running", field="lock")
+        arguments["lock"] = {"name": lock, "token": token}
+    parent = run_start(name or f"{task_name}:fanout", arguments)
     parent.pid = None  # the parent has no process of its own; see core.reaper
     parent.save(update_fields=["pid"])
     header = [
@@ -133,12 +144,26 @@ def fanout_finish(*, parent_id: int, results: list, callback: str | None) -> dic
     """Chord body: mark the parent run succeeded and send ``callback`` if any."""
     parent = TaskRun.objects.get(pk=parent_id)
     metrics = {"chunks": len(results), "results": json_safe(results)[:1000]}
-    if callback:
-        from config.celery import app
+    try:
+        if callback:
+            from config.celery import app
 
-        app.send_task(callback, args=[results])
-    run_finish(parent, TaskRun.Status.SUCCEEDED, metrics=metrics)
+            if app.conf.task_always_eager:  # send_task would not run in-process
+                app.loader.import_default_modules()
+                app.tasks[callback].apply(args=[results]).get()
+            else:
+                app.send_task(callback, args=[results])
+        run_finish(parent, TaskRun.Status.SUCCEEDED, metrics=metrics)
+    finally:
+        fanout_lock_release(parent)
     return {"parent_id": parent_id, "chunks": len(results)}
+
+
+def fanout_lock_release(parent: TaskRun) -> None:
+    """Release the fan-out lock recorded on ``parent`` (if any, and still ours)."""
+    held = (parent.arguments or {}).get("lock")
+    if held:
+        lock_release(held["name"], held["token"])
 
 
 def fanout_fail(*, parent_id: int, error: BaseException | str) -> None:
@@ -148,3 +173,4 @@ def fanout_fail(*, parent_id: int, error: BaseException | str) -> None:
         return
     exc = error if isinstance(error, BaseException) else RuntimeError(str(error))
     run_finish(parent, TaskRun.Status.FAILED, exc=exc)
+    fanout_lock_release(parent)

@@ -26,6 +26,7 @@ Both raise :class:`LockBusy` (a 409 ``Conflict``) when another holder has the lo
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
@@ -215,3 +216,72 @@ def maybe_single_flight(name: str | None) -> Iterator[None]:
         return
     with single_flight(name):
         yield
+
+
+_RENEW_LUA = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+def lock_renew(name: str, token: str, *, ttl: int) -> bool:
+    """Extend lock ``name`` by ``ttl`` s if ``token`` still owns it (True if so)."""
+    if lock_redis_url():
+        return bool(_redis().eval(_RENEW_LUA, 1, KEY_PREFIX + name, token, ttl * 1000))
+    from .models import Lock
+
+    expires = timezone.now() + timedelta(seconds=ttl)
+    return Lock.objects.filter(name=name, owner=token).update(expires_at=expires) > 0
+
+
+BEAT_LOCK = "celery-beat"
+
+
+def beat_guard_start(*, ttl: int = 90, every: float = 30.0) -> str:
+    """Hold the ``celery-beat`` lock for the life of this process (one beat only).
+
+    Called when beat starts (``beat_init``). A daemon thread renews the lock every
+    ``every`` s; if it is ever lost the process exits, so two beats never send the
+    schedules twice. A beat that died lets a new one start after ``ttl`` s (at once on
+    the same host).
+
+    Raises
+    ------
+    LockBusy
+        Another beat holds the lock.
+    """
+    import logging
+    import threading
+
+    token = lock_acquire(BEAT_LOCK, ttl=ttl)
+    if token is None:
+        raise LockBusy(
+            f"another beat is running ({lock_holder(BEAT_LOCK)}); only one may run",
+            field="beat",
+        )
+
+    def renew() -> None:
+        log = logging.getLogger("core.beat")
+        while True:
+            threading.Event().wait(every)
+            try:
+                ok = lock_renew(BEAT_LOCK, token, ttl=ttl)
+            except Exception:  # broker/database blip: retry at the next tick
+                log.exception("could not renew the beat lock")
+                continue
+            if not ok:
+                log.critical("beat lock lost to another beat; exiting")
+                os._exit(1)
+
+    threading.Thread(target=renew, name="beat-lock", daemon=True).start()
+    atexit.register(_release_quietly, BEAT_LOCK, token)  # a clean stop frees it
+    return token
+
+
+def _release_quietly(name: str, token: str) -> None:
+    try:
+        lock_release(name, token)
+    except Exception:  # shutting down: the TTL frees it anyway
+        pass

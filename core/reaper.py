@@ -105,6 +105,9 @@ def task_runs_reap(
         )
         if updated:
             logger.warning("reaped task run %s (%s): %s", run.pk, run.task_name, reason)
+            held = (run.arguments or {}).get("lock")  # a fan-out parent's lock
+            if isinstance(held, dict) and {"name", "token"} <= set(held):
+                lock_release(held["name"], held["token"])
             reaped.append(run)
     locks_release_dead()
     artifacts_tmp_sweep(older_than=stale)

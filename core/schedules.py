@@ -28,6 +28,8 @@ class DefaultSchedule:
     every_seconds: int | None = None
     kwargs: dict = field(default_factory=dict)
     enabled: bool = True
+    #: other names the task may be registered under (used when ``task`` is not)
+    aliases: tuple[str, ...] = ()
 
 
 DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
@@ -48,6 +50,7 @@ DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
         task="pricing.suggest",
         description="Re-estimate elasticities and suggest prices (Mondays 04:30).",
         crontab={"minute": "30", "hour": "4", "day_of_week": "1"},
+        aliases=("pricing.suggest_prices",),
     ),
     DefaultSchedule(
         name="chatbot: retrain intents on change",
@@ -98,6 +101,29 @@ def _schedule_fields(spec: DefaultSchedule) -> dict:
     return {"interval": interval, "crontab": None}
 
 
+def registered_tasks() -> set[str]:
+    """Names of every task the apps register (imports each app's ``tasks`` module)."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    return set(app.tasks)
+
+
+def _task_name(spec: DefaultSchedule, registered: set[str]) -> str:
+    if spec.task in registered:
+        return spec.task
+    return next((a for a in spec.aliases if a in registered), spec.task)
+
+
+def schedules_unregistered() -> list[tuple[str, str]]:
+    """``(schedule name, task)`` of enabled schedules whose task no code registers."""
+    from django_celery_beat.models import PeriodicTask
+
+    registered = registered_tasks()
+    rows = PeriodicTask.objects.filter(enabled=True).values_list("name", "task")
+    return [(name, task) for name, task in rows if task not in registered]
+
+
 @transaction.atomic
 def schedules_setup(*, reset: bool = False, demo: bool = False) -> dict[str, str]:
     """Create the default periodic tasks; return ``{name: created|kept|reset}``.
@@ -108,6 +134,7 @@ def schedules_setup(*, reset: bool = False, demo: bool = False) -> dict[str, str
     from django_celery_beat.models import PeriodicTask
 
     specs = DEFAULT_SCHEDULES + ((DEMO_SCHEDULE,) if demo else ())
+    registered = registered_tasks()
     out = {}
     for spec in specs:
         existing = PeriodicTask.objects.filter(name=spec.name).first()
@@ -115,7 +142,7 @@ def schedules_setup(*, reset: bool = False, demo: bool = False) -> dict[str, str
             out[spec.name] = "kept"
             continue
         values = {
-            "task": spec.task,
+            "task": _task_name(spec, registered),
             "description": spec.description,
             "kwargs": json.dumps(spec.kwargs),
             "enabled": spec.enabled,

@@ -7,12 +7,15 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     # Forecast horizon in calendar days (24 trading days with Saturdays closed).
     "HORIZON_DAYS": 28,
-    # Rolling-origin backtest: origins and the candidate models (backtest.CANDIDATES).
+    # Rolling-origin backtest: trading days per origin, origins, candidate models.
+    "BACKTEST_HORIZON": 24,
     "BACKTEST_ORIGINS": 4,
     "CANDIDATES": None,  # None = inventory.algorithms.backtest.DEFAULT_CANDIDATES
     "COMBINE_TOP": 3,
     # A model choice older than this is re-selected by a full backtest.
     "MODEL_CHOICE_MAX_AGE_DAYS": 8,
+    # Succeeded forecast runs kept (older ones are deleted with their daily points).
+    "KEEP_RUNS": 14,
     # Products per Celery chunk of the nightly forecast.
     "CHUNK_SIZE": 250,
     # Calendar: weekdays closed (Mon=0 .. Sun=6) and the annual closure.

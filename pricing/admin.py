@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.exceptions import DomainError
 
-from .charts import demand_chart, objective_chart
+from .charts import demand_chart, histogram_chart, objective_chart
 from .models import CompetitorPrice, ElasticityEstimate, PriceSuggestion, PricingRule
 from .services import suggestions_approve, suggestions_edit, suggestions_reject
 
@@ -63,6 +64,35 @@ class ElasticityEstimateAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         names = [f.name for f in self.model._meta.fields if f.name != "points"]
         return ["demand_curve"] + names
+
+    def changelist_view(self, request, extra_context=None):
+        qs = ElasticityEstimate.objects.filter(is_current=True)
+        own = qs.filter(status="identified").values_list("elasticity", flat=True)
+        everyone = qs.exclude(elasticity=None).values_list("elasticity", flat=True)
+        counts = dict(qs.values_list("status").annotate(n=Count("id")))
+        extra_context = {
+            **(extra_context or {}),
+            "elasticity_charts": format_html(
+                "{}{}",
+                mark_safe(
+                    histogram_chart(  # noqa: S308 (built server-side)
+                        list(own),
+                        title="Own-data elasticities (identified)",
+                        x_label="elasticity",
+                    )
+                ),
+                mark_safe(
+                    histogram_chart(  # noqa: S308
+                        list(everyone),
+                        title="All current elasticities (incl. pooled)",
+                        x_label="elasticity",
+                    )
+                ),
+            ),
+            "elasticity_summary": "Current estimates by status: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description="fitted demand curve")
     def demand_curve(self, obj):

@@ -193,3 +193,47 @@ def objective_chart(
         markers=_markers(current, suggested),
         band=(grid, np.minimum(vals[1], vals[2]), np.maximum(vals[1], vals[2])),
     )
+
+
+def histogram_chart(values, *, title: str, x_label: str, bins: int = 30) -> str:
+    """SVG histogram of ``values`` (e.g. the current elasticities); '' when empty."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], float)
+    if v.size == 0:
+        return ""
+    lo, hi = np.quantile(v, [0.01, 0.99])
+    counts, edges = np.histogram(np.clip(v, lo, hi), bins=bins, range=(lo, hi))
+    sx = _scale(lo, hi, PAD_L, W - PAD_R)
+    sy = _scale(0, max(int(counts.max()), 1) * 1.05, H - PAD_B, PAD_T)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
+        f'viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" '
+        'style="font:11px sans-serif;background:#fff">',
+        f'<text x="{W / 2}" y="16" text-anchor="middle" font-weight="bold">'
+        f"{escape(title)}</text>",
+    ]
+    for c, a, b in zip(counts, edges[:-1], edges[1:], strict=True):
+        x0, x1, y = float(sx(a)), float(sx(b)), float(sy(c))
+        out.append(
+            f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(x1 - x0 - 1, 1):.1f}"'
+            f' height="{H - PAD_B - y:.1f}" fill="#2456b3"/>'
+        )
+    for t in _ticks(lo, hi):
+        out.append(
+            f'<text x="{sx(t):.1f}" y="{H - PAD_B + 15}" '
+            f'text-anchor="middle">{t:.2f}</text>'
+        )
+    for t in _ticks(0, max(int(counts.max()), 1), 3):
+        out.append(
+            f'<text x="{PAD_L - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">'
+            f"{t:.0f}</text>"
+        )
+    med = float(np.median(v))
+    out.append(
+        f'<line x1="{sx(med):.1f}" x2="{sx(med):.1f}" y1="{PAD_T}" '
+        f'y2="{H - PAD_B}" stroke="#b03030" stroke-dasharray="4 3"/>'
+        f'<text x="{sx(med) + 3:.1f}" y="{PAD_T + 10}" fill="#b03030">'
+        f"median {med:.2f} (n={v.size})</text>"
+        f'<text x="{W / 2}" y="{H - 6}" text-anchor="middle">'
+        f"{escape(x_label)}</text></svg>"
+    )
+    return "".join(out)

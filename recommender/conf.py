@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "params": {},
     # How purchases become matrix values: binary | count | log | quantity.
     "weighting": "count",
+    # Storefront events (view, add_to_cart) added to the purchase matrix with this
+    # weight (0 = purchases only); see recommender.data.add_events.
+    "events_weight": 0.5,
     # Only orders of this source train the purchase models (None = every source).
     "source": None,
     # Validation window (days before the last purchase) for promotion decisions.

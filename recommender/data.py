@@ -174,7 +174,7 @@ def purchases_signature(*, source: str | None = None) -> str:
     """
     from django.db.models import Count, Max, Sum
 
-    from shop.models import Customer, Order, OrderLine, Product
+    from shop.models import Customer, Event, Order, OrderLine, Product
 
     lines = OrderLine.objects.all()
     orders = Order.objects.all()
@@ -188,6 +188,7 @@ def purchases_signature(*, source: str | None = None) -> str:
             n=Count("pk"), u=Max("updated_at"), m=Count("pk", filter=_merch())
         ),
         Customer.objects.aggregate(e=Count("pk", filter=_erased())),
+        Event.objects.aggregate(n=Count("pk"), m=Max("pk")),
     ]
     return hashlib.sha256(repr((source, parts)).encode()).hexdigest()
 
@@ -496,6 +497,63 @@ def events_matrix(
         raise InvalidInput("no behaviour events in the window", field="window")
     frame["value"] = frame["kind"].map(weights).astype(np.float32)
     return _from_triples(frame, window, tag="events")
+
+
+def add_events(
+    data: InteractionData,
+    *,
+    weight: float,
+    weights: dict[str, float] | None = None,
+) -> InteractionData:
+    """Add storefront events to a purchase matrix: ``R + weight * E``.
+
+    ``E[u, i]`` sums the events of customer ``u`` on product ``i`` with per-kind
+    ``weights`` (default view 1, add_to_cart 3; purchase events are left out, the
+    orders already count them). Only customers and products of ``data`` are used;
+    the fingerprint then covers the events too. Returns ``data`` unchanged when
+    there is no event or ``weight`` is 0.
+    """
+    from shop.models import Event
+
+    weights = weights or {"view": 1.0, "add_to_cart": 3.0}
+    if not weight:
+        return data
+    rows = list(
+        Event.objects.filter(
+            customer_id__in=data.user_ids.tolist(),
+            product_id__in=data.item_ids.tolist(),
+            kind__in=list(weights),
+        ).values_list("customer_id", "product_id", "kind")
+    )
+    if not rows:
+        return data
+    frame = pd.DataFrame(rows, columns=["customer_id", "product_id", "kind"])
+    values = frame["kind"].map(weights).to_numpy(np.float32) * float(weight)
+    events = sp.csr_matrix(
+        (
+            values,
+            (
+                pd.Index(data.user_ids).get_indexer(frame["customer_id"]),
+                pd.Index(data.item_ids).get_indexer(frame["product_id"]),
+            ),
+        ),
+        shape=data.shape,
+    )
+    matrix = (data.matrix + events).tocsr().astype(np.float32)
+    matrix.sort_indices()
+    window = dict(data.window, events=int(len(frame)), events_weight=float(weight))
+    digest = fingerprint_of(
+        matrix.indptr, matrix.indices, matrix.data, extra=data.fingerprint + "|events"
+    )
+    return InteractionData(
+        matrix,
+        data.user_ids,
+        data.item_ids,
+        data.user_groups,
+        digest,
+        window,
+        data.lines,
+    )
 
 
 def ratings_matrix(*, source: str | None = None) -> InteractionData:

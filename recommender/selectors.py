@@ -25,6 +25,20 @@ def products_bought_by(*, customer: Customer) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
+def products_viewed_by(*, customer: Customer, limit: int = 20) -> list[int]:
+    """Products the customer viewed or added to the cart, most recent first."""
+    from shop.models import Event
+
+    rows = (
+        Event.objects.filter(
+            customer=customer, product__isnull=False, kind__in=("view", "add_to_cart")
+        )
+        .order_by("-occurred_at", "-id")
+        .values_list("product_id", flat=True)[: limit * 5]
+    )
+    return list(dict.fromkeys(rows))[:limit]
+
+
 def products_servable(*, product_ids: Iterable[int]) -> dict[int, dict]:
     """The products among ``product_ids`` that may be recommended, with their fields.
 

@@ -3,7 +3,8 @@
 Every task has a management-command twin: ``recommender.train`` ->
 ``train_recommender``, ``recommender.evaluate`` -> ``evaluate_recommenders``,
 ``recommender.cold_start_product`` / ``recommender.cold_start_customer`` ->
-``recommender_cold_start``.
+``recommender_cold_start``, ``recommender.precompute`` -> ``precompute_recommendations``
+(``recommender.precompute_chunk`` is its fan-out chunk).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from core.tracked import tracked_task
 
 from .services.coldstart import customer_cold_start, product_cold_start
 from .services.evaluation import recommenders_evaluate
+from .services.precompute import (
+    recommendations_precompute,
+    recommendations_precompute_all,
+)
 from .services.training import recommenders_train
 
 
@@ -42,3 +47,16 @@ def recommender_cold_start_customer_task(customer_id: int) -> dict:
     """First recommendations of a new customer, precomputed."""
     row = customer_cold_start(customer_id=customer_id)
     return {"customer_id": customer_id, "strategy": row.strategy}
+
+
+@tracked_task(name="recommender.precompute")
+def recommender_precompute_task(k: int = 20, chunk_size: int = 500) -> dict:
+    """Precompute every customer's recommendations, fanned out in chunks."""
+    run = recommendations_precompute_all(k=k, chunk_size=chunk_size)
+    return {"fanout_run": run.pk}
+
+
+@tracked_task(name="recommender.precompute_chunk")
+def recommender_precompute_chunk_task(ids: list[int], k: int = 20) -> dict:
+    """One chunk of the precomputation (called by ``core.fanout``)."""
+    return recommendations_precompute(customer_ids=ids, k=k)

@@ -200,7 +200,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("invoice_no", "customer__external_id")
     date_hierarchy = "placed_at"
     list_select_related = ("customer",)
-    raw_id_fields = ("customer", "import_report")
+    raw_id_fields = ("customer", "import_report", "cancels")
     readonly_fields = ("status",)
     show_full_result_count = False
     inlines = [OrderLineInline, OrderStatusChangeInline]

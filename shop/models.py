@@ -171,6 +171,15 @@ class Order(TimeStampedModel):
     import_report = models.ForeignKey(
         "shop.ImportReport", null=True, blank=True, on_delete=models.SET_NULL
     )
+    cancels = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cancellations",
+        help_text="on a cancellation: the order it cancels (exact for shop "
+        "cancellations; matched by customer, product and time on imports)",
+    )
 
     class Meta:
         ordering = ["-placed_at", "-id"]

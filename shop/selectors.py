@@ -77,10 +77,10 @@ def product_list(
             Q(stock_code__icontains=search) | Q(description__icontains=search)
         )
     if category:
-        qs = qs.filter(
-            Q(category__name__iexact=category)
-            | Q(category_id=int(category) if str(category).isdigit() else None)
-        )
+        cond = Q(category__name__iexact=category)
+        if str(category).isdigit():
+            cond |= Q(category_id=int(category))
+        qs = qs.filter(cond)
     if is_merchandise is not None:
         qs = qs.filter(is_merchandise=is_merchandise)
     if is_active is not None:

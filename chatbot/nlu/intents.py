@@ -1,4 +1,4 @@
-"""Intent classification: MiniLM sentence embeddings + TF-IDF n-grams -> logistic regression.
+"""Intent classification: MiniLM embeddings + TF-IDF n-grams -> logistic regression.
 
 Features of a message ``x`` are the concatenation
 
@@ -96,7 +96,7 @@ class IntentClassifier:
     def __init__(
         self,
         *,
-        C: float = 30.0,
+        C: float = 10.0,
         embedding_weight: float = 2.0,
         char_ngrams: tuple[int, int] = (2, 5),
         word_ngrams: tuple[int, int] = (1, 2),

@@ -26,13 +26,15 @@ STOPWORDS = {
     "avec dans sur pas ne que qui commande bonjour merci où quand comment c'est",
     "es": "el la los las un una y o yo tú usted es son mi mis su para con en por no "
     "que qué donde dónde cuando pedido hola gracias quiero está como cómo",
-    "de": "der die das ein eine und oder ich du sie wir ist sind mein meine ihr für mit "
+    "de": "der die das ein eine und oder ich du sie wir ist sind mein meine ihr für "
+    "mit "
     "nicht bitte wo wann wie bestellung hallo danke ich möchte habe",
     "it": "il lo la gli le un una e o io tu lei è sono mio mia per con non che dove "
     "quando come ordine ciao grazie vorrei",
     "pt": "o a os as um uma e ou eu você é são meu minha para com não que onde quando "
     "como pedido olá obrigado quero",
-    "nl": "de het een en of ik jij u wij is zijn mijn voor met niet dat waar wanneer hoe "
+    "nl": "de het een en of ik jij u wij is zijn mijn voor met niet dat waar wanneer "
+    "hoe "
     "bestelling hallo dank bedankt wil",
 }
 _SETS = {lang: set(words.split()) for lang, words in STOPWORDS.items()}

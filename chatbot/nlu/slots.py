@@ -87,7 +87,7 @@ def extract(text: str) -> Slots:
 
 
 def extract_quantity(text: str) -> int | None:
-    """A quantity such as ``3 x``, ``12 pieces``, ``qty 5`` or ``two mugs``; else None."""
+    """A quantity such as ``3 x``, ``12 pieces``, ``qty 5``, ``two mugs``; or None."""
     match = QTY_RE.search(text)
     if match:
         return int(match.group(1) or match.group(2))

@@ -122,7 +122,7 @@ def transcript_text(conversation: Conversation) -> str:
 def ticket_create(
     *, conversation: Conversation, reason: str, summary: str = ""
 ) -> SupportTicket:
-    """Open a support ticket with the transcript (reuses the conversation's open one)."""
+    """Open a support ticket with the transcript (or update the open one)."""
     ticket = conversation.tickets.filter(status=SupportTicket.Status.OPEN).first()
     transcript = transcript_text(conversation)
     if ticket is not None:

@@ -1,5 +1,5 @@
 """Training and evaluation data: the shared Bitext sample, its held-out split, the
-shop's own examples (seeded from ``chatbot/data/shop_intents.csv``, edited in the admin).
+shop's own examples (seeded from ``chatbot/data/shop_intents.csv``, admin-edited).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def shop_examples() -> pd.DataFrame:
 
 
 def faq_seed() -> int:
-    """Create the seed FAQ entries (shop policies) missing by key; returns rows added."""
+    """Create the seed FAQ entries missing by key; returns the rows added."""
     entries = json.loads(FAQ_SEED.read_text(encoding="utf-8"))
     added = 0
     for entry in entries:

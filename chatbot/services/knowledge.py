@@ -77,7 +77,7 @@ def faq_answer(*, text: str) -> tuple[FAQEntry | None, float]:
     return entries[best], score
 
 
-# --- products --------------------------------------------------------------------------
+# --- products -----------------------------------------------------------------
 def _catalogue_rows() -> list[tuple[int, str]]:
     return list(
         Product.objects.filter(is_active=True, is_merchandise=True)

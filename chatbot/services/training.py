@@ -28,6 +28,9 @@ from .nlu import intent_model_clear
 
 logger = logging.getLogger(__name__)
 ALGORITHM = "minilm+tfidf-logreg"
+# Bump when the features or the training recipe change, so an identical data set is
+# not served by a model built the old way.
+RECIPE = 2
 
 
 def training_frame(
@@ -49,7 +52,7 @@ def chatbot_train(
     build_product_index: bool = True,
     show_progress: bool = False,
 ) -> ModelArtifact:
-    """Train (or reuse) the intent model, activate it, seed FAQ, build the product index.
+    """Train (or reuse) the intent model; seed the FAQ; build the product index.
 
     Idempotent: with the same training texts, labels and parameters as an earlier
     artifact, that artifact is re-activated instead of training again (unless
@@ -84,6 +87,7 @@ def chatbot_train(
             **IntentClassifier(**conf["classifier"]).get_params(),
             "llm_sample_weight": conf["llm_sample_weight"],
             "per_intent_limit": per_intent_limit,
+            "recipe": RECIPE,
         }
         fp = data.fingerprint(
             sorted(zip(train["text"], train["intent"], train["source"], strict=True)),
@@ -176,3 +180,23 @@ def chatbot_model_status() -> dict:
     except NotTrained:
         return {"trained": False}
     return {"trained": True, "model_version": artifact.label, **artifact.metrics}
+
+
+def chatbot_retrain_schedule(*, always: bool = False) -> bool:
+    """Queue ``chatbot.train`` after the current transaction commits.
+
+    With a real broker the task runs in a worker. In eager mode (no broker) training
+    would block the caller for minutes, so it is only queued when ``always`` (an
+    explicit admin action); otherwise run ``manage.py train_chatbot``.
+
+    Returns True when the task was queued.
+    """
+    from django.conf import settings
+    from django.db import transaction
+
+    from ..tasks import chatbot_train_task
+
+    if settings.CELERY_TASK_ALWAYS_EAGER and not always:
+        return False
+    transaction.on_commit(lambda: chatbot_train_task.delay())
+    return True

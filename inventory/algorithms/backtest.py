@@ -136,6 +136,7 @@ class AutoForecaster(fc.Forecaster):
     # -- fitting ---------------------------------------------------------------
     def _fit(self, y: np.ndarray) -> None:
         self.scores_, self.errors_, self.backtest_ = {}, np.zeros(0), {}
+        self.origin_errors_ = np.zeros((0, self.horizon))
         start = int(np.argmax(y > 0)) if (y > 0).any() else y.size
         series = y[start:] if self.trim_leading_zeros else y
         self.demand_class_ = classify_demand(series if series.size else y)
@@ -189,6 +190,7 @@ class AutoForecaster(fc.Forecaster):
             levels[best] = levels[top[0]]
             self.scores_[best] = float(np.mean(np.abs(np.concatenate(errors[best]))))
         self.errors_ = np.concatenate(errors[best])
+        self.origin_errors_ = np.array(errors[best])
         self._scaled_errors = np.concatenate(
             [e / lv for e, lv in zip(errors[best], levels[best], strict=True)]
         )
@@ -227,6 +229,47 @@ class AutoForecaster(fc.Forecaster):
             self.sigma_ = float(np.sqrt(np.mean(self.errors_**2)))
         else:
             self.sigma_ = float(getattr(self.model_, "sigma_", 0.0))
+
+    def lead_time_sigma(
+        self, lead_time: int, service_level: float | None = None
+    ) -> float:
+        """Std of the error of the forecast *sum* over ``lead_time`` periods (units).
+
+        Measured in the backtest: the root mean square of the errors of every sum of
+        ``L`` consecutive days within each origin's horizon (so bias and correlated
+        daily errors count, unlike ``sigma * sqrt(L)``); scaled by ``sqrt(L / h)``
+        beyond the backtest horizon ``h``. Without a backtest: ``sigma_ * sqrt(L)``.
+        With ``service_level`` it is at least the empirical error quantile at that
+        level divided by z (so ``z * sigma_L`` covers the heavier upper tail of
+        lumpy demand).
+        """
+        steps = max(1, int(lead_time))
+        if self.origin_errors_.size == 0:
+            return float(self.sigma_) * float(np.sqrt(steps))
+        if service_level is not None:
+            z = fc.z_value(200 * service_level - 100)
+            quantile = self.lead_time_error_quantile(steps, service_level) or 0.0
+            return max(self.lead_time_sigma(steps), quantile / z)
+        span = min(steps, self.origin_errors_.shape[1])
+        kernel = np.ones(span)
+        sums = np.concatenate(
+            [np.convolve(e, kernel, mode="valid") for e in self.origin_errors_]
+        )
+        return float(np.sqrt(np.mean(sums**2)) * np.sqrt(steps / span))
+
+    def lead_time_error_quantile(self, lead_time: int, q: float) -> float | None:
+        """Empirical ``q`` quantile of the backtest's lead-time sum errors (actual
+        minus forecast, units), scaled by ``sqrt(L / h)`` beyond the horizon; None
+        without a backtest. Skewed, lumpy demand has a heavier upper tail than the
+        normal ``z * sigma_L`` assumes."""
+        if self.origin_errors_.size == 0:
+            return None
+        steps = max(1, int(lead_time))
+        span = min(steps, self.origin_errors_.shape[1])
+        sums = np.concatenate(
+            [np.convolve(e, np.ones(span), mode="valid") for e in self.origin_errors_]
+        )
+        return float(np.quantile(sums, q) * np.sqrt(steps / span))
 
     # -- forecasting -------------------------------------------------------------
     def _mean(self, h: int) -> np.ndarray:

@@ -30,8 +30,14 @@ def _check_nonneg(**values: float) -> None:
             raise ValueError(f"{name} must be a finite number >= 0, got {value}")
 
 
-def safety_stock(*, sigma: float, lead_time: float, service_level: float) -> float:
-    """Safety stock ``z * sigma * sqrt(L)`` in units.
+def safety_stock(
+    *,
+    sigma: float,
+    lead_time: float,
+    service_level: float,
+    sigma_lead: float | None = None,
+) -> float:
+    """Safety stock ``z * sigma_L`` (units); ``sigma_L = sigma * sqrt(L)`` by default.
 
     Parameters
     ----------
@@ -39,6 +45,8 @@ def safety_stock(*, sigma: float, lead_time: float, service_level: float) -> flo
         rolling-origin backtest.
     lead_time : float, trading days.
     service_level : float in (0, 1), cycle service level (P(no stock-out per cycle)).
+    sigma_lead : float, optional, the std of the lead-time demand error measured
+        directly (``AutoForecaster.lead_time_sigma``); overrides ``sigma * sqrt(L)``.
 
     Raises
     ------
@@ -47,15 +55,28 @@ def safety_stock(*, sigma: float, lead_time: float, service_level: float) -> flo
     """
     _check_level(service_level)
     _check_nonneg(sigma=sigma, lead_time=lead_time)
-    return NormalDist().inv_cdf(service_level) * sigma * math.sqrt(lead_time)
+    if sigma_lead is None:
+        sigma_lead = sigma * math.sqrt(lead_time)
+    _check_nonneg(sigma_lead=sigma_lead)
+    return NormalDist().inv_cdf(service_level) * sigma_lead
 
 
 def reorder_point(
-    *, mean_demand: float, lead_time: float, sigma: float, service_level: float
+    *,
+    mean_demand: float,
+    lead_time: float,
+    sigma: float,
+    service_level: float,
+    sigma_lead: float | None = None,
 ) -> float:
-    """Reorder point ``s = mean * L + z * sigma * sqrt(L)`` (units)."""
+    """Reorder point ``s = mean * L + z * sigma_L`` (units)."""
     _check_nonneg(mean_demand=mean_demand)
-    ss = safety_stock(sigma=sigma, lead_time=lead_time, service_level=service_level)
+    ss = safety_stock(
+        sigma=sigma,
+        lead_time=lead_time,
+        service_level=service_level,
+        sigma_lead=sigma_lead,
+    )
     return mean_demand * lead_time + ss
 
 
@@ -66,14 +87,17 @@ def order_up_to(
     review_period: float,
     sigma: float,
     service_level: float,
+    sigma_lead: float | None = None,
 ) -> float:
-    """Order-up-to level ``S = mean (L + R) + z sigma sqrt(L + R)`` (units)."""
+    """Order-up-to level ``S = mean (L + R) + z sigma_{L+R}`` (units); ``sigma_lead``
+    is then the error std over ``L + R`` periods."""
     _check_nonneg(review_period=review_period)
     return reorder_point(
         mean_demand=mean_demand,
         lead_time=lead_time + review_period,
         sigma=sigma,
         service_level=service_level,
+        sigma_lead=sigma_lead,
     )
 
 

@@ -174,7 +174,7 @@ def _fit_product(ctx: _Context, series: np.ndarray, choice: ModelChoice | None):
         and all(m in CANDIDATES for m in choice.members)
     )
     params = {
-        "horizon": ctx.h,
+        "horizon": int(inventory_setting("BACKTEST_HORIZON")),
         "n_origins": int(inventory_setting("BACKTEST_ORIGINS")),
     }
     if fresh:
@@ -213,10 +213,17 @@ def _save_forecast(ctx, product, model, level, choice_used: bool) -> Forecast:
     mean_calendar = float(cal["mean"].sum() / len(ctx.future_days))
     sigma = float(model.sigma_)
     level_args = {"sigma": sigma, "service_level": params.service_level}
-    ss = pol.safety_stock(lead_time=lead, **level_args)
-    rop = pol.reorder_point(mean_demand=mean_trading, lead_time=lead, **level_args)
+    sigma_l = model.lead_time_sigma(lead, params.service_level)
+    ss = pol.safety_stock(lead_time=lead, sigma_lead=sigma_l, **level_args)
+    rop = pol.reorder_point(
+        mean_demand=mean_trading, lead_time=lead, sigma_lead=sigma_l, **level_args
+    )
     s_level = pol.order_up_to(
-        mean_demand=mean_trading, lead_time=lead, review_period=review, **level_args
+        mean_demand=mean_trading,
+        lead_time=lead,
+        review_period=review,
+        sigma_lead=model.lead_time_sigma(lead + review, params.service_level),
+        **level_args,
     )
     unit_cost = float(
         product.cost_price
@@ -255,7 +262,10 @@ def _save_forecast(ctx, product, model, level, choice_used: bool) -> Forecast:
         stock_is_assumed=bool(level and level.is_assumed),
         days_of_cover=pol.days_of_cover(available=available, mean_daily=mean_calendar),
         stockout_risk=pol.stockout_risk(
-            available=available, mean_demand=mean_trading, lead_time=lead, sigma=sigma
+            available=available,
+            mean_demand=mean_trading,
+            lead_time=lead,
+            sigma=sigma_l / np.sqrt(lead),
         ),
     )
     ForecastPoint.objects.bulk_create(
@@ -355,7 +365,16 @@ def forecast_run_finish(*, run_id: int) -> ForecastRun:
     run.status = ForecastRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
+    _prune_runs(keep=int(inventory_setting("KEEP_RUNS")))
     return run
+
+
+def _prune_runs(*, keep: int) -> None:
+    """Delete all but the newest ``keep`` succeeded runs (and their points)."""
+    old = ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED).order_by(
+        "-finished_at", "-pk"
+    )[keep:]
+    ForecastRun.objects.filter(pk__in=[r.pk for r in old]).delete()
 
 
 def forecast_demand(

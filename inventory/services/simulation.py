@@ -77,6 +77,7 @@ def inventory_simulate(
 
 
 def _simulate_one(product, y, split, params, replan_every) -> dict:
+    # calendar days -> trading days at six trading days a week
     lead = max(1, round(params.lead_time_days * 6 / 7))
     review = max(1, round(params.review_period_days * 6 / 7))
     n = y.size - split
@@ -88,9 +89,18 @@ def _simulate_one(product, y, split, params, replan_every) -> dict:
         ).fit(y[: split + start])
         mean = float(model.predict(level=())["mean"].mean())
         args = {"sigma": model.sigma_, "service_level": params.service_level}
-        rop = pol.reorder_point(mean_demand=mean, lead_time=lead, **args)
+        rop = pol.reorder_point(
+            mean_demand=mean,
+            lead_time=lead,
+            sigma_lead=model.lead_time_sigma(lead, params.service_level),
+            **args,
+        )
         upto = pol.order_up_to(
-            mean_demand=mean, lead_time=lead, review_period=review, **args
+            mean_demand=mean,
+            lead_time=lead,
+            review_period=review,
+            sigma_lead=model.lead_time_sigma(lead + review, params.service_level),
+            **args,
         )
         s_levels[start : start + replan_every] = rop
         big_s[start : start + replan_every] = max(upto, rop)

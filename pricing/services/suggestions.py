@@ -123,18 +123,28 @@ def _store(product, est, kind: str, d: PriceDecision, cost_source: str):
     return sug, True
 
 
-def _forecast_units(product: Product, horizon_weeks: int) -> tuple[float | None, str]:
-    """Units the inventory app forecasts over the horizon, when it offers them."""
+def _inventory_forecasts() -> tuple[dict[int, float], str]:
+    """product id -> forecast units per week, from the inventory app's latest run.
+
+    The inventory app is optional: when it is missing or has no succeeded forecast
+    run, ({}, reason) is returned and recent sales stand in for the forecast.
+    """
     try:
-        from inventory.selectors import forecast_units  # optional app interface
+        from inventory.models import Forecast
+        from inventory.selectors import forecast_run_latest
     except ImportError:
-        return None, "no inventory forecast available"
+        return {}, "inventory app not installed"
     try:
-        units = forecast_units(product=product, horizon_days=7 * horizon_weeks)
+        run = forecast_run_latest()
+        if run is None:
+            return {}, "no inventory forecast run yet"
+        rows = Forecast.objects.filter(run=run).values_list("product_id", "mean_daily")
+        return {
+            pid: 7.0 * float(m) for pid, m in rows
+        }, f"inventory forecast run {run.pk}"
     except Exception as exc:  # the forecast is optional: never block pricing on it
-        logger.warning("inventory forecast failed for %s: %s", product.pk, exc)
-        return None, "inventory forecast failed"
-    return (None, "no forecast") if units is None else (float(units), "inventory")
+        logger.warning("inventory forecasts unavailable: %s", exc)
+        return {}, "inventory forecast failed"
 
 
 def _recent_weekly_units(weeks: int = 12) -> dict[int, float]:
@@ -159,23 +169,19 @@ def _stock_view(conf: dict) -> dict[int, dict]:
     if not levels.exists():
         return {}
     rates = _recent_weekly_units()
+    forecasts, forecast_source = _inventory_forecasts()
     horizon = conf["SELLOUT_HORIZON_WEEKS"]
     out = {}
     for lvl in levels:
-        forecast, source = _forecast_units(lvl.product, horizon)
-        rate = (
-            forecast / horizon
-            if forecast is not None
-            else rates.get(lvl.product_id, 0.0)
-        )
-        source = source if forecast is not None else "last 12 weeks of sales"
-        need = forecast if forecast is not None else rate * horizon
-        out[lvl.product_id] = {
+        pid = lvl.product_id
+        rate = forecasts.get(pid, rates.get(pid, 0.0))
+        source = forecast_source if pid in forecasts else "last 12 weeks of sales"
+        out[pid] = {
             "available": lvl.available,
             "rate": rate,
             "source": source,
             "cover_weeks": lvl.available / rate if rate > 0 else float("inf"),
-            "sells_out": lvl.available <= need and rate > 0,
+            "sells_out": rate > 0 and lvl.available <= rate * horizon,
         }
     return out
 

@@ -1,7 +1,8 @@
 """Content-based recommender on product-description embeddings (cold start).
 
 Every item gets a unit vector from its description (:mod:`recommender.algorithms.text`:
-the bundled MiniLM sentence encoder, or TF-IDF + LSA when transformers is missing),
+the bundled MiniLM sentence encoder beside character n-gram TF-IDF + LSA, or TF-IDF
+alone when transformers is missing),
 optionally concatenated with a one-hot of its category. Then::
 
     profile(u) = normalise( Σ_{i in I(u)} w_ui · v_i ),  w_ui = log(1 + r_ui)  ("mean")
@@ -34,7 +35,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.algorithms.base import NotFittedError, Recommender, as_csr, top_n
-from recommender.algorithms.text import encoder_from_state, text_encoder
+from recommender.algorithms.text import (
+    MiniLMEncoder,
+    encoder_from_state,
+    text_encoder,
+)
 
 __all__ = ["ContentRecommender"]
 
@@ -49,7 +54,10 @@ class ContentRecommender(Recommender):
 
     Parameters
     ----------
-    encoder : {"auto", "minilm", "tfidf"}, the text encoder (see module docstring).
+    encoder : {"auto", "minilm", "tfidf", "minilm+tfidf"}, the text encoder
+        (:mod:`recommender.algorithms.text`). "auto" = MiniLM and TF-IDF
+        concatenated when MiniLM is installed (the most accurate on the Online
+        Retail benchmark, ``benchmarks/recommender_deep.py``), else TF-IDF alone.
     profile : {"mean", "max"}, how a user's bought items are combined.
     category_weight : float >= 0, weight of the category one-hot block (0 = text only).
     batch_size : int, users scored per block (memory bound of ``profile="max"``).
@@ -126,7 +134,10 @@ class ContentRecommender(Recommender):
                 f"item_categories has {len(item_categories)} entries, expected "
                 f"{len(texts)}"
             )
-        self.encoder_ = text_encoder(self.encoder).fit(texts)
+        kind = self.encoder
+        if kind == "auto":
+            kind = "minilm+tfidf" if MiniLMEncoder.available() else "tfidf"
+        self.encoder_ = text_encoder(kind).fit(texts)
         cats = [str(c or "") for c in item_categories] if item_categories else []
         self.categories_ = np.array(sorted(set(cats) - {""}), dtype=str)
         self.item_vectors_ = self._vectors(self.encoder_.encode(texts), cats or None)

@@ -485,11 +485,13 @@ class UserKNN(BaselineFallback, RatingPredictor):
             min_k=int(self.min_k),
         )
         impossible = actual < int(self.min_k)
-        counts = np.diff(self.ratings_.indptr)
-        lo = self.ratings_.copy()
-        spread = (
-            np.asarray(lo.max(axis=1).todense()).ravel()
-            - np.asarray(lo.min(axis=1).todense()).ravel()
+        r = self.ratings_
+        counts = np.diff(r.indptr)
+        spread = np.zeros(len(counts))
+        rows = np.flatnonzero(counts > 0)
+        starts = r.indptr[rows]
+        spread[rows] = np.maximum.reduceat(r.data, starts) - np.minimum.reduceat(
+            r.data, starts
         )
         reasons = []
         for user, flag in zip(users, impossible, strict=True):

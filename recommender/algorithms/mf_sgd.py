@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .knn_ratings import RatingMatrix
+from .mf_als import torch_threads
 from .predictors import BaselineFallback, RatingPredictor
 
 
@@ -100,7 +101,7 @@ class SGDMatrixFactorization(BaselineFallback, RatingPredictor):
         items = torch.from_numpy(coo.col.astype(np.int64))
         ratings = torch.from_numpy(coo.data.astype(np.float64))
         lr, reg, bs = float(self.lr_all), float(self.reg_all), int(self.batch_size)
-        with torch.no_grad():
+        with torch_threads(1), torch.no_grad():
             for _ in range(int(self.n_epochs)):
                 order = torch.from_numpy(rng.permutation(len(ratings)))
                 for start in range(0, len(order), bs):

@@ -30,6 +30,11 @@ training user's last basket; a user with no training baskets (or an id beyond th
 training users) is re-encoded from their ``user_items`` row as one basket.
 ``score_sequences(sequences)`` re-encodes arbitrary (e.g. updated or new) customers.
 
+Training: Adam, length-bucketed batches of users, gradient clipping at norm 5, and
+early stopping on each user's held-out last basket (``patience``). ``save`` writes
+one ``.npz`` (``allow_pickle=False``): the network's ``state_dict`` tensors as arrays
+(keys ``net.*``), the stored user states and histories, and the parameters.
+
 References
 ----------
 Hidasi, Karatzoglou, Baltrunas & Tikk, "Session-based recommendations with recurrent
@@ -39,6 +44,7 @@ SIGIR 2016 (DREAM: basket = pooled item embeddings fed to an RNN).
 Ren et al., "RepeatNet: a repeat aware neural recommendation machine for session-based
 recommendation", AAAI 2019 (repeat term).
 Press & Wolf, "Using the output embedding to improve language models", EACL 2017.
+Prechelt, "Early stopping - but when?", Neural Networks: Tricks of the Trade, 1998.
 """
 
 from __future__ import annotations

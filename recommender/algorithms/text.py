@@ -40,6 +40,7 @@ __all__ = [
     "TextEncoder",
     "MiniLMEncoder",
     "TfidfEncoder",
+    "HybridEncoder",
     "text_encoder",
     "encoder_from_state",
     "minilm_model_dir",
@@ -310,8 +311,39 @@ class TfidfEncoder:
         }
 
 
+class HybridEncoder:
+    """MiniLM and TF-IDF vectors concatenated: v = [v_minilm, v_tfidf] / sqrt(2).
+
+    Each part is a unit vector scaled by 1/sqrt(2), so the cosine of two texts is
+    the mean of the two encoders' cosines: semantic closeness (MiniLM) and shared
+    words/word parts (character n-grams), which matter for terse product names.
+    """
+
+    name = "minilm+tfidf"
+
+    def __init__(self, *, minilm: MiniLMEncoder | None = None, tfidf=None) -> None:
+        self.minilm = minilm or MiniLMEncoder()
+        self.tfidf = tfidf or TfidfEncoder()
+
+    def fit(self, texts: Sequence[str]) -> HybridEncoder:
+        """Fit the TF-IDF part on ``texts`` (MiniLM is pre-trained)."""
+        self.tfidf.fit(texts)
+        return self
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 (len(texts), 384 + tfidf dim), unit rows."""
+        both = np.hstack([self.minilm.encode(texts), self.tfidf.encode(texts)])
+        return _l2(both)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        state = {f"tfidf.{k}": v for k, v in self.tfidf.get_state().items()}
+        state["name"] = np.array(self.name)
+        return state
+
+
 def text_encoder(kind: str = "auto", **kwargs) -> MiniLMEncoder | TfidfEncoder:
-    """Build an encoder: ``"minilm"``, ``"tfidf"`` or ``"auto"`` (MiniLM if available).
+    """Build an encoder: ``"minilm"``, ``"tfidf"``, ``"minilm+tfidf"`` or ``"auto"``
+    (MiniLM if available, else TF-IDF).
 
     Raises
     ------
@@ -324,7 +356,12 @@ def text_encoder(kind: str = "auto", **kwargs) -> MiniLMEncoder | TfidfEncoder:
         return MiniLMEncoder(**kwargs)
     if kind == "tfidf":
         return TfidfEncoder(**kwargs)
-    raise ValueError(f"unknown text encoder {kind!r}; use 'auto', 'minilm' or 'tfidf'")
+    if kind == "minilm+tfidf":
+        return HybridEncoder(**kwargs)
+    raise ValueError(
+        f"unknown text encoder {kind!r}; use 'auto', 'minilm', 'tfidf' or "
+        "'minilm+tfidf'"
+    )
 
 
 def encoder_from_state(arrays: dict[str, np.ndarray]) -> MiniLMEncoder | TfidfEncoder:
@@ -339,4 +376,7 @@ def encoder_from_state(arrays: dict[str, np.ndarray]) -> MiniLMEncoder | TfidfEn
         enc.components_ = arrays["components"].astype(np.float32)
         enc.n_components = enc.components_.shape[0]
         return enc
+    if name == "minilm+tfidf":
+        part = {k[6:]: v for k, v in arrays.items() if k.startswith("tfidf.")}
+        return HybridEncoder(tfidf=encoder_from_state(part))
     raise ValueError(f"unknown saved text encoder {name!r}")

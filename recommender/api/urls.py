@@ -1,4 +1,5 @@
-"""URL routes of the recommender API, mounted under /api/v1/."""
+"""URL routes of the recommender API, mounted under /api/v1/ (as the issue names
+them, without a trailing slash)."""
 
 from django.urls import path
 

@@ -59,8 +59,8 @@ def _customer(request: Request, external_id: str, source: str) -> Customer:
     return matches[0]
 
 
-def _product(pk: int) -> Product:
-    product = Product.objects.filter(pk=pk).first()
+def _product(pk) -> Product:
+    product = Product.objects.filter(pk=int(pk)).first()
     if product is None:
         raise NotFound(f"product {pk} does not exist", field="id")
     return product

@@ -122,22 +122,14 @@ def customer_cold_start(*, customer_id: int) -> PrecomputedRecommendation:
     NotFound
         No customer ``customer_id``.
     """
-    from .serving import recommend_for_customer
+    from .precompute import recommendations_precompute
 
-    customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is None:
+    if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound(f"customer {customer_id} does not exist", field="customer_id")
-    result = recommend_for_customer(customer=customer, k=20)
-    row, _ = PrecomputedRecommendation.objects.update_or_create(
-        customer=customer,
-        kind=rec_settings()["purchases_kind"],
-        defaults={
-            "items": result.items,
-            "strategy": result.strategy,
-            "model_version": result.model_version or "",
-        },
+    recommendations_precompute(customer_ids=[customer_id], k=20)
+    return PrecomputedRecommendation.objects.get(
+        customer_id=customer_id, kind=rec_settings()["purchases_kind"]
     )
-    return row
 
 
 def customer_forget(*, customer_id: int) -> int:

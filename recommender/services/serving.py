@@ -8,8 +8,11 @@ For a customer (:func:`recommend_for_customer`):
    country are placed first;
 2. ``personalised``: the active model of kind ``RECOMMENDER["purchases_kind"]``
    scores the customer (a known row, or the customer's purchases folded in for
-   item-based models); the reason names the bought product that contributed most
-   ("because you bought …");
+   item-based models; a customer without purchases but with storefront events
+   folds in what they viewed / added to the cart); the reason names the product
+   that contributed most ("because you bought …", "because you viewed …");
+   customers with explicit ratings and no purchases are scored by the active
+   ``recommender.ratings`` model ("because you rated …");
 3. ``content``: neighbours of the few products the customer bought (the model's
    item similarity, then co-purchase lists, then cold-start content neighbours);
 4. ``country_bestsellers``: the most popular products in the customer's country;
@@ -74,11 +77,15 @@ def recommend_for_customer(*, customer: Customer, k: int = 10) -> Recommendation
     if not bought:  # a rating store's customer: serve from the ratings model
         bundle, bought = ratings_bundle_for(customer, bundle, bought)
     collector = Collector(k, exclude=bought if conf["exclude_purchased"] else ())
+    # without purchases, what the customer viewed or put in the cart is the signal
+    signals, verb = bought, ""
+    if not bought and customer.erased_at is None:
+        signals, verb = selectors.products_viewed_by(customer=customer), "viewed"
     add_pinned(collector, "customer", customer.country)
     if bundle is not None and collector.missing > 0:
-        add_personalised(collector, bundle, customer, bought)
+        add_personalised(collector, bundle, customer, signals, verb)
     if collector.missing > 0:
-        add_content(collector, bundle, bought)
+        add_content(collector, bundle, signals, verb or "bought")
     if collector.missing > 0:
         add_bestsellers(collector, bundle, customer.country)
     if collector.missing > 0:

@@ -81,10 +81,12 @@ def because_cols(bundle: Bundle, row_cols: np.ndarray, row_vals: np.ndarray, rec
     return out
 
 
-def reasons_because(bundle: Bundle, because_cols: np.ndarray, default: str):
+def reasons_because(
+    bundle: Bundle, because_cols: np.ndarray, default: str, verb: str = ""
+):
     known = because_cols[because_cols >= 0]
     names = selectors.products_describe(product_ids=bundle.item_ids[known].tolist())
-    verb = "rated" if bundle.meta.get("data") == "ratings" else "bought"
+    verb = verb or ("rated" if bundle.meta.get("data") == "ratings" else "bought")
     out = []
     for col in because_cols:
         if col < 0:
@@ -96,8 +98,14 @@ def reasons_because(bundle: Bundle, because_cols: np.ndarray, default: str):
 
 
 def add_personalised(
-    collector: Collector, bundle: Bundle, customer: Customer, bought: list[int]
+    collector: Collector,
+    bundle: Bundle,
+    customer: Customer,
+    bought: list[int],
+    verb: str = "",
 ) -> None:
+    """Score the customer with the model (``bought``: the products folded in for a
+    customer the model has not seen; ``verb`` words the reason, e.g. "viewed")."""
     if bundle.algorithm == "popularity" or customer.erased_at is not None:
         return
     row = bundle.row_of(customer.pk)
@@ -128,7 +136,7 @@ def add_personalised(
     urow = user_items[user]
     because = because_cols(bundle, urow.indices, urow.data, ids)
     reasons = reasons_because(
-        bundle, because, f"recommended for you ({bundle.algorithm})"
+        bundle, because, f"recommended for you ({bundle.algorithm})", verb
     )
     collector.add(
         "personalised",
@@ -175,14 +183,19 @@ def neighbours_of(
     return [(pk, score, src) for pk, (score, src) in ranked]
 
 
-def add_content(collector: Collector, bundle: Bundle | None, bought: list[int]) -> None:
+def add_content(
+    collector: Collector,
+    bundle: Bundle | None,
+    bought: list[int],
+    verb: str = "bought",
+) -> None:
     if not bought:
         return
     found = neighbours_of(bundle, bought[:20], limit=collector.k * 5 + 50)
     names = selectors.products_describe(product_ids={src for _, _, src in found})
     collector.add(
         "content",
-        [(pk, s, f"because you bought {names.get(src, '?')}") for pk, s, src in found],
+        [(pk, s, f"because you {verb} {names.get(src, '?')}") for pk, s, src in found],
     )
 
 

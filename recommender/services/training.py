@@ -39,6 +39,7 @@ from ..bundle import bundle_write
 from ..conf import rec_settings
 from ..data import (
     InteractionData,
+    add_events,
     basket_matrix,
     basket_sequences,
     co_purchase_neighbours,
@@ -261,6 +262,7 @@ def recommender_train(
     if lines is None:
         lines = purchase_lines(start=start, end=end, source=source, include_guests=True)
     data = matrix_from_lines(lines, weighting=weighting, window=window)
+    data = add_events(data, weight=float(conf["events_weight"]))
     if not force:
         existing = _existing(kind, algorithm, stored_params, data.fingerprint)
         if existing is not None:

@@ -74,9 +74,14 @@ class OrderOut(serializers.ModelSerializer):
 
 class OrderDetailOut(OrderOut):
     lines = OrderLineOut(many=True)
+    cancels = serializers.CharField(
+        source="cancels.invoice_no",
+        default=None,
+        help_text="on a cancellation: the invoice it cancels",
+    )
 
     class Meta(OrderOut.Meta):
-        fields = [*OrderOut.Meta.fields, "shipping_address", "lines"]
+        fields = [*OrderOut.Meta.fields, "shipping_address", "cancels", "lines"]
 
 
 class EventIn(serializers.Serializer):

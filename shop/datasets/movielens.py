@@ -81,7 +81,8 @@ def parse_ratings(path) -> RatingsData:
     """
     path = Path(path)
     csv = read_csv_text(path)
-    df = rename_columns(csv.frame, ALIASES, REQUIRED, what="ratings")
+    # plain Python strings: numeric coercion below must turn bad text into NaN
+    df = rename_columns(csv.frame, ALIASES, REQUIRED, what="ratings").astype(object)
     if "timestamp" not in df.columns:
         df["timestamp"] = ""
     log = IssueLog()

@@ -127,6 +127,8 @@ class RetailData:
     products : code, description, alt_descriptions (list), kind, is_merchandise,
         list_price (Decimal GBP), price_basis, first_sold_at, last_sold_at.
     customers : external_id, country (most frequent on the customer's rows).
+    cancels : Series indexed by cancellation invoice, the matched sale invoice (see
+        :func:`match_cancellations`).
     """
 
     rows_total: int
@@ -137,6 +139,7 @@ class RetailData:
     products: pd.DataFrame
     customers: pd.DataFrame
     issues: IssueLog
+    cancels: pd.Series  # cancellation invoice -> the sale invoice it cancels
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -258,7 +261,8 @@ def parse_retail(path, *, tz: str = "Europe/London", price_window_days: int = 90
     _log_code_case(log, data, code_raw)
     invoices = _invoices(data, log)
     data = data.merge(invoices[["invoice", "kind"]], on="invoice", how="left")
-    _log_flags(log, data, invoices)
+    cancels = match_cancellations(data)
+    _log_flags(log, data, cancels)
     products = _products(data, log, price_window_days)
     customers = _customers(data)
     return RetailData(
@@ -270,6 +274,7 @@ def parse_retail(path, *, tz: str = "Europe/London", price_window_days: int = 90
         products=products,
         customers=customers,
         issues=log,
+        cancels=cancels,
     )
 
 
@@ -343,17 +348,61 @@ def _invoices(data: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     return inv
 
 
-def _log_flags(log: IssueLog, data: pd.DataFrame, invoices: pd.DataFrame) -> None:
+def match_cancellations(data: pd.DataFrame) -> pd.Series:
+    """Link each cancellation invoice to the sale it most likely cancels.
+
+    The data carries no link, so each cancellation line of an identified customer
+    is matched to that customer's latest sale line of the same stock code at or
+    before it (``pandas.merge_asof``, backward); the invoice matched by most lines
+    (ties: the latest) is the one cancelled. Guest cancellations and those with no
+    earlier sale in the file stay unlinked (flagged only).
+
+    Returns
+    -------
+    Series indexed by cancellation invoice, values the sale invoice.
+    """
+    known = data["customer"].ne("")
+    cols = ["invoice", "customer", "code", "ts"]
+    canc = data.loc[known & data["kind"].eq("cancellation"), cols]
+    sales = data.loc[known & data["kind"].eq("sale") & data["qty"].gt(0), cols]
+    if canc.empty or sales.empty:
+        return pd.Series(dtype=object, name="original")
+    left = canc.astype({c: object for c in cols[:3]}).sort_values("ts")
+    right = sales.astype({c: object for c in cols[:3]}).sort_values("ts")
+    matched = pd.merge_asof(
+        left.rename(columns={"invoice": "cancellation"}),
+        right.rename(columns={"invoice": "original"}),
+        on="ts",
+        by=["customer", "code"],
+        direction="backward",
+    ).dropna(subset=["original"])
+    best = (
+        matched.groupby(["cancellation", "original"])
+        .size()
+        .reset_index(name="n")
+        .sort_values(["cancellation", "n", "original"], ascending=[True, False, False])
+        .drop_duplicates("cancellation")
+    )
+    return best.set_index("cancellation")["original"]
+
+
+def _log_flags(log: IssueLog, data: pd.DataFrame, cancels: pd.Series) -> None:
     row, kind = data["row"], data["kind"]
     guest = data["customer"].eq("")
     log.add(row[guest], action="flagged", reason="guest_order", field="CustomerID")
     canc = kind.eq("cancellation")
+    original = data["invoice"][canc].map(cancels)
     log.add(
         row[canc],
         action="flagged",
         reason="cancellation",
         field="InvoiceNo",
         value=data["invoice"][canc],
+        message=np.where(
+            original.notna(),
+            "kept as a cancellation order; cancels " + original.fillna("").astype(str),
+            "kept as a cancellation order; no original sale found",
+        ),
     )
     adj = kind.eq("adjustment")
     log.add(

@@ -239,6 +239,7 @@ def orders_import(
             batch_lines=batch_lines or int(shop_setting("IMPORT_BATCH_LINES")),
             progress=progress or _noop_bar,
         )
+        linked = _link_cancellations(report, data.cancels)
     except Exception as exc:
         report.status = ImportReport.Status.FAILED
         report.error = f"{type(exc).__name__}: {exc}"[:5000]
@@ -251,7 +252,7 @@ def orders_import(
     report.finished_at = timezone.now()
     report.summary = _retail_summary(
         data, imported, skipped, time.monotonic() - started
-    )
+    ) + (f" {linked:,} cancellations linked to the sale they cancel." if linked else "")
     report.save()
     return report
 
@@ -398,7 +399,7 @@ def _write_orders(data, report, products, customers, *, batch_lines, progress):
             part = lines[lines["invoice"].isin(batch)]
             with transaction.atomic():
                 order_ids = _create_orders(
-                    invoices.loc[batch], customers, status, report, data
+                    invoices.loc[batch], customers, status, report
                 )
                 _insert_rows(
                     OrderLine,
@@ -428,6 +429,35 @@ def _write_orders(data, report, products, customers, *, batch_lines, progress):
     return imported, skipped
 
 
+def _link_cancellations(report: ImportReport, cancels: pd.Series) -> int:
+    """Set ``Order.cancels`` on this import's cancellation orders; return how many."""
+    if cancels.empty:
+        return 0
+    pairs = dict(cancels.items())
+    wanted = set(pairs) | set(pairs.values())
+    ids = {
+        no: pk
+        for no, pk in Order.objects.filter(source=RETAIL_SOURCE)
+        .values_list("invoice_no", "pk")
+        .iterator(chunk_size=5000)
+        if no in wanted
+    }
+    credits = list(
+        Order.objects.filter(import_report=report, kind=Order.Kind.CANCELLATION).only(
+            "pk", "invoice_no"
+        )
+    )
+    linked = []
+    for order in credits:
+        original = ids.get(pairs.get(order.invoice_no))
+        if original is not None:
+            order.cancels_id = original
+            linked.append(order)
+    with transaction.atomic():
+        Order.objects.bulk_update(linked, ["cancels"], batch_size=500)
+    return len(linked)
+
+
 ORDER_COLUMNS = [
     "created_at",
     "updated_at",
@@ -443,7 +473,7 @@ ORDER_COLUMNS = [
 ]
 
 
-def _create_orders(inv: pd.DataFrame, customers, status, report, data) -> dict:
+def _create_orders(inv: pd.DataFrame, customers, status, report) -> dict:
     """Insert the batch's orders; return ``{invoice_no: pk}``."""
     adapt = connection.ops.adapt_datetimefield_value
     now = adapt(timezone.now())

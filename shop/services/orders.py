@@ -255,6 +255,7 @@ def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
         country=order.country,
         kind=Order.Kind.CANCELLATION,
         status=S.CANCELLED,
+        cancels=order,
     )
     OrderLine.objects.bulk_create(
         OrderLine(

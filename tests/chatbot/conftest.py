@@ -61,7 +61,8 @@ def intent_model_file(tmp_path_factory, memo_encoder):
 
     frame = small_training_frame()
     texts = frame["text"].tolist()
-    model = IntentClassifier().fit(
+    # A small slice needs weaker regularisation for confident answers.
+    model = IntentClassifier(C=30.0).fit(
         texts,
         frame["intent"].tolist(),
         embeddings=memo_encoder.encode([prepare_text(t) for t in texts]),

@@ -1,4 +1,4 @@
-"""The chat API end to end on the database: dialogue, order actions, security, bad input."""
+"""The chat API end to end: dialogue, order actions, security, bad input."""
 
 from __future__ import annotations
 

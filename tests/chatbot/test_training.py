@@ -100,3 +100,29 @@ def test_task_twin_calls_the_service(db, monkeypatch):
     )
     assert tasks.chatbot_train_task.delay(force=True).get() == "x"
     assert calls == [{"force": True}]
+
+
+def test_changed_examples_queue_retraining_with_a_broker(
+    admin_client, db, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from chatbot import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.chatbot_train_task, "delay", lambda: queued.append(1))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/chatbot/intentexample/add/",
+            {"text": "is the shop open on easter monday", "intent": "opening_hours",
+             "source": "admin", "is_active": "on"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    assert queued == [1]
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # eager: never blocks the admin request
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/chatbot/intentexample/add/",
+            {"text": "open on boxing day?", "intent": "opening_hours",
+             "source": "admin", "is_active": "on"},
+        )  # fmt: skip
+    assert queued == [1]

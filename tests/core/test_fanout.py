@@ -19,6 +19,14 @@ def square_chunk(ids: list[int], power: int = 2) -> dict:
     return {"sum": sum(i**power for i in ids)}
 
 
+published: list = []
+
+
+@shared_task(name="tests.core.publish")
+def publish(results: list) -> None:
+    published.append(results)
+
+
 @shared_task(name="tests.core.bad_chunk")
 def bad_chunk(ids: list[int]) -> None:
     if 3 in ids:
@@ -62,3 +70,30 @@ def test_fanout_failure_marks_parent_failed():
     assert "id 3 is broken" in parent.error
     with pytest.raises(InvalidInput):
         fanout_run(task_name="tests.core.square_chunk", ids=[], chunk_size=2)
+
+
+@pytest.mark.django_db
+def test_fanout_callback_runs_and_lock_covers_the_whole_chord():
+    from core.locks import LockBusy, lock_holder, single_flight
+
+    published.clear()
+    with single_flight("tests.fan"):
+        with pytest.raises(LockBusy):
+            fanout_run(
+                task_name="tests.core.square_chunk",
+                ids=[1],
+                chunk_size=1,
+                lock="tests.fan",
+            )
+    parent = fanout_run(
+        task_name="tests.core.square_chunk",
+        ids=[1, 2, 3],
+        chunk_size=2,
+        callback="tests.core.publish",
+        lock="tests.fan",
+    )
+    assert published == [[{"sum": 5}, {"sum": 9}]]
+    parent.refresh_from_db()
+    assert parent.status == TaskRun.Status.SUCCEEDED
+    assert parent.arguments["lock"]["name"] == "tests.fan"
+    assert lock_holder("tests.fan") is None

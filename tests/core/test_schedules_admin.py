@@ -19,13 +19,14 @@ def test_setup_creates_defaults_once_and_keeps_admin_edits():
     assert {
         "recommender.train",
         "inventory.forecast",
-        "pricing.suggest",
         "chatbot.train",
         "core.reap_task_runs",
     } <= tasks
+    # the interface name, or the name the pricing app registers it under
+    assert tasks & {"pricing.suggest", "pricing.suggest_prices"}
     nightly = PeriodicTask.objects.get(task="recommender.train")
     assert (nightly.crontab.hour, nightly.crontab.minute) == ("2", "15")
-    weekly = PeriodicTask.objects.get(task="pricing.suggest")
+    weekly = PeriodicTask.objects.get(name="pricing: weekly suggestions")
     assert weekly.crontab.day_of_week == "1"
     assert PeriodicTask.objects.get(task="chatbot.train").interval.every == 900
 
@@ -58,9 +59,9 @@ def staff_client(client, django_user_model):
 def test_changelist_shows_last_run_and_error(staff_client):
     schedules_setup()
     TaskRun.objects.create(
-        task_name="pricing.suggest", status="failed", error="ValueError: no sales"
+        task_name="chatbot.train", status="failed", error="ValueError: no sales"
     )
-    TaskRun.objects.create(task_name="pricing.suggest", status="succeeded")
+    TaskRun.objects.create(task_name="chatbot.train", status="succeeded")
     response = staff_client.get("/admin/django_celery_beat/periodictask/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -93,10 +94,31 @@ def test_run_now_of_unregistered_task_says_so(staff_client):
 
 
 def test_taskrun_admin_filters(staff_client):
-    TaskRun.objects.create(task_name="a.x", status="failed", error="boom")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    TaskRun.objects.create(
+        task_name="a.x",
+        status="failed",
+        error="boom",
+        started_at=now,
+        finished_at=now + timedelta(seconds=4),
+    )
     TaskRun.objects.create(task_name="b.y", status="succeeded")
     response = staff_client.get("/admin/core/taskrun/?status__exact=failed")
     assert response.status_code == 200
     rows = list(response.context["cl"].result_list)
     assert [r.task_name for r in rows] == ["a.x"]
-    assert "boom" in response.content.decode()
+    html = response.content.decode()
+    assert "boom" in html
+    assert "<title>#" in html and "a.x failed 4.0 s" in html  # the duration chart
+
+
+def test_unregistered_task_is_flagged(capsys):
+    schedules_setup()
+    PeriodicTask.objects.filter(task="inventory.forecast").update(task="nope.gone")
+    call_command("setup_schedules")
+    err = capsys.readouterr().err
+    assert "inventory: nightly forecast: task 'nope.gone' is not registered" in err

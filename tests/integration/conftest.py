@@ -77,8 +77,9 @@ def redis_app(services, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = REDIS_URL
 
-    def reset_connections():
+    def reset_connections():  # drop pools cached by earlier (eager) tests
         app._pool = None
+        app.amqp._producer_pool = None
         app.__dict__.pop("backend", None)
         if hasattr(app, "_local"):
             app._local.__dict__.pop("backend", None)

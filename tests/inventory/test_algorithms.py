@@ -182,3 +182,25 @@ def test_metrics_known_values():
     assert metrics.coverage([1, 5, 9], [0, 0, 0], [4, 5, 8]) == pytest.approx(2 / 3)
     assert metrics.pinball([10], [8], 0.9) == pytest.approx(1.8)
     assert np.isnan(metrics.mase([1], [1], scale=0.0))
+
+
+def test_real_data_slice_forecasts_are_valid(online_retail_slice):
+    """First 5,000 real rows (Dec 2010, cancellations included): every product's
+    forecast is finite, non-negative and ordered within its intervals."""
+    raw = pd.read_csv(online_retail_slice, dtype=str, keep_default_na=False)
+    raw = raw[raw["StockCode"].str.match(r"^\d{5}")]
+    raw["day"] = pd.to_datetime(raw["InvoiceDate"]).dt.normalize()
+    daily = (
+        raw.assign(q=raw["Quantity"].astype(int))
+        .groupby(["StockCode", "day"])["q"]
+        .sum()
+        .clip(lower=0)
+        .unstack(fill_value=0)
+    )
+    cal = TradingCalendar()
+    open_days = cal.open_mask(daily.columns)
+    assert open_days.sum() == len(daily.columns)  # Dec 2010 trades Sun..Fri only
+    for code in daily.sum(axis=1).nlargest(40).index:
+        model = AutoForecaster(horizon=6).fit(daily.loc[code].to_numpy(float))
+        _check_output(model.predict(6), 6)
+        assert model.reason_

@@ -94,3 +94,34 @@ def test_simulation_counts_lost_sales_when_the_policy_is_too_lean():
 def test_simulation_rejects_negative_demand():
     with pytest.raises(ValueError, match="non-negative"):
         pol.simulate_policy([1, -2], reorder_level=1, order_up_to_level=2, lead_time=1)
+
+
+def test_safety_stock_with_a_measured_lead_time_sigma():
+    ss = pol.safety_stock(sigma=4, lead_time=9, service_level=0.95, sigma_lead=20)
+    assert ss == pytest.approx(Z95 * 20)
+
+
+def test_lead_time_sigma_counts_bias_and_correlation():
+    from inventory.algorithms.backtest import AutoForecaster
+
+    model = AutoForecaster()
+    model.sigma_ = 1.0
+    model.origin_errors_ = np.full((2, 24), 2.0)  # always 2 units/day under
+    # independent-error formula would give 2 * sqrt(6) ~ 4.9; the sum error is 12
+    assert model.lead_time_sigma(6) == pytest.approx(12.0)
+    # beyond the backtest horizon (24): the 24-day sum error 48 grows by sqrt(2)
+    assert model.lead_time_sigma(48) == pytest.approx(48.0 * np.sqrt(2))
+
+
+def test_lead_time_sigma_with_a_service_level_covers_a_heavy_tail():
+    from inventory.algorithms.backtest import AutoForecaster
+
+    model = AutoForecaster()
+    model.sigma_ = 1.0
+    errors = np.zeros((4, 24))
+    errors[:, ::6] = 30.0  # a large order every sixth day, missed by the forecast
+    model.origin_errors_ = errors
+    plain = model.lead_time_sigma(6)
+    tail = model.lead_time_sigma(6, 0.95)
+    assert tail >= plain
+    assert Z95 * tail >= model.lead_time_error_quantile(6, 0.95) - 1e-9

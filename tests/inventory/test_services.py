@@ -224,3 +224,24 @@ def test_availability_api(history, api_client):
     missing = api_client.get("/api/v1/products/999999/availability")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     assert PurchaseOrder.objects.count() == 1
+
+
+def test_christmas_closure_gets_zero_forecast_not_zero_history(db):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import make_customer, make_order, make_product
+
+    customer, mug = make_customer(), make_product("20001")
+    day = datetime(2011, 9, 1, 10)
+    while day <= datetime(2011, 12, 20, 10):
+        if day.weekday() != 5:
+            make_order(customer, [(mug, 5, "1.00")], placed_at=timezone.make_aware(day))
+        day += timedelta(days=1)
+    run = services.forecast_demand()
+    points = {p.day: p for p in Forecast.objects.get(run=run).points.all()}
+    assert points[date(2011, 12, 23)].mean == pytest.approx(5.0)
+    closed = [points[date(2011, 12, 24) + timedelta(days=i)] for i in range(11)]
+    assert all(p.mean == 0 and p.hi_95 == 0 and not p.is_trading_day for p in closed)
+    assert points[date(2011, 12, 21)].mean == pytest.approx(5.0)

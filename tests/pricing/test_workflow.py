@@ -21,7 +21,7 @@ from pricing.services import (
 )
 from shop.models import PriceChange, Product, StockLevel
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture
@@ -148,6 +148,8 @@ def test_admin_review_pages_show_charts_and_bulk_approve(suggested, reviewer, cl
     assert page.status_code == 200 and b"Demand: elasticity" in page.content
     assert b"Expected weekly profit vs price" in page.content
     est = sug.estimate
+    page = client.get("/admin/pricing/elasticityestimate/")
+    assert page.status_code == 200 and b"Own-data elasticities" in page.content
     page = client.get(f"/admin/pricing/elasticityestimate/{est.pk}/change/")
     assert page.status_code == 200 and b"Demand: elasticity" in page.content
     resp = client.post(
@@ -181,8 +183,11 @@ def test_command_and_no_data_error(db, capsys):
 
 
 def test_command_runs_on_the_shop(priced_shop, capsys):
+    call_command("estimate_elasticities")
+    assert "pricing.elasticity:v1" in capsys.readouterr().out
     call_command("suggest_prices")
     out = capsys.readouterr().out
+    assert "model pricing.elasticity:v1" in out  # the same data: not re-estimated
     assert "with an elasticity" in out and "suggestions:" in out
 
 
@@ -211,3 +216,18 @@ def test_a_failed_run_leaves_the_previous_estimates_current(priced_shop, monkeyp
     }
     first.refresh_from_db()
     assert first.status == ModelArtifact.Status.ACTIVE
+
+
+def test_inventory_forecast_of_a_sell_out_blocks_the_markdown(
+    priced_shop, monkeypatch, settings
+):
+    settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
+    product = priced_shop[3]
+    StockLevel.objects.create(product=product, on_hand=100000)
+    monkeypatch.setattr(
+        "pricing.services.suggestions._inventory_forecasts",
+        lambda: ({product.pk: 50000.0}, "inventory forecast run 1"),
+    )
+    counts = prices_weekly_run()["suggestions"]
+    assert "markdown_created" not in counts and "markdown_infeasible" not in counts
+    assert not PriceSuggestion.objects.filter(product=product, kind="markdown").exists()

@@ -12,7 +12,9 @@ import scipy.sparse as sp
 
 from recommender.algorithms.base import NotFittedError
 from recommender.algorithms.knn import ItemKNN
+from recommender.algorithms.mf_als import ImplicitALS
 from recommender.algorithms.popularity import Popularity, RandomRecommender
+from recommender.algorithms.repeat import EASE, BuyAgain, RepeatBlend
 
 N_USERS, N_ITEMS = 40, 30
 
@@ -22,6 +24,25 @@ MODELS = {
     "random": (lambda: RandomRecommender(random_state=3), False),
     "item_knn": (lambda: ItemKNN(k=10), True),
     "item_knn_shrunk": (lambda: ItemKNN(k=10, shrinkage=5.0, binary=True), True),
+    "implicit_als_cg": (
+        lambda: ImplicitALS(
+            factors=2, iterations=10, regularization=1.0, random_state=0
+        ),
+        True,
+    ),
+    "implicit_als_cholesky": (
+        lambda: ImplicitALS(
+            factors=2,
+            iterations=10,
+            regularization=1.0,
+            solver="cholesky",
+            random_state=0,
+        ),
+        True,
+    ),
+    "ease": (lambda: EASE(regularization=10.0), True),
+    "buy_again": (lambda: BuyAgain(), False),
+    "repeat_blend": (lambda: RepeatBlend(knn_k=10, ease_regularization=10.0), True),
 }
 
 

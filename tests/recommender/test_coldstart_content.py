@@ -71,6 +71,20 @@ def test_minilm_content_model_embeds_unseen_product(minilm):
     assert ids[0, 0] == 4
 
 
+@pytest.mark.slow
+def test_hybrid_encoder_round_trip(minilm, tmp_path):
+    minilm.encode(["warm up"])
+    model = ContentRecommender(encoder="minilm+tfidf").fit(item_texts=CATALOGUE)
+    assert model.item_vectors_.shape[1] > 384
+    np.testing.assert_allclose(np.linalg.norm(model.item_vectors_, axis=1), 1.0, 1e-5)
+    assert model.similar_items(0, n=1)[0][0] == 1
+    model.save(tmp_path / "hybrid.npz")
+    loaded = ContentRecommender.load(tmp_path / "hybrid.npz")
+    np.testing.assert_allclose(
+        loaded.embed(["tea light holder"]), model.embed(["tea light holder"]), atol=1e-5
+    )
+
+
 def test_tfidf_encoder_similarity_and_persistence():
     enc = TfidfEncoder(n_components=8).fit(CATALOGUE)
     v = enc.encode(CATALOGUE + ["hanging heart tlight holder, white"])

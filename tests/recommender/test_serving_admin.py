@@ -107,3 +107,15 @@ def test_cold_start_command(trained):
     out = StringIO()
     call_command("recommender_cold_start", "--product", str(new.pk), stdout=out)
     assert "neighbours" in out.getvalue()
+
+
+def test_precompute_fans_out_over_every_customer_with_orders(trained):
+    from shop.models import Customer
+
+    out = StringIO()
+    call_command("precompute_recommendations", "--chunk-size", "7", stdout=out)
+    assert "succeeded" in out.getvalue()
+    with_orders = Customer.objects.filter(orders__isnull=False).distinct().count()
+    assert PrecomputedRecommendation.objects.count() == with_orders
+    alice = PrecomputedRecommendation.objects.get(customer=trained["alice"])
+    assert alice.strategy == "personalised" and len(alice.items) == 10

@@ -176,3 +176,38 @@ def test_new_product_is_recommendable_after_its_cold_start(trained):
     assert set(_ids(sim)) <= {p.pk for p in trained["red"]}
     basket = recommend_for_basket(product_ids=[row.neighbour_ids[0]], k=12)
     assert new.pk in _ids(basket)
+
+
+def test_customer_with_only_views_gets_because_you_viewed(trained):
+    from django.utils import timezone
+
+    from shop.models import Event
+
+    newbie = trained["newbie"]
+    Event.objects.create(
+        kind="view",
+        customer=newbie,
+        product=trained["red"][0],
+        occurred_at=timezone.now(),
+    )
+    result = recommend_for_customer(customer=newbie, k=3)
+    assert result.strategy == "personalised"
+    assert set(_ids(result)) <= {p.pk for p in trained["red"]}
+    assert result.items[0]["reason"] == "because you viewed RED HEART THING 0"
+
+
+def test_events_join_the_training_matrix(trained):
+    from django.utils import timezone
+
+    from recommender.services.training import recommender_train
+    from shop.models import Event
+
+    Event.objects.create(
+        kind="add_to_cart",
+        customer=trained["alice"],
+        product=trained["blue"][0],
+        occurred_at=timezone.now(),
+    )
+    again = recommender_train(algorithm="item_knn")
+    assert again.version == 2  # the data changed: a new model was trained
+    assert again.data_window["events"] == 1

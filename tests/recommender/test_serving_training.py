@@ -45,7 +45,7 @@ def test_training_records_a_versioned_artifact(trained):
     artifact = trained["artifact"]
     assert artifact.status == "active" and artifact.version == 1
     assert artifact.algorithm == "item_knn"
-    assert artifact.params["k"] == 100 and artifact.params["weighting"] == "count"
+    assert artifact.params["k"] == 50 and artifact.params["weighting"] == "count"
     assert artifact.file.endswith(".npz") and len(artifact.sha256) == 64
     assert artifact.data_fingerprint
     assert artifact.metrics["validation"]["ndcg@10"] > 0.3
@@ -198,3 +198,13 @@ def test_rating_customers_are_served_from_the_ratings_model(rec_world):
     assert result.strategy == "personalised"
     assert result.items[0]["product_id"] == films[5].pk
     assert result.items[0]["reason"].startswith("because you rated FILM")
+
+
+@pytest.mark.parametrize("algorithm", ["als", "ease", "buy_again", "repeat_blend"])
+def test_every_registered_purchase_model_trains_and_serves(rec_world, algorithm):
+    artifact = recommender_train(algorithm=algorithm)
+    assert artifact.status in ("active", "rejected")
+    assert "ndcg@10" in artifact.metrics["validation"]
+    if artifact.status == "active":
+        result = recommend_for_customer(customer=rec_world["alice"], k=3)
+        assert result.model_version == artifact.label and len(result.items) == 3

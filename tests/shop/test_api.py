@@ -195,3 +195,13 @@ def test_event_validation(api_client, catalogue, payload, field):
     body = response.json()
     assert body.get("field") == field or field in body.get("fields", {})
     assert not Event.objects.exists()
+
+
+def test_product_list_selector_matches_api_filters(catalogue):
+    from shop.selectors import product_list
+
+    codes = [p.stock_code for p in product_list(category="mugs")]
+    assert codes == ["10001", "10002"]
+    codes = [p.stock_code for p in product_list(search="heart", is_active=True)]
+    assert codes == ["10001", "10003"]
+    assert [p.stock_code for p in product_list(max_price=Decimal("2"))] == ["10001"]

@@ -88,6 +88,7 @@ def test_place_reserves_and_cancel_releases_with_credit_note():
     assert (credit.kind, credit.status) == (Order.Kind.CANCELLATION, S.CANCELLED)
     assert list(credit.lines.values_list("quantity", flat=True)) == [-3]
     assert credit.customer_id == order.customer_id
+    assert credit.cancels == order
 
 
 def test_ship_consumes_reservation_and_return_restocks():

@@ -1,4 +1,4 @@
-"""``manage.py evaluate_chatbot [--file PATH]``: accuracy, macro-F1, per intent, latency."""
+"""``manage.py evaluate_chatbot [--file PATH]``: accuracy, macro-F1, latency."""
 
 from django.core.management.base import BaseCommand
 

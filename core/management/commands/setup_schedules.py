@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from core.schedules import schedules_setup
+from core.schedules import schedules_setup, schedules_unregistered
 
 
 class Command(BaseCommand):
@@ -15,3 +15,5 @@ class Command(BaseCommand):
     def handle(self, *args, reset, demo, **options):
         for name, outcome in schedules_setup(reset=reset, demo=demo).items():
             self.stdout.write(f"  {outcome:<8} {name}")
+        for name, task in schedules_unregistered():
+            self.stderr.write(f"  WARNING  {name}: task {task!r} is not registered")

@@ -41,6 +41,7 @@ class Command(BaseCommand):
         finally:
             bar.close()
         for a in artifacts:
+            a.refresh_from_db()  # a later model of the same kind may have retired it
             val = a.metrics.get("validation", {})
             score = ", ".join(
                 f"{k}={val[k]:.4f}" for k in ("ndcg@10", "recall@10") if k in val

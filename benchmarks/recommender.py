@@ -1,0 +1,377 @@
+"""Recommender benchmark: ours beside scikit-surprise and implicit, on the fixed splits.
+
+Run:  OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/recommender.py
+      [--folds 5] [--skip-explicit] [--skip-purchases] [--data DIR]
+
+Explicit: MovieLens small, surprise KFold(n_splits=5, shuffle=True, random_state=0)
+(our ``kfold_indices`` reproduces those folds). Purchases: Online Retail, train before
+2011-09-01, test = distinct products bought from then on ("all" / "new").
+Everything runs on one thread (OPENBLAS_NUM_THREADS=1, implicit num_threads=1,
+torch 1 thread) so that fit times compare like with like. Not part of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+
+from recommender.algorithms import metrics, splits  # noqa: E402
+from recommender.algorithms.knn import ItemKNN, UserKNN  # noqa: E402
+from recommender.algorithms.mf_als import ExplicitALS, ImplicitALS  # noqa: E402
+from recommender.algorithms.mf_sgd import SGDMatrixFactorization  # noqa: E402
+from recommender.algorithms.popularity import Popularity, RandomRecommender  # noqa: E402
+from recommender.algorithms.repeat import (  # noqa: E402
+    EASE,
+    BuyAgain,
+    RepeatBlend,
+    decayed_counts,
+)
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+VALIDATION_CUT = "2011-06-01"
+HALF_LIFE_DAYS = 180.0
+
+
+# --- explicit ------------------------------------------------------------------
+def explicit_models():
+    """(name, ours factory, surprise factory) at equal settings."""
+    from surprise import SVD, KNNBaseline, KNNWithMeans
+
+    user_p = {"name": "pearson", "user_based": True}
+    item_p = {"name": "pearson", "user_based": False}
+    item_b = {"name": "pearson_baseline", "user_based": False}
+    return [
+        (
+            "MF-SGD (SVD)",
+            lambda: SGDMatrixFactorization(random_state=0),
+            lambda: SVD(random_state=0),
+        ),
+        (
+            "user Pearson k=40",
+            lambda: UserKNN(k=40),
+            lambda: KNNWithMeans(k=40, sim_options=user_p, verbose=False),
+        ),
+        ("user Pearson k=40 shrunk(100)", lambda: UserKNN(k=40, shrinkage=100), None),
+        (
+            "item Pearson k=40 (top-300 stored)",
+            lambda: ItemKNN(k=40, similarity="pearson", n_store=300),
+            lambda: KNNWithMeans(k=40, sim_options=item_p, verbose=False),
+        ),
+        (
+            "item adj-cosine k=40 shrunk(100)",
+            lambda: ItemKNN(k=40, similarity="adjusted_cosine", shrinkage=100),
+            None,
+        ),
+        (
+            "item pearson_baseline k=40 (KNNBaseline)",
+            lambda: ItemKNN(
+                k=40,
+                similarity="pearson_baseline",
+                baseline="baseline",
+                shrinkage=100,
+                min_support=2,
+                n_store=1000,
+            ),
+            lambda: KNNBaseline(k=40, sim_options=item_b, verbose=False),
+        ),
+        ("explicit ALS 20f", lambda: ExplicitALS(random_state=0), None),
+    ]
+
+
+def run_explicit(data_dir: Path, n_folds: int) -> list[dict]:
+    from surprise import Dataset, Reader
+    from surprise.model_selection import KFold
+
+    ratings = splits.read_ratings(data_dir / "movielens-small" / "ratings.csv")
+    data = Dataset.load_from_df(
+        ratings[["user", "item", "rating"]], Reader(rating_scale=(0.5, 5.0))
+    )
+    ref_folds = KFold(n_splits=5, shuffle=True, random_state=0).split(data)
+    models = explicit_models()
+    acc: dict[str, dict[str, list]] = {}
+    for fold_no, (fold, (trainset, testset)) in enumerate(
+        zip(splits.rating_folds(ratings), ref_folds, strict=True)
+    ):
+        if fold_no >= n_folds:
+            break
+        same = np.array_equal(fold.test_ratings, [r for (_, _, r) in testset])
+        assert same, "our folds differ from surprise's"
+        for name, ours, ref in models:
+            row = acc.setdefault(
+                name, {k: [] for k in ("r", "m", "t", "rr", "rm", "rt")}
+            )
+            start = time.perf_counter()
+            model = ours().fit_ratings(
+                fold.train_users,
+                fold.train_items,
+                fold.train_ratings,
+                n_users=fold.n_users,
+                n_items=fold.n_items,
+            )
+            est = model.predict(fold.test_users, fold.test_items).estimate
+            row["t"].append(time.perf_counter() - start)
+            row["r"].append(metrics.rmse(fold.test_ratings, est))
+            row["m"].append(metrics.mae(fold.test_ratings, est))
+            if ref is not None:
+                start = time.perf_counter()
+                algo = ref().fit(trainset)
+                pred = np.array([p.est for p in algo.test(testset)])
+                row["rt"].append(time.perf_counter() - start)
+                row["rr"].append(metrics.rmse(fold.test_ratings, pred))
+                row["rm"].append(metrics.mae(fold.test_ratings, pred))
+            print(
+                f"  fold {fold_no + 1} {name}: RMSE {row['r'][-1]:.4f}"
+                + (f" (surprise {row['rr'][-1]:.4f})" if ref else ""),
+                flush=True,
+            )
+    out = []
+    for name, row in acc.items():
+        out.append(
+            {
+                "model": name,
+                "rmse": np.mean(row["r"]),
+                "mae": np.mean(row["m"]),
+                "fit_s": np.mean(row["t"]),
+                "ref_rmse": np.mean(row["rr"]) if row["rr"] else np.nan,
+                "ref_mae": np.mean(row["rm"]) if row["rm"] else np.nan,
+                "ref_s": np.mean(row["rt"]) if row["rt"] else np.nan,
+            }
+        )
+    return out
+
+
+# --- purchases -----------------------------------------------------------------
+def _history(lines: pd.DataFrame, ref: pd.Timestamp, shape, half_life):
+    age = (ref - lines["date"]).dt.total_seconds().to_numpy() / 86400.0
+    return decayed_counts(
+        lines["u"], lines["i"], age, shape=shape, half_life_days=half_life
+    )
+
+
+def _evaluate(ids, split: splits.PurchaseSplit, users, variant) -> dict:
+    test = (split.test_all if variant == "all" else split.test_new)[users]
+    spend = (split.spend_all if variant == "all" else split.spend_new)[users]
+    return metrics.ranking_metrics(
+        ids, test, k=10, spend=spend, n_catalogue=split.n_items
+    )
+
+
+def run_purchases(data_dir: Path) -> list[dict]:
+    from implicit.bpr import BayesianPersonalizedRanking
+    from implicit.cpu.als import AlternatingLeastSquares
+    from implicit.nearest_neighbours import CosineRecommender
+
+    lines = splits.read_purchases(data_dir / "online_retail.csv.gz")
+    split = splits.purchase_split(lines)
+    events = split.train_lines.drop_duplicates(["u", "i", "invoice"])
+    shape = split.train.shape
+    counts = split.train
+    decayed = _history(events, split.cutoff, shape, HALF_LIFE_DAYS)
+    # validation window before the cut-off, for the blend weights
+    vcut = pd.Timestamp(VALIDATION_CUT)
+    past, window = events[events["date"] < vcut], events[events["date"] >= vcut]
+    v_hist = _history(past, vcut, shape, HALF_LIFE_DAYS)
+    v_users = np.intersect1d(past["u"].unique(), window["u"].unique())
+    v_all = sp.csr_matrix(
+        (np.ones(len(window)), (window["u"], window["i"])), shape=shape
+    )
+    v_all.data[:] = 1.0
+    v_new = v_all - v_all.multiply(v_hist > 0)
+    v_new.eliminate_zeros()
+
+    rows = []
+
+    def add(name, fit, recommend, ref=False):
+        start = time.perf_counter()
+        model = fit()
+        fit_s = time.perf_counter() - start
+        for variant in ("all", "new"):
+            users = split.users_with_test(variant)
+            ids = recommend(model, users, variant == "new")
+            rows.append(
+                {
+                    "model": name,
+                    "variant": variant,
+                    "fit_s": fit_s,
+                    "ref": ref,
+                    **_evaluate(ids, split, users, variant),
+                }
+            )
+        print(
+            f"  {name}: fit {fit_s:.1f}s, NDCG@10 all "
+            f"{rows[-2]['ndcg@10']:.3f} new {rows[-1]['ndcg@10']:.3f}",
+            flush=True,
+        )
+
+    def ours(history):
+        return lambda m, users, new: m.recommend(
+            users, history, n=10, exclude_seen=new
+        )[0]
+
+    def theirs(m, users, new):
+        return m.recommend(users, counts[users], N=10, filter_already_liked_items=new)[
+            0
+        ]
+
+    add("random", lambda: RandomRecommender(random_state=0).fit(counts), ours(counts))
+    add("popularity", lambda: Popularity().fit(counts), ours(counts))
+    add(
+        "popularity per country",
+        lambda: Popularity().fit(counts, groups=split.countries),
+        ours(counts),
+    )
+    add("buy-again (counts)", lambda: BuyAgain().fit(counts), ours(counts))
+    add(
+        f"buy-again (half-life {HALF_LIFE_DAYS:g} d)",
+        lambda: BuyAgain().fit(decayed),
+        ours(decayed),
+    )
+    add("EASE λ=300", lambda: EASE(regularization=300).fit(counts), ours(counts))
+    add("ItemKNN cosine K=50", lambda: ItemKNN(k=50).fit(counts), ours(counts))
+    add(
+        "implicit CosineRecommender K=50",
+        lambda: _fit_implicit(CosineRecommender(K=50, num_threads=1), counts),
+        theirs,
+        ref=True,
+    )
+    add(
+        "ImplicitALS 64f (CG)",
+        lambda: ImplicitALS(factors=64, iterations=15, random_state=0).fit(counts),
+        ours(counts),
+    )
+    add(
+        "implicit ALS 64f",
+        lambda: _fit_implicit(
+            AlternatingLeastSquares(
+                factors=64, iterations=15, random_state=0, num_threads=1
+            ),
+            counts,
+        ),
+        theirs,
+        ref=True,
+    )
+    add(
+        "implicit BPR 64f",
+        lambda: _fit_implicit(
+            BayesianPersonalizedRanking(factors=64, random_state=0, num_threads=1),
+            counts,
+        ),
+        theirs,
+        ref=True,
+    )
+    grid = (0.0, 0.1, 0.3, 1.0)
+    tuned = {}
+
+    def blend_fit(variant):
+        def fit():
+            probe = RepeatBlend().fit(v_hist)
+            w = probe.tune_weights(
+                v_users,
+                v_hist,
+                (v_all if variant == "all" else v_new)[v_users],
+                exclude_seen=variant == "new",
+                grid=grid,
+            )
+            tuned[variant] = w
+            weights = {k: v for k, v in w.items() if k != "ndcg"}
+            return RepeatBlend(weights=weights).fit(decayed)
+
+        return fit
+
+    for variant in ("all", "new"):
+        before = len(rows)
+        add(f"RepeatBlend (tuned for {variant})", blend_fit(variant), ours(decayed))
+        keep = rows[before + (0 if variant == "all" else 1)]
+        del rows[before:]
+        rows.append(keep)
+    print(f"  blend weights (validation window from {VALIDATION_CUT}): {tuned}")
+    return rows
+
+
+def _fit_implicit(model, counts):
+    model.fit(counts, show_progress=False)
+    return model
+
+
+# --- report --------------------------------------------------------------------
+def print_explicit(rows: list[dict], n_folds: int) -> None:
+    print(f"\nExplicit ratings, MovieLens small, {n_folds}-fold CV (surprise folds)")
+    head = (
+        f"{'model':44} {'RMSE':>7} {'MAE':>7} {'fit+pred s':>10} | "
+        f"{'surprise RMSE':>13} {'MAE':>7} {'s':>7} {'time ratio':>10}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        ratio = r["fit_s"] / r["ref_s"] if r["ref_s"] == r["ref_s"] else np.nan
+        print(
+            f"{r['model']:44} {r['rmse']:7.4f} {r['mae']:7.4f} {r['fit_s']:10.1f} | "
+            f"{r['ref_rmse']:13.4f} {r['ref_mae']:7.4f} {r['ref_s']:7.1f} {ratio:10.2f}"
+        )
+
+
+def print_purchases(rows: list[dict]) -> None:
+    print("\nPurchases, Online Retail, train < 2011-09-01 (k = 10; * = reference lib)")
+    cols = [
+        "ndcg@10",
+        "recall@10",
+        "precision@10",
+        "map@10",
+        "hit@10",
+        "coverage@10",
+        "revenue@10",
+    ]
+    head = f"{'model':38} {'var':3} " + " ".join(f"{c[:-3]:>8}" for c in cols)
+    head += f" {'fit s':>7} {'users':>6}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        name = ("* " if r["ref"] else "  ") + r["model"]
+        print(
+            f"{name:38} {r['variant']:3} "
+            + " ".join(f"{r[c]:8.4f}" for c in cols)
+            + f" {r['fit_s']:7.2f} {r['users']:6d}"
+        )
+    fit = {r["model"]: r["fit_s"] for r in rows}
+    if "ImplicitALS 64f (CG)" in fit and "implicit ALS 64f" in fit:
+        print(
+            f"ALS fit-time ratio ours / implicit: "
+            f"{fit['ImplicitALS 64f (CG)'] / fit['implicit ALS 64f']:.2f}"
+        )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--skip-explicit", action="store_true")
+    parser.add_argument("--skip-purchases", action="store_true")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    print(
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')} "
+        f"torch threads={torch.get_num_threads()} cores={os.cpu_count()}"
+    )
+    purchases = [] if args.skip_purchases else run_purchases(args.data)
+    explicit = [] if args.skip_explicit else run_explicit(args.data, args.folds)
+    if explicit:
+        print_explicit(explicit, args.folds)
+    if purchases:
+        print_purchases(purchases)
+
+
+if __name__ == "__main__":
+    main()
