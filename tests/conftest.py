@@ -15,14 +15,24 @@ from pathlib import Path
 import pytest
 
 SHARED_DATA = Path(
-    os.environ.get("SHARED_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+    os.environ.get(
+        "SHARED_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
 )
 ONLINE_RETAIL = SHARED_DATA / "online_retail.csv.gz"
 MOVIELENS_RATINGS = SHARED_DATA / "movielens-small" / "ratings.csv"
 BITEXT_DIR = SHARED_DATA / "bitext-customer-service"
 
-_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "client",
-                "admin_client", "django_user_model", "api_client"}
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "live_server",
+    "client",
+    "admin_client",
+    "django_user_model",
+    "api_client",
+}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,13 +65,14 @@ def online_retail_path() -> Path:
 
 @pytest.fixture(scope="session")
 def online_retail_slice(tmp_path_factory, online_retail_path) -> Path:
-    """The first 5,000 data rows of the real Online Retail file (dirty rows included)."""
+    """The first 5,000 data rows of the real Online Retail file, dirty rows included."""
     import gzip
 
     out = tmp_path_factory.mktemp("data") / "online_retail_head5000.csv"
-    with gzip.open(online_retail_path, "rt", encoding="utf-8") as src, open(
-        out, "w", encoding="utf-8"
-    ) as dst:
+    with (
+        gzip.open(online_retail_path, "rt", encoding="utf-8") as src,
+        open(out, "w", encoding="utf-8") as dst,
+    ):
         for i, line in enumerate(src):
             if i > 5000:
                 break

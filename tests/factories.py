@@ -24,7 +24,9 @@ def make_product(stock_code: str | None = None, **kw) -> Product:
 def make_customer(external_id: str | None = None, *, with_user: bool = False, **kw):
     n = next(_seq)
     customer = Customer.objects.create(
-        external_id=external_id or f"{10000 + n}", country=kw.pop("country", "United Kingdom"), **kw
+        external_id=external_id or f"{10000 + n}",
+        country=kw.pop("country", "United Kingdom"),
+        **kw,
     )
     if with_user:
         user = get_user_model().objects.create_user(
@@ -47,7 +49,11 @@ def make_order(customer, items, *, invoice_no: str | None = None, placed_at=None
     )
     for line_no, (product, qty, price) in enumerate(items, start=1):
         OrderLine.objects.create(
-            order=order, product=product, line_no=line_no, quantity=qty,
-            unit_price=Decimal(str(price)), description=product.description,
+            order=order,
+            product=product,
+            line_no=line_no,
+            quantity=qty,
+            unit_price=Decimal(str(price)),
+            description=product.description,
         )
     return order
