@@ -47,10 +47,10 @@ DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
     ),
     DefaultSchedule(
         name="pricing: weekly suggestions",
-        task="pricing.suggest",
+        task="pricing.suggest_prices",
         description="Re-estimate elasticities and suggest prices (Mondays 04:30).",
         crontab={"minute": "30", "hour": "4", "day_of_week": "1"},
-        aliases=("pricing.suggest_prices",),
+        aliases=("pricing.suggest",),
     ),
     DefaultSchedule(
         name="chatbot: retrain intents on change",

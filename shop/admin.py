@@ -143,6 +143,15 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
     list_select_related = ("user",)
     show_full_result_count = False
+    actions = ["erase_personal_data"]
+
+    @admin.action(description="Erase personal data (GDPR request)")
+    def erase_personal_data(self, request, queryset):
+        from core.privacy import customer_erase
+
+        for pk in queryset.values_list("pk", flat=True).order_by("pk"):
+            customer_erase(customer_id=pk, by=request.user)
+        self.message_user(request, f"Erased {queryset.count()} customer(s).")
 
 
 class OrderLineInline(ReadOnlyInline):

@@ -100,3 +100,19 @@ def test_admin_order_actions_use_the_state_machine(admin_client):
     admin_client.post(url, {"action": "cancel_orders", "_selected_action": [placed.pk]})
     assert Order.objects.filter(invoice_no=f"C{placed.invoice_no}").exists()
     assert Product.objects.count() == 2
+
+
+def test_customer_erase_action_anonymises(admin_client):
+    from shop.models import Customer
+    from tests.factories import make_customer
+
+    customer = make_customer("55555", email="someone@example.com")
+    response = admin_client.post(
+        "/admin/shop/customer/",
+        {"action": "erase_personal_data", "_selected_action": [customer.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    customer = Customer.objects.get(pk=customer.pk)
+    assert customer.erased_at is not None
+    assert customer.email == "" and customer.external_id != "55555"
