@@ -33,8 +33,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inventory.algorithms.backtest import AutoForecaster  # noqa: E402
+from inventory.algorithms.calibration import (  # noqa: E402
+    interval_calibration,
+    scale_for,
+)
 from inventory.algorithms.demand import TradingCalendar  # noqa: E402
-from inventory.algorithms.metrics import coverage, seasonal_naive_scale  # noqa: E402
+from inventory.algorithms.metrics import (  # noqa: E402
+    coverage,
+    interval_pinball,
+    seasonal_naive_scale,
+)
 
 H, M, START, END = 28, 7, "2010-12-01", "2011-12-09"
 DEFAULT_DATA = (
@@ -77,6 +85,8 @@ def score(name, Y, F, seconds, lo80=None, hi80=None, lo95=None, hi95=None):
         "time_s": seconds,
         "cov80": coverage(yte, lo80, hi80) if lo80 is not None else None,
         "cov95": coverage(yte, lo95, hi95) if lo95 is not None else None,
+        "pin80": interval_pinball(yte, lo80, hi80, 80) if lo80 is not None else None,
+        "pin95": interval_pinball(yte, lo95, hi95, 95) if lo95 is not None else None,
     }
     return row
 
@@ -134,8 +144,9 @@ def run_statsforecast(Y, cal):
     return rows
 
 
-def run_ours(Y, cal, trading, **params):
-    """Fit AutoForecaster on each product's trading-day training series."""
+def run_ours(Y, cal, trading, calibrate=True, **params):
+    """Fit AutoForecaster on each product's trading-day training series; calibrate the
+    interval widths per demand class on the backtest origins (training data only)."""
     train_days, test_days = cal[:-H], cal[-H:]
     calendar = TradingCalendar.from_history(
         train_days[trading[:-H]], start=train_days[0].date(), end=train_days[-1].date()
@@ -146,8 +157,14 @@ def run_ours(Y, cal, trading, **params):
     out.update({k: np.zeros((Y.shape[0], H)) for k in ("lo-95", "hi-95")})
     chosen: dict[str, int] = {}
     t0 = time.perf_counter()
-    for i, row in enumerate(Y):
-        model = AutoForecaster(horizon=h, **params).fit(row[:-H][trading[:-H]])
+    models = [
+        AutoForecaster(horizon=h, **params).fit(row[:-H][trading[:-H]]) for row in Y
+    ]
+    # interval widths calibrated on the last backtest origin (before the hold-out)
+    calibration = interval_calibration(models) if calibrate else {}
+    for i, model in enumerate(models):
+        if calibrate:
+            model.interval_scale = scale_for(calibration, model.demand_class_.label)
         pred = model.predict(h, level=(80, 95))
         for key, val in pred.items():
             out[key][i, open_test] = val
@@ -160,20 +177,28 @@ def run_ours(Y, cal, trading, **params):
         "lo95": out["lo-95"],
         "hi95": out["hi-95"],
     }
-    return score("ours AutoForecaster", Y, out["mean"], secs, **bands), chosen
+    row = score("ours AutoForecaster", Y, out["mean"], secs, **bands)
+    return row, chosen, calibration
 
 
 def print_table(rows):
+    cols = ("cov80", "cov95", "pin80", "pin95")
     print(
-        f"{'model':<36} {'MASE':>6} {'WAPE':>6} {'time s':>8} {'cov80':>6} {'cov95':>6}"
+        f"{'model':<36} {'MASE':>6} {'WAPE':>6} {'time s':>8} "
+        + " ".join(f"{c:>6}" for c in cols)
     )
     for r in rows:
-        c80 = f"{r['cov80']:.3f}" if r["cov80"] is not None else "-"
-        c95 = f"{r['cov95']:.3f}" if r["cov95"] is not None else "-"
+        extra = " ".join(
+            f"{r[c]:>6.3f}" if r[c] is not None else f"{'-':>6}" for c in cols
+        )
         print(
             f"{r['model']:<36} {r['MASE']:>6.3f} {r['WAPE']:>6.3f} "
-            f"{r['time_s']:>8.1f} {c80:>6} {c95:>6}"
+            f"{r['time_s']:>8.1f} {extra}"
         )
+    print(
+        "cov80/cov95: share of hold-out days inside the 80/95 % intervals; "
+        "pin80/pin95: mean pinball loss of the interval ends (units/day)"
+    )
 
 
 def main() -> None:
@@ -185,22 +210,43 @@ def main() -> None:
     )
     parser.add_argument("--interval-method", default="scaled")
     parser.add_argument("--combine", type=int, default=3)
+    parser.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="raw per-product empirical intervals (no pooled width calibration)",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     Y, codes, cal, trading = load(args.data)
     print(f"{len(codes)} products x {Y.shape[1]} days; hold-out {H} days")
     rows = [] if args.no_reference else run_statsforecast(Y, cal)
-    ours, chosen = run_ours(
-        Y, cal, trading, interval_method=args.interval_method, combine=args.combine
+    ours, chosen, calibration = run_ours(
+        Y,
+        cal,
+        trading,
+        calibrate=not args.no_calibration,
+        interval_method=args.interval_method,
+        combine=args.combine,
     )
     rows.append(ours)
     print_table(rows)
+    if calibration:
+        print(
+            "interval width multipliers (80 %, 95 %) calibrated on the last backtest "
+            "origin: "
+            + "; ".join(f"{k} {v[80]:.2f}, {v[95]:.2f}" for k, v in calibration.items())
+        )
     top = sorted(chosen.items(), key=lambda kv: -kv[1])[:8]
     print("most chosen:", ", ".join(f"{n} x{c}" for n, c in top))
     if args.catalogue:
         Ya, codes_a, _, _ = load(args.data, min_days=1)
-        row, _ = run_ours(
-            Ya, cal, trading, interval_method=args.interval_method, combine=args.combine
+        row, _, _ = run_ours(
+            Ya,
+            cal,
+            trading,
+            calibrate=not args.no_calibration,
+            interval_method=args.interval_method,
+            combine=args.combine,
         )
         print(
             f"whole catalogue: {len(codes_a)} product codes forecast (backtest + "

@@ -28,7 +28,7 @@ def forecast_chart_svg(
 ) -> SafeString:
     """History (line), forecast mean with 80/95 % bands, projected stock and the
     reorder point, on one time axis. ``forecast`` rows: day, mean, lo_80, hi_80,
-    lo_95, hi_95. Units on the y axis; stock is drawn on the same axis."""
+    lo_95, hi_95. Left axis: units per day; right axis: units of stock."""
     days = [d for d, _ in history] + [r["day"] for r in forecast]
     if not days:
         return mark_safe("<p>No demand history.</p>")
@@ -37,9 +37,11 @@ def forecast_chart_svg(
         level = max(level - r["mean"], 0.0)
         stock.append(level)
     values = [v for _, v in history] + [r["hi_95"] for r in forecast]
-    values += [available, reorder_point, *stock]
     top = max(values + [1.0]) * 1.05
-    left, right, pad_t, pad_b = 48, 110, 10, 26
+    # stock and reorder point have their own (right-hand) axis: units on hand dwarf
+    # daily demand
+    top_stock = max([available, reorder_point, *stock, 1.0]) * 1.05
+    left, right, pad_t, pad_b = 48, 160, 10, 26
     w, h = width - left - right, height - pad_t - pad_b
     n = max(len(days) - 1, 1)
 
@@ -48,6 +50,9 @@ def forecast_chart_svg(
 
     def y(v: float) -> float:
         return pad_t + h * (1 - v / top)
+
+    def y2(v: float) -> float:
+        return pad_t + h * (1 - v / top_stock)
 
     off = len(history)
     parts = [
@@ -60,6 +65,11 @@ def forecast_chart_svg(
         parts.append(
             f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end">'
             f"{tick:,.0f}</text>"
+        )
+    for tick in (0.0, top_stock / 2, top_stock / 1.05):
+        parts.append(
+            f'<text x="{left + w + 4}" y="{y2(tick) + 4:.1f}" '
+            f'fill="{COLOURS["stock"]}">{tick:,.0f}</text>'
         )
     if forecast:
         for lo, hi, colour in (
@@ -83,15 +93,16 @@ def forecast_chart_svg(
         )
         parts.append(
             _polyline(
-                [(x(off - 1 if off else 0), y(available))]
-                + [(x(off + i), y(s)) for i, s in enumerate(stock)],
+                [(x(off - 1 if off else 0), y2(available))]
+                + [(x(off + i), y2(s)) for i, s in enumerate(stock)],
                 "stock",
                 dash="4 3",
             )
         )
     parts.append(
-        f'<line x1="{left}" y1="{y(reorder_point):.1f}" x2="{left + w}" '
-        f'y2="{y(reorder_point):.1f}" stroke="{COLOURS["rop"]}" stroke-dasharray="6 3">'
+        f'<line x1="{left}" y1="{y2(reorder_point):.1f}" x2="{left + w}" '
+        f'y2="{y2(reorder_point):.1f}" stroke="{COLOURS["rop"]}" '
+        'stroke-dasharray="6 3">'
         f"<title>reorder point {reorder_point:,.0f}</title></line>"
     )
     legend = [
@@ -99,14 +110,14 @@ def forecast_chart_svg(
         ("mean", "forecast mean"),
         ("band80", "80 % interval"),
         ("band95", "95 % interval"),
-        ("stock", "projected stock"),
-        ("rop", "reorder point"),
+        ("stock", "projected stock (right)"),
+        ("rop", "reorder point (right)"),
     ]
     for i, (key, label) in enumerate(legend):
         ly = pad_t + 14 * i + 6
         parts.append(
-            f'<rect x="{left + w + 10}" y="{ly - 8}" width="10" height="10" '
-            f'fill="{COLOURS[key]}"/><text x="{left + w + 24}" y="{ly + 1}">'
+            f'<rect x="{left + w + 50}" y="{ly - 8}" width="10" height="10" '
+            f'fill="{COLOURS[key]}"/><text x="{left + w + 64}" y="{ly + 1}">'
             f"{escape(label)}</text>"
         )
     first, last = days[0], days[-1]

@@ -14,7 +14,9 @@ DEFAULTS: dict[str, Any] = {
     # Kind of the personalised purchase model served by recommend_for_customer.
     "purchases_kind": "recommender.purchases",
     # Algorithms trained by `manage.py train_recommender` with no --algorithm.
-    "default_algorithms": ["popularity", "item_knn"],
+    # Each is validated and promoted only if not worse than the one serving, so the
+    # best of them on the validation window ends up serving.
+    "default_algorithms": ["popularity", "item_knn", "ease"],
     # Also train an item-item model on explicit ratings (kind recommender.ratings)
     # when the store has ratings (MovieLens-style imports).
     "train_ratings": True,

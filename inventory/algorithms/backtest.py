@@ -73,6 +73,19 @@ DEFAULT_CANDIDATES = tuple(
 )
 
 
+def conformal_bounds(errors: np.ndarray, level: float) -> tuple[float, float]:
+    """Lower and upper error quantiles of a central ``level`` % interval (units or
+    scaled units), at the split-conformal finite-sample level ``ceil((n + 1)(1 - a))
+    / n`` (Vovk et al. 2005); the lower one is at most 0 and the upper at least 0, so
+    the interval always holds the point forecast."""
+    n = errors.size
+    a = (1 - level / 100.0) / 2
+    upper = min(1.0, np.ceil((n + 1) * (1 - a)) / n)
+    lo_q = float(np.quantile(errors, 1.0 - upper, method="lower"))
+    hi_q = float(np.quantile(errors, upper, method="higher"))
+    return min(lo_q, 0.0), max(hi_q, 0.0)
+
+
 def _level(y: np.ndarray) -> float:
     """Scale of a series for relative errors: the larger of the mean of the recent 24
     periods and the whole-history mean, floored at one unit per 24 periods."""
@@ -95,6 +108,9 @@ class AutoForecaster(fc.Forecaster):
         "additive" (raw errors), default "scaled".
     combine : int, forecast with the mean of the ``combine`` best candidates
         (default 3; 1 = the single best).
+    interval_scale : dict {level: float}, optional, multipliers of the empirical
+        interval half-widths, calibrated across products on the backtest by
+        :func:`interval_calibration` (None = 1, the uncalibrated quantiles).
 
     Attributes
     ----------
@@ -102,6 +118,8 @@ class AutoForecaster(fc.Forecaster):
     model_name_ : str; reason_ : str; demand_class_ : DemandClass.
     scores_ : dict[str, float], backtest MAE per candidate (units/period).
     errors_ : array (n_origins * horizon,), actual - forecast of the winner.
+    origin_errors_ : array (n_origins, horizon), the same per origin (oldest first);
+        ``origin_scaled_errors_`` divides each origin's by the level at its cut.
     sigma_ : float, RMSE of the winner's backtest errors (units/period); used for
         safety stock.
     backtest_ : dict, MASE (seasonal naive scale, m = 6), WAPE, bias of the winner.
@@ -119,6 +137,7 @@ class AutoForecaster(fc.Forecaster):
         trim_leading_zeros: bool = True,
         interval_method: str = "scaled",
         combine: int = 3,
+        interval_scale: dict | None = None,
     ) -> None:
         unknown = set(candidates) - set(CANDIDATES)
         if unknown:
@@ -132,11 +151,13 @@ class AutoForecaster(fc.Forecaster):
         self.trim_leading_zeros = trim_leading_zeros
         self.interval_method = interval_method
         self.combine = combine
+        self.interval_scale = interval_scale
 
     # -- fitting ---------------------------------------------------------------
     def _fit(self, y: np.ndarray) -> None:
         self.scores_, self.errors_, self.backtest_ = {}, np.zeros(0), {}
         self.origin_errors_ = np.zeros((0, self.horizon))
+        self.origin_scaled_errors_ = np.zeros((0, self.horizon))
         start = int(np.argmax(y > 0)) if (y > 0).any() else y.size
         series = y[start:] if self.trim_leading_zeros else y
         self.demand_class_ = classify_demand(series if series.size else y)
@@ -191,6 +212,9 @@ class AutoForecaster(fc.Forecaster):
             self.scores_[best] = float(np.mean(np.abs(np.concatenate(errors[best]))))
         self.errors_ = np.concatenate(errors[best])
         self.origin_errors_ = np.array(errors[best])
+        self.origin_scaled_errors_ = (
+            self.origin_errors_ / np.array(levels[best])[:, None]
+        )
         self._scaled_errors = np.concatenate(
             [e / lv for e, lv in zip(errors[best], levels[best], strict=True)]
         )
@@ -279,8 +303,9 @@ class AutoForecaster(fc.Forecaster):
         """Forecast ``h`` periods (default ``horizon``) with 80/95 % intervals.
 
         Intervals are empirical quantiles of the backtest errors (at the split-conformal
-        level ``ceil((n + 1) q) / n``; Vovk et al. 2005) when there are at least 20 of
-        them, else the chosen model's own (model-based) intervals.
+        level ``ceil((n + 1) q) / n``; Vovk et al. 2005), times ``interval_scale``,
+        when there are at least 20 of them, else the chosen model's own (model-based)
+        intervals.
         """
         h = self.horizon if h is None else h
         if self.errors_.size < 20:
@@ -292,14 +317,11 @@ class AutoForecaster(fc.Forecaster):
         scaled = self.interval_method == "scaled"
         errs = self._scaled_errors if scaled else self.errors_
         unit = self.level_now_ if scaled else 1.0
-        n = errs.size
+        scales = self.interval_scale or {}
         for lev in level:
-            # split-conformal finite-sample level: ceil((n + 1)(1 - a)) / n
-            a = (1 - lev / 100.0) / 2
-            upper = min(1.0, np.ceil((n + 1) * (1 - a)) / n)
-            lo_q = np.quantile(errs, 1.0 - upper, method="lower")
-            hi_q = np.quantile(errs, upper, method="higher")
-            lo, hi = mean + lo_q * unit, mean + hi_q * unit
+            lo_q, hi_q = conformal_bounds(errs, lev)
+            c = float(scales.get(lev, 1.0))
+            lo, hi = mean + c * lo_q * unit, mean + c * hi_q * unit
             out[f"lo-{lev}"] = np.clip(np.minimum(lo, mean), 0.0, None)
             out[f"hi-{lev}"] = np.clip(np.maximum(hi, mean), 0.0, None)
         return out

@@ -69,12 +69,26 @@ def item_similarity(bundle: Bundle) -> sp.csr_matrix | None:
     return sim if sp.issparse(sim) else None
 
 
+def item_weights(bundle: Bundle):
+    """The item-item matrix that scores ``x_u W``: ItemKNN's sparse ``similarity_``
+    or EASE's dense ``weights_`` (None for other models)."""
+    sim = item_similarity(bundle)
+    if sim is not None:
+        return sim
+    weights = getattr(bundle.model, "weights_", None)
+    return weights if isinstance(weights, np.ndarray) and weights.ndim == 2 else None
+
+
 def because_cols(bundle: Bundle, row_cols: np.ndarray, row_vals: np.ndarray, rec_cols):
     """For each recommended column, the bought column contributing most (or -1)."""
-    sim = item_similarity(bundle)
+    sim = item_weights(bundle)
     if sim is None or not len(row_cols) or not len(rec_cols):
         return np.full(len(rec_cols), -1)
-    contrib = sim[row_cols][:, rec_cols].toarray() * row_vals[:, None]
+    if sp.issparse(sim):
+        contrib = sim[row_cols][:, rec_cols].toarray()
+    else:
+        contrib = np.asarray(sim[np.ix_(row_cols, rec_cols)], dtype=np.float64)
+    contrib = contrib * row_vals[:, None]
     best = contrib.argmax(axis=0)
     out = row_cols[best]
     out[contrib.max(axis=0) <= 0] = -1

@@ -18,7 +18,7 @@ def test_import_train_serve(online_retail_slice, api_client):
     call_command("import_orders", str(online_retail_slice), stdout=StringIO())
     out = StringIO()
     call_command("train_recommender", stdout=out)
-    assert "train_recommender: 2 model(s)" in out.getvalue()
+    assert "train_recommender: 3 model(s)" in out.getvalue()
 
     customer = Customer.objects.get(source="online_retail", external_id="17850")
     customer.user = get_user_model().objects.create_user("c17850", password="x")
@@ -40,4 +40,4 @@ def test_import_train_serve(online_retail_slice, api_client):
 
     # a second training run on the same data reuses the models
     call_command("train_recommender", stdout=StringIO())
-    assert ModelArtifact.objects.filter(kind="recommender.purchases").count() == 2
+    assert ModelArtifact.objects.filter(kind="recommender.purchases").count() == 3

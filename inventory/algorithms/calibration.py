@@ -1,0 +1,152 @@
+"""Calibration across products of the backtest's intervals and lead-time errors.
+
+One product's rolling-origin backtest holds few residuals (4 origins of 24 days, and
+the days of one origin move together), so its empirical quantiles are too narrow for
+the next window. Both helpers here pool products of the same Syntetos-Boylan demand
+class, use only the backtest windows (data before the forecast origin), and fall back
+to the pool of all products when a class has too few. No Django.
+
+* :func:`interval_calibration`: split-conformal width multipliers. For each product the
+  interval is built from every backtest origin but the last, exactly as
+  :meth:`AutoForecaster.predict` builds it, and checked on the last origin; the
+  multiplier per class and level is the smallest that makes the pooled coverage of the
+  last origin reach the nominal level.
+* :func:`lead_time_error_quantiles`: the ``q`` quantile of the errors of demand summed
+  over ``steps`` consecutive trading days (actual - forecast, scaled by the level at
+  the origin), pooled per class; safety stock = that quantile times the level now.
+
+References
+----------
+Vovk, Gammerman & Shafer, Algorithmic Learning in a Random World (2005) (split
+conformal); Romano, Patterson & Candes, "Conformalized quantile regression", NeurIPS
+2019 (scaling an interval to conformal coverage); Syntetos & Boylan (2005) (classes);
+Silver, Pyke & Thomas (2017) ch. 6 (protection interval R + L).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from .backtest import AutoForecaster, conformal_bounds
+
+#: Multipliers searched (the smallest one reaching the nominal coverage is kept).
+SCALE_GRID = np.round(np.arange(0.5, 5.0001, 0.01), 2)
+ALL = "all"
+
+
+def _errors(model: AutoForecaster) -> np.ndarray:
+    if model.interval_method == "scaled":
+        return model.origin_scaled_errors_
+    return model.origin_errors_
+
+
+def interval_calibration(
+    models: Iterable[AutoForecaster],
+    *,
+    levels: tuple[int, ...] = (80, 95),
+    min_products: int = 30,
+) -> dict[str, dict[int, float]]:
+    """Width multipliers ``{demand class or "all": {level: c}}`` from the backtests.
+
+    Parameters
+    ----------
+    models : fitted :class:`AutoForecaster` objects; those with fewer than two
+        backtest origins or fewer than 20 errors before the last origin are skipped.
+    levels : central interval levels in %.
+    min_products : a class with fewer usable products gets the multipliers of "all".
+
+    Returns
+    -------
+    dict, every demand class seen plus "all"; a multiplier is in ``SCALE_GRID``
+    (1.0 for "all" without any usable product).
+    """
+    pools: dict[str, list] = {}
+    for model in models:
+        errs = _errors(model)
+        if errs.shape[0] < 2 or errs[:-1].size < 20:
+            continue
+        past, last = errs[:-1].ravel(), errs[-1]
+        bounds = [conformal_bounds(past, lev) for lev in levels]
+        row = (last, bounds)
+        pools.setdefault(model.demand_class_.label, []).append(row)
+        pools.setdefault(ALL, []).append(row)
+    out = {ALL: {lev: 1.0 for lev in levels}}
+    if ALL in pools:
+        out[ALL] = _scales(pools[ALL], levels)
+    for label, rows in pools.items():
+        if label != ALL:
+            ok = len(rows) >= min_products
+            out[label] = _scales(rows, levels) if ok else dict(out[ALL])
+    return out
+
+
+def _scales(rows: list, levels: tuple[int, ...]) -> dict[int, float]:
+    last = np.concatenate([r[0] for r in rows])[None, :]
+    out = {}
+    for i, lev in enumerate(levels):
+        lo = np.concatenate([np.full(r[0].size, r[1][i][0]) for r in rows])[None, :]
+        hi = np.concatenate([np.full(r[0].size, r[1][i][1]) for r in rows])[None, :]
+        grid = SCALE_GRID[:, None]
+        cov = ((last >= grid * lo) & (last <= grid * hi)).mean(axis=1)
+        ok = np.flatnonzero(cov >= lev / 100.0)
+        out[lev] = float(SCALE_GRID[ok[0]] if ok.size else SCALE_GRID[-1])
+    return out
+
+
+def scale_for(calibration: dict[str, dict[int, float]], label: str) -> dict[int, float]:
+    """The multipliers of demand class ``label`` (those of "all" when unseen)."""
+    return calibration.get(label, calibration[ALL])
+
+
+def sum_errors(model: AutoForecaster, steps: int) -> np.ndarray:
+    """Scaled errors of every ``steps``-day sum within each backtest origin.
+
+    Returns an array (n_sums,): ``sum(actual - forecast) / level at the origin`` over
+    each window of ``min(steps, horizon)`` consecutive days inside one origin, times
+    ``sqrt(steps / horizon)`` when ``steps`` exceeds the horizon; empty without a
+    backtest.
+    """
+    errs = model.origin_scaled_errors_
+    if errs.size == 0:
+        return np.zeros(0)
+    span = min(max(1, int(steps)), errs.shape[1])
+    kernel = np.ones(span)
+    sums = np.concatenate([np.convolve(e, kernel, mode="valid") for e in errs])
+    return sums * np.sqrt(max(1, int(steps)) / span)
+
+
+def lead_time_error_quantiles(
+    models: Iterable[AutoForecaster],
+    *,
+    steps: int,
+    q: float,
+    min_products: int = 30,
+) -> dict[str, float]:
+    """Pooled ``q`` quantile per demand class of :func:`sum_errors` (scaled units).
+
+    Multiply by a product's ``level_now_`` to get units over ``steps`` trading days.
+    A class with fewer than ``min_products`` backtested products gets the quantile
+    of "all" (0.0 when no product has a backtest).
+
+    Raises
+    ------
+    ValueError
+        ``q`` outside (0, 1).
+    """
+    if not 0 < q < 1:
+        raise ValueError(f"q must be in (0, 1), got {q}")
+    pools: dict[str, list] = {}
+    for model in models:
+        sums = sum_errors(model, steps)
+        if sums.size:
+            pools.setdefault(model.demand_class_.label, []).append(sums)
+            pools.setdefault(ALL, []).append(sums)
+    every = float(np.quantile(np.concatenate(pools[ALL]), q)) if ALL in pools else 0.0
+    out = {ALL: every}
+    for label, parts in pools.items():
+        if label != ALL:
+            big = len(parts) >= min_products
+            out[label] = float(np.quantile(np.concatenate(parts), q)) if big else every
+    return out

@@ -1,0 +1,117 @@
+"""Contract of every rating predictor (pure, synthetic ratings with a known answer)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.algorithms.base import NotFittedError
+from recommender.algorithms.knn import ItemKNN, UserKNN
+from recommender.algorithms.mf_als import ExplicitALS
+from recommender.algorithms.mf_sgd import SGDMatrixFactorization
+from recommender.algorithms.popularity import Popularity
+from recommender.algorithms.predictors import BaselineOnly
+
+PREDICTORS = {
+    "baseline": lambda: BaselineOnly(),
+    "user_knn": lambda: UserKNN(k=10),
+    "user_knn_baseline": lambda: UserKNN(k=10, baseline="baseline", shrinkage=10),
+    "item_knn_adjusted": lambda: ItemKNN(k=10, similarity="adjusted_cosine"),
+    "item_knn_pearson_baseline": lambda: ItemKNN(
+        k=10, similarity="pearson_baseline", baseline="baseline", shrinkage=10
+    ),
+    "mf_sgd": lambda: SGDMatrixFactorization(
+        n_factors=4, n_epochs=30, lr_all=0.02, random_state=0
+    ),
+    "explicit_als": lambda: ExplicitALS(
+        n_factors=2, regularization=0.05, random_state=0
+    ),
+}
+
+
+def two_taste_ratings(seed: int = 0):
+    """Users 0..29 love items 0..19 (5) and dislike 20..39 (1); users 30..59 the
+    reverse; 60 % of the pairs observed, with a little noise."""
+    rng = np.random.default_rng(seed)
+    u, i = np.meshgrid(np.arange(60), np.arange(40), indexing="ij")
+    u, i = u.ravel(), i.ravel()
+    likes = (u < 30) == (i < 20)
+    r = np.where(likes, 5.0, 1.0) + rng.choice([-0.5, 0.0, 0.5], len(u))
+    observed = rng.random(len(u)) < 0.6
+    return (
+        u[observed],
+        i[observed],
+        np.clip(r[observed], 0.5, 5.0),
+        (u, i, likes, observed),
+    )
+
+
+@pytest.fixture(scope="module")
+def data():
+    return two_taste_ratings()
+
+
+@pytest.fixture(params=sorted(PREDICTORS))
+def name(request):
+    return request.param
+
+
+def test_learns_the_two_tastes(name, data):
+    users, items, ratings, (all_u, all_i, likes, observed) = data
+    model = PREDICTORS[name]().fit_ratings(users, items, ratings)
+    pred = model.predict(all_u[~observed], all_i[~observed])
+    assert pred.estimate.shape == ((~observed).sum(),)
+    liked = likes[~observed]
+    if name == "baseline":  # no interaction term: cannot tell the tastes apart
+        assert abs(pred.estimate[liked].mean() - pred.estimate[~liked].mean()) < 1.0
+        return
+    assert pred.estimate[liked].mean() > 4.0 and pred.estimate[~liked].mean() < 2.0
+
+
+def test_unknown_ids_are_flagged_not_errors(name, data):
+    users, items, ratings, _ = data
+    model = PREDICTORS[name]().fit_ratings(users, items, ratings)
+    pred = model.predict([0, 999, -1], [999, 0, 3])
+    assert pred.impossible.all()
+    assert all(r.startswith("unknown") for r in pred.reason)
+    assert np.isfinite(pred.estimate).all()
+    assert (pred.estimate >= 0.5).all() and (pred.estimate <= 5.0).all()
+
+
+def test_unfitted_and_bad_input(name, data):
+    users, items, ratings, _ = data
+    with pytest.raises(NotFittedError):
+        PREDICTORS[name]().predict([0], [0])
+    with pytest.raises(ValueError, match="equally long"):
+        PREDICTORS[name]().fit_ratings(users, items[:-1], ratings)
+    with pytest.raises(ValueError, match="duplicate"):
+        PREDICTORS[name]().fit_ratings([0, 0], [1, 1], [3.0, 4.0])
+    with pytest.raises(ValueError, match="no ratings"):
+        PREDICTORS[name]().fit_ratings([], [], [])
+
+
+def test_save_load_round_trip_and_determinism(name, data, tmp_path):
+    users, items, ratings, (all_u, all_i, _, _) = data
+    model = PREDICTORS[name]().fit_ratings(users, items, ratings)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = type(model).load(path)
+    a = model.predict(all_u, all_i).estimate
+    np.testing.assert_allclose(loaded.predict(all_u, all_i).estimate, a, atol=1e-12)
+    again = PREDICTORS[name]().fit_ratings(users, items, ratings)
+    np.testing.assert_allclose(again.predict(all_u, all_i).estimate, a, atol=1e-9)
+
+
+def test_popularity_per_group_and_top_for_group():
+    import scipy.sparse as sp
+
+    x = sp.csr_matrix(np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 1]], float))
+    model = Popularity(shrinkage=0.0).fit(x, groups=["UK", "UK", "FR", "FR"])
+    ids, _ = model.top_for_group("FR", n=2)
+    assert ids.tolist() == [1, 2]
+    ids, _ = model.top_for_group("UK", n=1)
+    assert ids.tolist() == [0]
+    ids, _ = model.top_for_group("nowhere", n=3)  # unknown group -> overall
+    assert ids[0] in (0, 1)
+    with pytest.raises(ValueError, match="one label per user"):
+        Popularity().fit(x, groups=["UK"])
