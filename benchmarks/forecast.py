@@ -208,7 +208,7 @@ def main() -> None:
     parser.add_argument(
         "--catalogue", action="store_true", help="also time ours on every product code"
     )
-    parser.add_argument("--interval-method", default="scaled")
+    parser.add_argument("--interval-method", default="additive")
     parser.add_argument("--combine", type=int, default=3)
     parser.add_argument(
         "--no-calibration",

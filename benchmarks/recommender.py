@@ -27,6 +27,7 @@ import pandas as pd  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
 from recommender.algorithms import metrics, splits  # noqa: E402
+from recommender.algorithms.blend import RatingBlend  # noqa: E402
 from recommender.algorithms.knn import ItemKNN, UserKNN  # noqa: E402
 from recommender.algorithms.mf_als import ExplicitALS, ImplicitALS  # noqa: E402
 from recommender.algorithms.mf_sgd import SGDMatrixFactorization  # noqa: E402
@@ -86,10 +87,15 @@ def explicit_models():
             lambda: KNNBaseline(k=40, sim_options=item_b, verbose=False),
         ),
         ("explicit ALS 20f", lambda: ExplicitALS(random_state=0), None),
+        (
+            "RatingBlend (4 models, weights on 10 % hold-out)",
+            lambda: RatingBlend(),
+            None,
+        ),
     ]
 
 
-def run_explicit(data_dir: Path, n_folds: int) -> list[dict]:
+def run_explicit(data_dir: Path, n_folds: int, only: str = "") -> list[dict]:
     from surprise import Dataset, Reader
     from surprise.model_selection import KFold
 
@@ -98,7 +104,7 @@ def run_explicit(data_dir: Path, n_folds: int) -> list[dict]:
         ratings[["user", "item", "rating"]], Reader(rating_scale=(0.5, 5.0))
     )
     ref_folds = KFold(n_splits=5, shuffle=True, random_state=0).split(data)
-    models = explicit_models()
+    models = [m for m in explicit_models() if only.lower() in m[0].lower()]
     acc: dict[str, dict[str, list]] = {}
     for fold_no, (fold, (trainset, testset)) in enumerate(
         zip(splits.rating_folds(ratings), ref_folds, strict=True)
@@ -181,7 +187,7 @@ def run_purchases(data_dir: Path) -> list[dict]:
     # validation window before the cut-off, for the blend weights
     vcut = pd.Timestamp(VALIDATION_CUT)
     past, window = events[events["date"] < vcut], events[events["date"] >= vcut]
-    v_hist = _history(past, vcut, shape, HALF_LIFE_DAYS)
+    v_hist = _history(past, vcut, shape, None)  # invoice counts before the window
     v_users = np.intersect1d(past["u"].unique(), window["u"].unique())
     v_all = sp.csr_matrix(
         (np.ones(len(window)), (window["u"], window["i"])), shape=shape
@@ -231,10 +237,13 @@ def run_purchases(data_dir: Path) -> list[dict]:
         lambda: Popularity().fit(counts, groups=split.countries),
         ours(counts),
     )
-    add("buy-again (counts)", lambda: BuyAgain().fit(counts), ours(counts))
+    add(
+        "buy-again (counts)", lambda: BuyAgain(repeat_power=0).fit(counts), ours(counts)
+    )
+    add("buy-again x repeat rate", lambda: BuyAgain().fit(counts), ours(counts))
     add(
         f"buy-again (half-life {HALF_LIFE_DAYS:g} d)",
-        lambda: BuyAgain().fit(decayed),
+        lambda: BuyAgain(repeat_power=0).fit(decayed),
         ours(decayed),
     )
     add("EASE λ=300", lambda: EASE(regularization=300).fit(counts), ours(counts))
@@ -285,13 +294,13 @@ def run_purchases(data_dir: Path) -> list[dict]:
             )
             tuned[variant] = w
             weights = {k: v for k, v in w.items() if k != "ndcg"}
-            return RepeatBlend(weights=weights).fit(decayed)
+            return RepeatBlend(weights=weights).fit(counts)
 
         return fit
 
     for variant in ("all", "new"):
         before = len(rows)
-        add(f"RepeatBlend (tuned for {variant})", blend_fit(variant), ours(decayed))
+        add(f"RepeatBlend (tuned for {variant})", blend_fit(variant), ours(counts))
         keep = rows[before + (0 if variant == "all" else 1)]
         del rows[before:]
         rows.append(keep)
@@ -357,6 +366,9 @@ def main(argv=None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-explicit", action="store_true")
     parser.add_argument("--skip-purchases", action="store_true")
+    parser.add_argument(
+        "--only", default="", help="explicit models whose name has this"
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -366,7 +378,9 @@ def main(argv=None) -> None:
         f"torch threads={torch.get_num_threads()} cores={os.cpu_count()}"
     )
     purchases = [] if args.skip_purchases else run_purchases(args.data)
-    explicit = [] if args.skip_explicit else run_explicit(args.data, args.folds)
+    explicit = (
+        [] if args.skip_explicit else run_explicit(args.data, args.folds, args.only)
+    )
     if explicit:
         print_explicit(explicit, args.folds)
     if purchases:

@@ -163,6 +163,18 @@ def get_encoder(path: str | Path | None = None) -> SentenceEncoder:
         return _cache[key]
 
 
+def warm_up() -> None:
+    """Load the default encoder in a background thread if it is not loaded yet.
+
+    Called when a conversation starts, so the first message does not wait for the
+    model to load (several seconds on a busy CPU).
+    """
+    if "" not in _cache:
+        threading.Thread(
+            target=get_encoder, name="encoder-warm-up", daemon=True
+        ).start()
+
+
 def encode(texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
     """Embed ``texts`` with the cached default encoder; shape (n, 384) float32."""
     return get_encoder().encode(texts, progress=progress)

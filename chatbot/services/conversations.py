@@ -28,6 +28,9 @@ def conversation_start(
     *, user=None, session_key: str = ""
 ) -> tuple[Conversation, Message]:
     """Open a conversation (anonymous allowed) and post the welcome message."""
+    from ..nlu.encoder import warm_up
+
+    warm_up()
     user = _user_or_none(user)
     conversation = Conversation.objects.create(
         user=user,

@@ -105,7 +105,9 @@ class AutoForecaster(fc.Forecaster):
     trim_leading_zeros : bool, drop the periods before the first sale (the product
         was not listed yet), default True.
     interval_method : "scaled" (errors / level at the origin, times the level now) or
-        "additive" (raw errors), default "scaled".
+        "additive" (raw errors, the default: on the last backtest origin of the
+        benchmark's training data, calibrated additive intervals had a lower pinball
+        loss than scaled ones, which inflate twice after a demand spike).
     combine : int, forecast with the mean of the ``combine`` best candidates
         (default 3; 1 = the single best).
     interval_scale : dict {level: float}, optional, multipliers of the empirical
@@ -135,7 +137,7 @@ class AutoForecaster(fc.Forecaster):
         candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
         min_train: int = 24,
         trim_leading_zeros: bool = True,
-        interval_method: str = "scaled",
+        interval_method: str = "additive",
         combine: int = 3,
         interval_scale: dict | None = None,
     ) -> None:

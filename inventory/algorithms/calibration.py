@@ -12,8 +12,9 @@ to the pool of all products when a class has too few. No Django.
   multiplier per class and level is the smallest that makes the pooled coverage of the
   last origin reach the nominal level.
 * :func:`lead_time_error_quantiles`: the ``q`` quantile of the errors of demand summed
-  over ``steps`` consecutive trading days (actual - forecast, scaled by the level at
-  the origin), pooled per class; safety stock = that quantile times the level now.
+  over ``steps`` consecutive trading days (actual - forecast, standardised by the
+  product's own RMS), pooled per class; safety stock = that quantile times the
+  product's RMS.
 
 References
 ----------
@@ -26,6 +27,7 @@ Silver, Pyke & Thomas (2017) ch. 6 (protection interval R + L).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from statistics import NormalDist
 
 import numpy as np
 
@@ -100,21 +102,34 @@ def scale_for(calibration: dict[str, dict[int, float]], label: str) -> dict[int,
     return calibration.get(label, calibration[ALL])
 
 
-def sum_errors(model: AutoForecaster, steps: int) -> np.ndarray:
-    """Scaled errors of every ``steps``-day sum within each backtest origin.
+def scale_for_quantile(quantiles: dict[str, float], label: str) -> float:
+    """The pooled quantile of demand class ``label`` (that of "all" when unseen)."""
+    return quantiles.get(label, quantiles[ALL])
 
-    Returns an array (n_sums,): ``sum(actual - forecast) / level at the origin`` over
-    each window of ``min(steps, horizon)`` consecutive days inside one origin, times
-    ``sqrt(steps / horizon)`` when ``steps`` exceeds the horizon; empty without a
-    backtest.
+
+def sum_errors(
+    model: AutoForecaster, steps: int, *, scaled: bool = False
+) -> np.ndarray:
+    """Errors of every ``steps``-day sum within each backtest origin.
+
+    Returns an array (n_sums,): ``sum(actual - forecast)`` in units (``scaled``:
+    divided by the level at the origin) over each window of ``min(steps, horizon)``
+    consecutive days inside one origin, times ``sqrt(steps / horizon)`` when
+    ``steps`` exceeds the horizon; empty without a backtest.
     """
-    errs = model.origin_scaled_errors_
+    errs = model.origin_scaled_errors_ if scaled else model.origin_errors_
     if errs.size == 0:
         return np.zeros(0)
     span = min(max(1, int(steps)), errs.shape[1])
     kernel = np.ones(span)
     sums = np.concatenate([np.convolve(e, kernel, mode="valid") for e in errs])
     return sums * np.sqrt(max(1, int(steps)) / span)
+
+
+def sum_error_rms(model: AutoForecaster, steps: int) -> float:
+    """Root mean square of :func:`sum_errors` (units; 0.0 without a backtest)."""
+    sums = sum_errors(model, steps)
+    return float(np.sqrt(np.mean(sums**2))) if sums.size else 0.0
 
 
 def lead_time_error_quantiles(
@@ -124,11 +139,16 @@ def lead_time_error_quantiles(
     q: float,
     min_products: int = 30,
 ) -> dict[str, float]:
-    """Pooled ``q`` quantile per demand class of :func:`sum_errors` (scaled units).
+    """Pooled ``q`` quantile per demand class of the *standardised* sum errors.
 
-    Multiply by a product's ``level_now_`` to get units over ``steps`` trading days.
-    A class with fewer than ``min_products`` backtested products gets the quantile
-    of "all" (0.0 when no product has a backtest).
+    Each product's :func:`sum_errors` over ``steps`` days (units) are divided by
+    their own root mean square (:func:`sum_error_rms`), so that the pool holds the
+    *shape* of the error distribution (skew, heavy upper tail of lumpy demand, bias)
+    of the class while each product keeps its own spread: a product's error quantile
+    over ``steps`` trading days, in units, is ``quantile * sum_error_rms`` (a
+    location-scale model; the empirical analogue of ``z * sigma_L``). A class with
+    fewer than ``min_products`` backtested products gets the quantile of "all" (the
+    normal ``z`` when no product has a backtest).
 
     Raises
     ------
@@ -140,10 +160,14 @@ def lead_time_error_quantiles(
     pools: dict[str, list] = {}
     for model in models:
         sums = sum_errors(model, steps)
-        if sums.size:
-            pools.setdefault(model.demand_class_.label, []).append(sums)
-            pools.setdefault(ALL, []).append(sums)
-    every = float(np.quantile(np.concatenate(pools[ALL]), q)) if ALL in pools else 0.0
+        rms = float(np.sqrt(np.mean(sums**2))) if sums.size else 0.0
+        if rms > 0:
+            pools.setdefault(model.demand_class_.label, []).append(sums / rms)
+            pools.setdefault(ALL, []).append(sums / rms)
+    if ALL in pools:
+        every = float(np.quantile(np.concatenate(pools[ALL]), q))
+    else:
+        every = NormalDist().inv_cdf(q)
     out = {ALL: every}
     for label, parts in pools.items():
         if label != ALL:

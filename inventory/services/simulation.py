@@ -11,6 +11,7 @@ from core.exceptions import InvalidInput, NotFound
 from shop.models import Product
 
 from .. import selectors
+from ..algorithms import calibration as cal
 from ..algorithms import policy as pol
 from ..algorithms.backtest import AutoForecaster
 from ..conf import inventory_setting
@@ -20,17 +21,24 @@ def inventory_simulate(
     *,
     product_ids: list[int] | None = None,
     window_days: int = 84,
-    replan_every: int = 24,
+    replan_every: int | None = None,
     limit: int | None = None,
     on_product=None,
 ) -> dict:
-    """Simulate the (R, s, S) policy on the last ``window_days`` of real demand.
+    """Simulate the periodic-review order-up-to policy on the last ``window_days``.
 
-    For each product, every ``replan_every`` trading days of the window the forecaster
-    is refitted on the history *before* that day (no peeking), and the reorder point and
-    order-up-to level are recomputed from its forecast and backtest error with the
-    product's policy (lead time, review period, service level, EOQ, pack size, MOQ).
-    The replay starts at the first order-up-to level; unmet demand is lost.
+    Every ``replan_every`` trading days of the window (default: the shortest review
+    period, so each review orders against a fresh plan) every product's forecaster is
+    refitted on the history *before* that day (no peeking), and its order-up-to level
+    is recomputed with the product's policy: ``S = forecast demand over R + L + safety
+    stock``, where the safety stock is the target-service-level quantile of the
+    backtest errors of demand summed over ``R + L`` trading days: the product's own
+    error RMS times the quantile of the standardised errors pooled over the products
+    of its demand class
+    (:func:`inventory.algorithms.calibration.lead_time_error_quantiles`; no normal
+    assumption for lumpy demand). Lead time ``L`` and review period ``R`` are converted
+    from calendar days to the trading days of the window's calendar. On review days the
+    replay orders up to ``S`` (rounded to packs / MOQ); unmet demand is lost.
 
     Returns ``{"products": [per-product dict], "summary": {...}}`` with fill rate,
     cycle service level (achieved vs target), average stock and stock-out days.
@@ -42,7 +50,7 @@ def inventory_simulate(
     NotFound
         There is no order history.
     """
-    if window_days < 7 or replan_every < 1:
+    if window_days < 7 or (replan_every is not None and replan_every < 1):
         raise InvalidInput(
             "window_days must be >= 7 and replan_every >= 1", field="window_days"
         )
@@ -61,52 +69,76 @@ def inventory_simulate(
     order = np.argsort(-series_all[split:].sum(axis=0), kind="stable")
     if limit:
         order = order[:limit]
+    order = [
+        c
+        for c in order
+        if series_all[split:, c].sum() > 0 and series_all[:split, c].sum() > 0
+    ]
     products = Product.objects.in_bulk(ids)
     policies = selectors.policy_rows()
-    results = []
-    for k, col in enumerate(order):
+    first_day = [d for d, o in zip(days, is_open, strict=True) if o][split]
+    plans = []
+    for col in order:
         pid = demand.columns[col]
-        y = series_all[:, col]
-        if y[split:].sum() <= 0 or y[:split].sum() <= 0:
-            continue
         params = selectors.policy_for_product(product=products[pid], rows=policies)
-        results.append(_simulate_one(products[pid], y, split, params, replan_every))
-        if on_product:
-            on_product(k + 1, len(order))
+        lead = _trading_days(calendar, first_day, params.lead_time_days)
+        review = _trading_days(calendar, first_day, params.review_period_days)
+        plans.append((pid, series_all[:, col], params, lead, review))
+    n = series_all.shape[0] - split
+    step = replan_every or min((p[4] for p in plans), default=1)
+    levels = _plan_levels(plans, split, n, step, on_product)
+    results = [
+        _replay(products[pid], y[split:], params, lead, review, big_s)
+        for (pid, y, params, lead, review), big_s in zip(plans, levels, strict=True)
+    ]
     return {"products": results, "summary": _summary(results)}
 
 
-def _simulate_one(product, y, split, params, replan_every) -> dict:
-    # calendar days -> trading days at six trading days a week
-    lead = max(1, round(params.lead_time_days * 6 / 7))
-    review = max(1, round(params.review_period_days * 6 / 7))
-    n = y.size - split
-    s_levels, big_s = np.zeros(n), np.zeros(n)
-    for start in range(0, n, replan_every):
-        model = AutoForecaster(
-            horizon=min(24, max(lead + review, 6)),
-            combine=int(inventory_setting("COMBINE_TOP")),
-        ).fit(y[: split + start])
-        mean = float(model.predict(level=())["mean"].mean())
-        args = {"sigma": model.sigma_, "service_level": params.service_level}
-        rop = pol.reorder_point(
-            mean_demand=mean,
-            lead_time=lead,
-            sigma_lead=model.lead_time_sigma(lead, params.service_level),
-            **args,
-        )
-        upto = pol.order_up_to(
-            mean_demand=mean,
-            lead_time=lead,
-            review_period=review,
-            sigma_lead=model.lead_time_sigma(lead + review, params.service_level),
-            **args,
-        )
-        s_levels[start : start + replan_every] = rop
-        big_s[start : start + replan_every] = max(upto, rop)
+def _trading_days(calendar, start, calendar_days: int) -> int:
+    """Trading days among the ``calendar_days`` calendar days after ``start`` (>= 1)."""
+    span = (start + timedelta(days=i + 1) for i in range(int(calendar_days)))
+    return max(1, sum(calendar.is_open(d) for d in span))
+
+
+def _plan_levels(plans, split: int, n: int, step: int, on_product) -> list:
+    """Order-up-to levels (n,) per product, re-planned every ``step`` trading days."""
+    levels = [np.zeros(n) for _ in plans]
+    horizon = int(inventory_setting("BACKTEST_HORIZON"))
+    starts = list(range(0, n, step))
+    done, total = 0, len(starts) * len(plans)
+    for start in starts:
+        models = []
+        for _pid, y, _params, _lead, _review in plans:
+            models.append(
+                AutoForecaster(
+                    horizon=horizon,
+                    n_origins=int(inventory_setting("BACKTEST_ORIGINS")),
+                    combine=int(inventory_setting("COMBINE_TOP")),
+                ).fit(y[: split + start])
+            )
+            done += 1
+            if on_product:
+                on_product(done, total)
+        pooled = {}
+        for i, (_pid, _y, params, lead, review) in enumerate(plans):
+            key = (lead + review, params.service_level)
+            if key not in pooled:
+                pooled[key] = cal.lead_time_error_quantiles(
+                    models, steps=key[0], q=params.service_level
+                )
+            model = models[i]
+            quantile = cal.scale_for_quantile(pooled[key], model.demand_class_.label)
+            forecast = float(model.predict(key[0], level=())["mean"].sum())
+            spread = cal.sum_error_rms(model, key[0])
+            ss = pol.safety_stock_empirical(error_quantile=quantile * spread)
+            levels[i][start : start + step] = forecast + ss
+    return levels
+
+
+def _replay(product, demand, params, lead, review, big_s) -> dict:
     result = pol.simulate_policy(
-        y[split:],
-        reorder_level=s_levels,
+        demand,
+        reorder_level=big_s,
         order_up_to_level=big_s,
         lead_time=lead,
         review_period=review,
@@ -117,6 +149,8 @@ def _simulate_one(product, y, split, params, replan_every) -> dict:
         "product_id": product.pk,
         "stock_code": product.stock_code,
         "target_service_level": params.service_level,
+        "lead_time": lead,
+        "review_period": review,
         **asdict(result),
     }
 

@@ -303,7 +303,7 @@ def markdown_price(
     ValueError
         ``current_price`` is not positive or ``depth`` is not in (0, 1).
     """
-    if not current_price > 0 or not 0 < depth < 1:
+    if current_price is None or not current_price > 0 or not 0 < depth < 1:
         raise ValueError("current_price must be > 0 and depth in (0, 1)")
     bounds = price_bounds(current_price, cost, constraints)
     lo = max(b[0] for b in bounds.values())

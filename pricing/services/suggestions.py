@@ -197,6 +197,9 @@ def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
             continue
         product = est.product
         current = _current_price(product, est)
+        if not current or current <= 0:
+            counts["markdown_skipped_no_price"] += 1
+            continue
         rule = rule_merge(rules=ctx["rules"], product_id=pid, category=est.category)
         cost, cost_source = _cost(product, est, rule, conf)
         depth = min(conf["MARKDOWN"], rule.get("max_change", conf["MAX_CHANGE"]))

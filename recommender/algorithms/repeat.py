@@ -54,13 +54,33 @@ def decayed_counts(
     )
 
 
-class BuyAgain(Recommender):
-    """Each customer's own products, most (recency-weighted) frequent first.
+def repeat_rate(user_items: sp.csr_matrix, *, prior: tuple = (1.0, 5.0)) -> np.ndarray:
+    """Smoothed share of each item's buyers who bought it again (value >= 2).
 
-    score(u, i) = x_ui + epsilon * popularity(i), where ``x`` is the matrix given to
-    ``recommend`` (pass :func:`decayed_counts` for recency weighting); products never
-    bought only get the popularity tie-break. With ``exclude_seen=True`` it is a
-    popularity list.
+    rate_i = (rebuyers_i + a) / (buyers_i + b) with ``prior = (a, b)``; shape
+    (n_items,). Items people re-buy (consumables) get a high rate.
+    """
+    matrix = as_csr(user_items)
+    n = matrix.shape[1]
+    buyers = np.bincount(matrix.indices[matrix.data > 0], minlength=n)
+    rebuyers = np.bincount(matrix.indices[matrix.data >= 2], minlength=n)
+    return (rebuyers + float(prior[0])) / (buyers + float(prior[1]))
+
+
+class BuyAgain(Recommender):
+    """Each customer's own products, most frequent first.
+
+    score(u, i) = x_ui * rate_i ** repeat_power + epsilon * popularity(i), where
+    ``x`` is the matrix given to ``recommend`` (purchase counts, or
+    :func:`decayed_counts` for recency weighting) and ``rate_i`` the item's smoothed
+    repeat rate (:func:`repeat_rate`; ``repeat_power=0`` gives the plain
+    frequency list). Products never bought only get the popularity tie-break, so
+    with ``exclude_seen=True`` it is a popularity list.
+
+    Parameters
+    ----------
+    epsilon : float, weight of the popularity tie-break.
+    repeat_power : float, >= 0.
 
     References
     ----------
@@ -70,27 +90,36 @@ class BuyAgain(Recommender):
 
     name = "buy_again"
 
-    def __init__(self, *, epsilon: float = 1e-6):
+    def __init__(self, *, epsilon: float = 1e-6, repeat_power: float = 1.0):
         self.epsilon = epsilon
+        self.repeat_power = repeat_power
 
     def fit(self, user_items) -> BuyAgain:
-        """Learn item popularity (distinct users) for tie-breaks."""
+        """Learn item popularity (distinct users) and repeat rates from counts."""
+        if float(self.repeat_power) < 0:
+            raise ValueError(f"repeat_power must be >= 0, got {self.repeat_power}")
         matrix = as_csr(user_items)
         users_per_item = np.bincount(matrix.indices, minlength=matrix.shape[1])
         self.popularity_ = users_per_item / max(1, users_per_item.max())
+        self.item_weight_ = repeat_rate(matrix) ** float(self.repeat_power)
         self.n_items_ = matrix.shape[1]
         return self
 
     def score(self, user_ids, user_items) -> np.ndarray:
         rows = np.asarray(user_items[np.asarray(user_ids)].todense(), np.float64)
-        return rows + float(self.epsilon) * self.popularity_[None, :]
+        return rows * self.item_weight_ + float(self.epsilon) * self.popularity_
 
     def _state(self):
-        return {**super()._state(), "popularity_": self.popularity_}
+        return {
+            **super()._state(),
+            "popularity_": self.popularity_,
+            "item_weight_": self.item_weight_,
+        }
 
     def _restore(self, arrays) -> None:
         super()._restore(arrays)
         self.popularity_ = arrays["popularity_"]
+        self.item_weight_ = arrays["item_weight_"]
 
 
 class EASE(Recommender):
@@ -158,10 +187,11 @@ def _row_max_scale(scores: np.ndarray) -> np.ndarray:
 class RepeatBlend(Recommender):
     """Weighted sum of per-user max-normalised component scores (model fusion).
 
-    score(u, i) = w_repeat x_ui/max_j x_uj + w_knn s_knn/max + w_ease s_ease/max
-                  + w_pop pop_i/max,
+    score(u, i) = w_repeat a_ui/max_j a_uj + w_knn s_knn/max + w_ease s_ease/max
+                  + w_pop pop_i/max,   a_ui = x_ui * rate_i (the buy-again score),
 
-    with ``x`` the (recency-weighted) history given to ``recommend``, item-item
+    with ``x`` the history given to ``recommend``, ``rate_i`` the item's repeat rate
+    (:func:`repeat_rate`), item-item
     cosine CF (:class:`ItemKNN`) and :class:`EASE` scored from the same history.
     Weights come from :meth:`tune_weights` on a validation window (grid search on
     NDCG@k), or are given.
@@ -197,6 +227,7 @@ class RepeatBlend(Recommender):
         self.ease_ = EASE(regularization=float(self.ease_regularization)).fit(matrix)
         pop = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(float)
         self.popularity_ = pop / max(1.0, pop.max())
+        self.item_weight_ = repeat_rate(matrix)
         given = dict(self.weights or {"repeat": 1.0, "item_knn": 0.2, "ease": 0.2})
         unknown = set(given) - set(COMPONENTS)
         if unknown:
@@ -211,7 +242,7 @@ class RepeatBlend(Recommender):
         rows = np.asarray(user_items[users].todense(), np.float64)
         return np.stack(
             [
-                _row_max_scale(rows),
+                _row_max_scale(rows * self.item_weight_),
                 _row_max_scale(self.knn_.score(users, user_items)),
                 _row_max_scale(self.ease_.score(users, user_items)),
                 np.broadcast_to(self.popularity_, rows.shape),
@@ -268,6 +299,7 @@ class RepeatBlend(Recommender):
             **super()._state(),
             "weights_": self.weights_,
             "popularity_": self.popularity_,
+            "item_weight_": self.item_weight_,
             **{f"knn.{k}": v for k, v in self.knn_._state().items()},
             "ease.weights_": self.ease_.weights_,
         }
@@ -276,6 +308,7 @@ class RepeatBlend(Recommender):
         super()._restore(arrays)
         self.weights_ = arrays["weights_"]
         self.popularity_ = arrays["popularity_"]
+        self.item_weight_ = arrays["item_weight_"]
         self.knn_ = ItemKNN(k=int(self.knn_k), binary=True)
         self.knn_._restore(
             {k[4:]: v for k, v in arrays.items() if k.startswith("knn.")}

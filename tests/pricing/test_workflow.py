@@ -177,6 +177,17 @@ def test_overstock_gets_a_markdown_and_selling_out_is_not_discounted(
     assert opt is None or opt.suggested_price >= opt.current_price
 
 
+def test_overstock_without_any_price_is_skipped_not_a_crash(priced_shop, monkeypatch):
+    over = priced_shop[3]
+    StockLevel.objects.create(product=over, on_hand=100000)
+    monkeypatch.setattr(
+        "pricing.services.suggestions._current_price", lambda product, est: None
+    )
+    counts = prices_weekly_run()
+    assert counts["suggestions"].get("markdown_skipped_no_price", 0) >= 1
+    assert not PriceSuggestion.objects.filter(product=over, kind="markdown").exists()
+
+
 def test_command_and_no_data_error(db, capsys):
     with pytest.raises(Exception, match="no sales lines"):
         call_command("suggest_prices")

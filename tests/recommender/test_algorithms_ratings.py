@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from recommender.algorithms.base import NotFittedError
+from recommender.algorithms.blend import RatingBlend
 from recommender.algorithms.knn import ItemKNN, UserKNN
 from recommender.algorithms.mf_als import ExplicitALS
 from recommender.algorithms.mf_sgd import SGDMatrixFactorization
@@ -13,6 +14,10 @@ from recommender.algorithms.popularity import Popularity
 from recommender.algorithms.predictors import BaselineOnly
 
 PREDICTORS = {
+    "blend": lambda: RatingBlend(
+        components=("baseline", "user_knn_baseline", "item_knn_baseline"),
+        valid_fraction=0.2,
+    ),
     "baseline": lambda: BaselineOnly(),
     "user_knn": lambda: UserKNN(k=10),
     "user_knn_baseline": lambda: UserKNN(k=10, baseline="baseline", shrinkage=10),

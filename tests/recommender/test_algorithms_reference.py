@@ -21,6 +21,11 @@ from tests.conftest import MOVIELENS_RATINGS
 surprise = pytest.importorskip("surprise")
 implicit = pytest.importorskip("implicit")
 
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Method expects CSR input"),
+    pytest.mark.filterwarnings("ignore:OpenBLAS is configured"),
+]
+
 
 @pytest.fixture(scope="module")
 def ratings() -> pd.DataFrame:

@@ -15,7 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--window-days", type=int, default=84)
-        parser.add_argument("--replan-every", type=int, default=24)
+        parser.add_argument(
+            "--replan-every",
+            type=int,
+            default=None,
+            help="trading days between re-plans (default: the review period)",
+        )
         parser.add_argument(
             "--limit", type=int, default=None, help="top-N products by window demand"
         )
