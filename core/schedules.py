@@ -46,6 +46,13 @@ DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
         crontab={"minute": "15", "hour": "3"},
     ),
     DefaultSchedule(
+        name="inventory: weekly backtest",
+        task="inventory.backtest",
+        description="Re-select every product's forecast model by rolling-origin "
+        "backtest (Sundays 04:00).",
+        crontab={"minute": "0", "hour": "4", "day_of_week": "0"},
+    ),
+    DefaultSchedule(
         name="pricing: weekly suggestions",
         task="pricing.suggest_prices",
         description="Re-estimate elasticities and suggest prices (Mondays 04:30).",

@@ -80,6 +80,11 @@ class IntentClassifier:
     ----------
     C : float, inverse L2 regularisation strength of the logistic regression.
     embedding_weight : float, scale of the (unit-norm) embedding block.
+
+    The defaults (C=3, embedding_weight=3) were chosen on a validation set that is
+    neither test file: trained on the 20k sample, scored on the shop's own
+    hand-written examples of the Bitext intents (grid C in {3, 10, 30} x weight in
+    {1, 2, 3, 4}; accuracy 0.76-0.82, C=10/weight=2 gave 0.79).
     char_ngrams : tuple (min_n, max_n), character n-grams within word boundaries.
     word_ngrams : tuple (min_n, max_n), word n-grams.
     min_df : int, minimum document frequency of a character n-gram.
@@ -96,8 +101,8 @@ class IntentClassifier:
     def __init__(
         self,
         *,
-        C: float = 10.0,
-        embedding_weight: float = 2.0,
+        C: float = 3.0,
+        embedding_weight: float = 3.0,
         char_ngrams: tuple[int, int] = (2, 5),
         word_ngrams: tuple[int, int] = (1, 2),
         min_df: int = 2,

@@ -65,7 +65,10 @@ def bitext_split() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The shared sample split into (train, holdout), each with text/intent/source.
 
     Deterministic (stratified by intent, fixed seed). Training rows whose normalised
-    text also occurs in the holdout are dropped, so the holdout is never trained on.
+    text also occurs in the holdout are dropped, so the holdout is never trained on,
+    and a text repeated within one file (same normalised text and intent; the
+    20k sample has 555 such repeats) is trained on once, so repeats do not outweigh the
+    rarer intents.
     """
     from sklearn.model_selection import train_test_split
 
@@ -85,7 +88,12 @@ def bitext_split() -> tuple[pd.DataFrame, pd.DataFrame]:
     train_df = pd.concat(train, ignore_index=True)
     holdout_df = pd.concat(holdout, ignore_index=True)
     held = set(holdout_df["text"].map(normalise_text))
-    train_df = train_df[~train_df["text"].map(normalise_text).isin(held)]
+    train_df = train_df.assign(norm=train_df["text"].map(normalise_text))
+    train_df = (
+        train_df[~train_df["norm"].isin(held)]
+        .drop_duplicates(["source", "norm", "intent"])
+        .drop(columns="norm")
+    )
     return train_df.reset_index(drop=True), holdout_df.reset_index(drop=True)
 
 
@@ -135,6 +143,12 @@ def fingerprint(*parts) -> str:
     for part in parts:
         digest.update(json.dumps(part, sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def labelled_dedupe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without rows repeating an earlier (normalised text, intent) pair."""
+    key = frame["text"].map(normalise_text) + "\t" + frame["intent"]
+    return frame[~key.duplicated().to_numpy()].reset_index(drop=True)
 
 
 def stratified_head(

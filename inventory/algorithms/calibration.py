@@ -132,42 +132,58 @@ def sum_error_rms(model: AutoForecaster, steps: int) -> float:
     return float(np.sqrt(np.mean(sums**2))) if sums.size else 0.0
 
 
+#: How :func:`lead_time_error_quantiles` puts products on one scale.
+ERROR_SCALES = ("rms", "level")
+
+
+def error_unit(model: AutoForecaster, steps: int, scale: str = "rms") -> float:
+    """Units per unit of the pooled quantile for ``model``: its own sum-error RMS
+    (``scale="rms"``) or its current level ``level_now_`` (``scale="level"``)."""
+    return sum_error_rms(model, steps) if scale == "rms" else float(model.level_now_)
+
+
 def lead_time_error_quantiles(
     models: Iterable[AutoForecaster],
     *,
     steps: int,
     q: float,
+    scale: str = "rms",
     min_products: int = 30,
 ) -> dict[str, float]:
-    """Pooled ``q`` quantile per demand class of the *standardised* sum errors.
+    """Pooled ``q`` quantile per demand class of the sum errors, on a common scale.
 
-    Each product's :func:`sum_errors` over ``steps`` days (units) are divided by
-    their own root mean square (:func:`sum_error_rms`), so that the pool holds the
-    *shape* of the error distribution (skew, heavy upper tail of lumpy demand, bias)
-    of the class while each product keeps its own spread: a product's error quantile
-    over ``steps`` trading days, in units, is ``quantile * sum_error_rms`` (a
-    location-scale model; the empirical analogue of ``z * sigma_L``). A class with
-    fewer than ``min_products`` backtested products gets the quantile of "all" (the
-    normal ``z`` when no product has a backtest).
+    ``scale="rms"`` (default): each product's :func:`sum_errors` over ``steps`` days
+    (units) are divided by their own root mean square, so that the pool holds the
+    *shape* of the error distribution of the class (skew, heavy upper tail of lumpy
+    demand, bias) while each product keeps its own spread (a location-scale model;
+    the empirical analogue of ``z * sigma_L``). ``scale="level"``: the errors are
+    divided by the level at each origin (they grow with demand, e.g. into a seasonal
+    peak, but a recent spike inflates both the errors and the level now). A product's
+    error quantile over ``steps`` trading days, in units, is ``quantile *
+    error_unit(model, steps, scale)``. A class with fewer than ``min_products``
+    backtested products gets the quantile of "all" (the normal ``z`` when no product
+    has a backtest and ``scale="rms"``, else 0).
 
     Raises
     ------
     ValueError
-        ``q`` outside (0, 1).
+        ``q`` outside (0, 1) or an unknown ``scale``.
     """
     if not 0 < q < 1:
         raise ValueError(f"q must be in (0, 1), got {q}")
+    if scale not in ERROR_SCALES:
+        raise ValueError(f"scale must be one of {ERROR_SCALES}, got {scale!r}")
     pools: dict[str, list] = {}
     for model in models:
-        sums = sum_errors(model, steps)
-        rms = float(np.sqrt(np.mean(sums**2))) if sums.size else 0.0
-        if rms > 0:
-            pools.setdefault(model.demand_class_.label, []).append(sums / rms)
-            pools.setdefault(ALL, []).append(sums / rms)
+        sums = sum_errors(model, steps, scaled=scale == "level")
+        unit = float(np.sqrt(np.mean(sums**2))) if scale == "rms" and sums.size else 1
+        if sums.size and unit > 0:
+            pools.setdefault(model.demand_class_.label, []).append(sums / unit)
+            pools.setdefault(ALL, []).append(sums / unit)
     if ALL in pools:
         every = float(np.quantile(np.concatenate(pools[ALL]), q))
     else:
-        every = NormalDist().inv_cdf(q)
+        every = NormalDist().inv_cdf(q) if scale == "rms" else 0.0
     out = {ALL: every}
     for label, parts in pools.items():
         if label != ALL:

@@ -15,6 +15,7 @@ from core.taskruns import current_run, progress
 from shop.models import Product, StockLevel
 
 from .. import selectors
+from ..algorithms import calibration as calib
 from ..algorithms import policy as pol
 from ..algorithms.backtest import CANDIDATES, DEFAULT_CANDIDATES, AutoForecaster
 from ..conf import inventory_setting
@@ -151,11 +152,13 @@ def forecast_products(*, run_id: int, product_ids: list[int]) -> dict:
         series = demand[pid].to_numpy(float)[ctx.history_open]
         fits.append((pid, *_fit_product(ctx, series, choices.get(pid))))
         models[fits[-1][1].model_name_] += 1
+    # widths and safety-stock error quantiles pooled over the chunk's backtests
+    pool = _ErrorPool([f[1] for f in fits])
     # one commit per chunk: a chunk is saved whole or not at all
     with transaction.atomic():
         for pid, fitted, choice_used in fits:
             forecast = _save_forecast(
-                ctx, products[pid], fitted, stock.get(pid), choice_used
+                ctx, products[pid], fitted, stock.get(pid), choice_used, pool
             )
             _suggest(ctx, forecast, products[pid])
     return {
@@ -196,11 +199,40 @@ def _fit_product(ctx: _Context, series: np.ndarray, choice: ModelChoice | None):
     return model, False
 
 
+class _ErrorPool:
+    """Backtest errors of a chunk's products, pooled per demand class: calibrates the
+    interval widths and gives the empirical safety stock (units) over ``steps``."""
+
+    def __init__(self, models: list[AutoForecaster]) -> None:
+        self.models = models
+        calibration = calib.interval_calibration(models)
+        for model in models:
+            model.interval_scale = calib.scale_for(
+                calibration, model.demand_class_.label
+            )
+        self._quantiles: dict = {}
+
+    def safety_stock(self, model: AutoForecaster, steps: int, q: float) -> float:
+        if (steps, q) not in self._quantiles:
+            self._quantiles[steps, q] = calib.lead_time_error_quantiles(
+                self.models, steps=steps, q=q
+            )
+        quantile = calib.scale_for_quantile(
+            self._quantiles[steps, q], model.demand_class_.label
+        )
+        unit = calib.error_unit(model, steps)
+        if not model.origin_errors_.size:  # no backtest: the model's own sigma
+            unit = float(model.sigma_) * math.sqrt(steps)
+        return pol.safety_stock_empirical(error_quantile=quantile * unit)
+
+
 def _members(model: AutoForecaster) -> list[str]:
     return model.model_name_.removeprefix("mean(").rstrip(")").split(",")
 
 
-def _save_forecast(ctx, product, model, level, choice_used: bool) -> Forecast:
+def _save_forecast(
+    ctx, product, model, level, choice_used: bool, pool: _ErrorPool
+) -> Forecast:
     run = ctx.run
     pred = model.predict(ctx.h, level=(80, 95))
     cal = {k: np.zeros(len(ctx.future_days)) for k in pred}
@@ -212,18 +244,13 @@ def _save_forecast(ctx, product, model, level, choice_used: bool) -> Forecast:
     mean_trading = float(pred["mean"].mean())
     mean_calendar = float(cal["mean"].sum() / len(ctx.future_days))
     sigma = float(model.sigma_)
-    level_args = {"sigma": sigma, "service_level": params.service_level}
     sigma_l = model.lead_time_sigma(lead, params.service_level)
-    ss = pol.safety_stock(lead_time=lead, sigma_lead=sigma_l, **level_args)
-    rop = pol.reorder_point(
-        mean_demand=mean_trading, lead_time=lead, sigma_lead=sigma_l, **level_args
-    )
-    s_level = pol.order_up_to(
-        mean_demand=mean_trading,
-        lead_time=lead,
-        review_period=review,
-        sigma_lead=model.lead_time_sigma(lead + review, params.service_level),
-        **level_args,
+    # empirical safety stock at the target quantile of the backtest's lead-time
+    # (and review + lead-time) demand errors; periodic review protects R + L
+    ss = pool.safety_stock(model, lead, params.service_level)
+    rop = mean_trading * lead + ss
+    s_level = mean_trading * (lead + review) + pool.safety_stock(
+        model, lead + review, params.service_level
     )
     unit_cost = float(
         product.cost_price

@@ -23,6 +23,7 @@ def inventory_simulate(
     window_days: int = 84,
     replan_every: int | None = None,
     limit: int | None = None,
+    error_scale: str = "rms",
     on_product=None,
 ) -> dict:
     """Simulate the periodic-review order-up-to policy on the last ``window_days``.
@@ -39,6 +40,8 @@ def inventory_simulate(
     assumption for lumpy demand). Lead time ``L`` and review period ``R`` are converted
     from calendar days to the trading days of the window's calendar. On review days the
     replay orders up to ``S`` (rounded to packs / MOQ); unmet demand is lost.
+    ``error_scale`` ("rms" or "level") is how products are pooled (see
+    :func:`~inventory.algorithms.calibration.lead_time_error_quantiles`).
 
     Returns ``{"products": [per-product dict], "summary": {...}}`` with fill rate,
     cycle service level (achieved vs target), average stock and stock-out days.
@@ -46,13 +49,17 @@ def inventory_simulate(
     Raises
     ------
     InvalidInput
-        ``window_days`` < 7 or ``replan_every`` < 1.
+        ``window_days`` < 7, ``replan_every`` < 1 or an unknown ``error_scale``.
     NotFound
         There is no order history.
     """
     if window_days < 7 or (replan_every is not None and replan_every < 1):
         raise InvalidInput(
             "window_days must be >= 7 and replan_every >= 1", field="window_days"
+        )
+    if error_scale not in cal.ERROR_SCALES:
+        raise InvalidInput(
+            f"error_scale must be one of {cal.ERROR_SCALES}", field="error_scale"
         )
     bounds = selectors.history_bounds()
     if bounds is None:
@@ -86,7 +93,7 @@ def inventory_simulate(
         plans.append((pid, series_all[:, col], params, lead, review))
     n = series_all.shape[0] - split
     step = replan_every or min((p[4] for p in plans), default=1)
-    levels = _plan_levels(plans, split, n, step, on_product)
+    levels = _plan_levels(plans, split, n, step, on_product, error_scale)
     results = [
         _replay(products[pid], y[split:], params, lead, review, big_s)
         for (pid, y, params, lead, review), big_s in zip(plans, levels, strict=True)
@@ -100,7 +107,7 @@ def _trading_days(calendar, start, calendar_days: int) -> int:
     return max(1, sum(calendar.is_open(d) for d in span))
 
 
-def _plan_levels(plans, split: int, n: int, step: int, on_product) -> list:
+def _plan_levels(plans, split, n, step, on_product, error_scale) -> list:
     """Order-up-to levels (n,) per product, re-planned every ``step`` trading days."""
     levels = [np.zeros(n) for _ in plans]
     horizon = int(inventory_setting("BACKTEST_HORIZON"))
@@ -124,12 +131,12 @@ def _plan_levels(plans, split: int, n: int, step: int, on_product) -> list:
             key = (lead + review, params.service_level)
             if key not in pooled:
                 pooled[key] = cal.lead_time_error_quantiles(
-                    models, steps=key[0], q=params.service_level
+                    models, steps=key[0], q=params.service_level, scale=error_scale
                 )
             model = models[i]
             quantile = cal.scale_for_quantile(pooled[key], model.demand_class_.label)
             forecast = float(model.predict(key[0], level=())["mean"].sum())
-            spread = cal.sum_error_rms(model, key[0])
+            spread = cal.error_unit(model, key[0], error_scale)
             ss = pol.safety_stock_empirical(error_quantile=quantile * spread)
             levels[i][start : start + step] = forecast + ss
     return levels

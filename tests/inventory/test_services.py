@@ -198,6 +198,16 @@ def test_simulation_on_steady_demand_meets_the_target(history):
     assert out["summary"]["products"] == 2
 
 
+def test_simulation_plans_in_trading_days_and_checks_its_input(history):
+    # default: re-plan every review period; 14/7 calendar days -> 12/6 trading days
+    out = services.inventory_simulate(window_days=42, error_scale="level")
+    steady = {r["stock_code"]: r for r in out["products"]}["10001"]
+    assert (steady["lead_time"], steady["review_period"]) == (12, 6)
+    assert steady["fill_rate"] > 0.97
+    with pytest.raises(InvalidInput, match="error_scale"):
+        services.inventory_simulate(window_days=42, error_scale="units")
+
+
 def test_availability_api(history, api_client):
     steady = history["steady"]
     url = f"/api/v1/products/{steady.pk}/availability"

@@ -24,6 +24,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--limit", type=int, default=None, help="top-N products by window demand"
         )
+        parser.add_argument(
+            "--error-scale",
+            choices=("rms", "level"),
+            default="rms",
+            help="pool safety-stock errors by own RMS (default) or by demand level",
+        )
         parser.add_argument("--show", type=int, default=10)
 
     def handle(self, *args, **opts):
@@ -38,6 +44,7 @@ class Command(BaseCommand):
             window_days=opts["window_days"],
             replan_every=opts["replan_every"],
             limit=opts["limit"],
+            error_scale=opts["error_scale"],
             on_product=tick,
         )
         bar.close()
