@@ -40,8 +40,11 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Benchmarks print tables (ours beside the reference libraries); not part of the tests.
+# benchmarks/api_load.py needs a running server; benchmarks/workers.py needs Redis.
 bench: install
 	$(BIN)/python benchmarks/recommender.py
+	$(BIN)/python benchmarks/recommender_deep.py
 	$(BIN)/python benchmarks/forecast.py
 	$(BIN)/python benchmarks/pricing.py
 	$(BIN)/python benchmarks/chatbot.py
