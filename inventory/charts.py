@@ -56,8 +56,9 @@ def forecast_chart_svg(
 
     off = len(history)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'role="img" style="font: 11px sans-serif">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" '
+        'style="max-width:100%; height:auto; font: 11px sans-serif">',
         f'<line x1="{left}" y1="{y(0):.1f}" x2="{left + w}" y2="{y(0):.1f}" '
         'stroke="#999"/>',
     ]

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "SUGGEST_POOLED": True,  # also suggest prices for pooled (borrowed) elasticities
     # Markdown candidates (stock from shop.StockLevel, forecast from inventory)
     "OVERSTOCK_WEEKS": 26,  # weeks of cover above which a product is overstocked
+    # Markdowns rest on stock the store imported or counted; a level set by the
+    # inventory app's assumption rule (StockLevel.is_assumed) is not evidence.
+    "MARKDOWN_ON_ASSUMED_STOCK": False,
     "MARKDOWN": 0.05,  # least markdown offered (share off the current price)
     "SELLOUT_HORIZON_WEEKS": 8,
 }

@@ -134,6 +134,10 @@ class ProductNeighbours(TimeStampedModel):
     vector = models.BinaryField(blank=True, default=b"")
     model_version = models.CharField(max_length=80, blank=True)
 
+    class Meta:
+        verbose_name = "product neighbours"
+        verbose_name_plural = "product neighbours"
+
     def __str__(self) -> str:
         return f"neighbours of {self.product_id} ({self.method})"
 

@@ -178,6 +178,7 @@ def _stock_view(conf: dict) -> dict[int, dict]:
         source = forecast_source if pid in forecasts else "last 12 weeks of sales"
         out[pid] = {
             "available": lvl.available,
+            "assumed": lvl.is_assumed,
             "rate": rate,
             "source": source,
             "cover_weeks": lvl.available / rate if rate > 0 else float("inf"),
@@ -190,6 +191,9 @@ def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
     conf = ctx["conf"]
     for pid, s in stock.items():
         if s["sells_out"] or s["cover_weeks"] <= conf["OVERSTOCK_WEEKS"]:
+            continue
+        if s["assumed"] and not conf["MARKDOWN_ON_ASSUMED_STOCK"]:
+            counts["markdown_skipped_assumed_stock"] += 1
             continue
         est = estimates.get(pid)
         if est is None or s["available"] <= 0:

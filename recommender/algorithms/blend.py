@@ -21,7 +21,10 @@ COMPONENTS = {
         baseline="baseline",
         shrinkage=100,
         min_support=2,
-        n_store=300,
+        n_store=1000,
+    ),
+    "item_knn_adjusted_cosine": lambda: ItemKNN(
+        k=40, similarity="adjusted_cosine", shrinkage=100, n_store=300
     ),
     "user_knn_baseline": lambda: UserKNN(
         k=40, similarity="pearson_baseline", baseline="baseline", shrinkage=100

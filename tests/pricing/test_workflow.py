@@ -188,6 +188,14 @@ def test_overstock_without_any_price_is_skipped_not_a_crash(priced_shop, monkeyp
     assert not PriceSuggestion.objects.filter(product=over, kind="markdown").exists()
 
 
+def test_assumed_stock_is_no_evidence_for_a_markdown(priced_shop):
+    over = priced_shop[3]
+    StockLevel.objects.create(product=over, on_hand=100000, is_assumed=True)
+    counts = prices_weekly_run()
+    assert counts["suggestions"].get("markdown_skipped_assumed_stock") == 1
+    assert not PriceSuggestion.objects.filter(product=over, kind="markdown").exists()
+
+
 def test_command_and_no_data_error(db, capsys):
     with pytest.raises(Exception, match="no sales lines"):
         call_command("suggest_prices")
