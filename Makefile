@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 run: install
+	mkdir -p var
 	$(BIN)/python scripts/ensure_env.py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v 0
@@ -27,7 +28,9 @@ run: install
 
 serve:
 	@echo "Serving the admin at http://$(HOST):$(PORT)/admin/ and the API at http://$(HOST):$(PORT)/api/docs/"
-	HF_HUB_OFFLINE=1 $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 --access-logfile -
+	# One process, many threads: models load once, and the default in-memory cache
+	# keeps API throttles exact. Production mode (docs/operations.md) uses Redis.
+	HF_HUB_OFFLINE=1 $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 1 --threads 8 --timeout 120 --access-logfile -
 
 test: install
 	bash scripts/test.sh

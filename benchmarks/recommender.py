@@ -92,6 +92,13 @@ def explicit_models():
             lambda: RatingBlend(),
             None,
         ),
+        (
+            "RatingBlend5 (+ item adj-cosine)",
+            lambda: RatingBlend(
+                components=(*RatingBlend().components, "item_knn_adjusted_cosine")
+            ),
+            None,
+        ),
     ]
 
 

@@ -3,7 +3,11 @@
 import secrets
 from pathlib import Path
 
-ENV = Path(__file__).resolve().parent.parent / ".env"
+ROOT = Path(__file__).resolve().parent.parent
+ENV = ROOT / ".env"
+
+# var/ holds the SQLite database, trained models and static files (gitignored).
+(ROOT / "var").mkdir(exist_ok=True)
 
 if not ENV.exists():
     ENV.write_text(

@@ -28,7 +28,9 @@ class KQuerySerializer(serializers.Serializer):
 
 class BasketInSerializer(serializers.Serializer):
     product_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), max_length=200, allow_empty=True
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        max_length=200,
+        allow_empty=True,
     )
     k = serializers.IntegerField(required=False, default=10)
     country = serializers.CharField(required=False, default="", allow_blank=True)

@@ -188,7 +188,11 @@ def recommend_for_basket(
         Some product ids do not exist (listed in the message).
     """
     k = check_k(k)
-    ids = [int(p) for p in product_ids]
+    ids = list(dict.fromkeys(int(p) for p in product_ids))  # dedupe, keep order
+    if any(not 1 <= p < 2**63 for p in ids):
+        raise InvalidInput(
+            "product ids must be positive 64-bit integers", field="product_ids"
+        )
     if len(ids) > 200:
         raise InvalidInput("a basket holds at most 200 products", field="product_ids")
     existing = set(Product.objects.filter(pk__in=ids).values_list("pk", flat=True))

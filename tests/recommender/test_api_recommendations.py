@@ -120,6 +120,16 @@ def test_basket_endpoint(trained, api_client):
     assert set(bad.json()["fields"]) == {"product_ids", "k"}
 
 
+def test_basket_with_out_of_range_or_repeated_ids(trained, api_client):
+    url = "/api/v1/recommendations/basket"
+    huge = api_client.post(url, {"product_ids": [10**23]}, format="json")
+    assert huge.status_code == 400 and "product_ids" in huge.json()["fields"]
+    blue = trained["blue"][0].pk
+    same = api_client.post(url, {"product_ids": [blue, blue, blue]}, format="json")
+    assert same.status_code == 200
+    assert "basket of 1 products" in same.json()["explanation"]
+
+
 def test_schema_documents_the_endpoints(api_client):
     response = api_client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
