@@ -165,7 +165,9 @@ def forecast_products(*, run_id: int, product_ids: list[int]) -> dict:
         "run_id": run.pk,
         "forecast": len(todo),
         "skipped": len(done),
-        "models": dict(models),
+        # per-model counts are summed by forecast_run_finish (model_members); the
+        # chunk result stays small because the fan-out parent stores every result
+        "distinct_models": len(models),
     }
 
 
