@@ -141,3 +141,34 @@ def test_api_throttles_per_anonymous_client_and_per_user(
     bob = django_user_model.objects.create_user("bob", password="x")
     assert [call("10.0.0.1", ann) for _ in range(4)] == [200, 200, 200, 429]
     assert call("10.0.0.1", bob) == 200  # per user, not per address
+
+
+def test_django_request_logs_go_through_the_redacting_handler():
+    """Django's own loggers (request paths carry order numbers) use our console
+    handler, which redacts, instead of Django's default handlers."""
+    import logging
+
+    from core.logging import RedactFilter
+
+    streams = [
+        h
+        for h in logging.getLogger("django").handlers
+        if type(h) is logging.StreamHandler
+    ]
+    assert streams, "the django logger has no console handler"
+    for handler in streams:
+        assert any(isinstance(f, RedactFilter) for f in handler.filters)
+        record = logging.LogRecord(
+            "django.request",
+            logging.WARNING,
+            __file__,
+            1,
+            "Not Found: %s",
+            ("/api/v1/orders/536367/a@b.com",),
+            None,
+        )
+        for f in handler.filters:
+            f.filter(record)
+        assert handler.format(record).endswith(
+            "Not Found: /api/v1/orders/[order]/[email]"
+        )
