@@ -42,6 +42,7 @@ from recommender.algorithms.repeat import (  # noqa: E402
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 VALIDATION_CUT = "2011-06-01"
 HALF_LIFE_DAYS = 180.0
+TREND_HALF_LIFE_DAYS = 14.0  # recency-weighted popularity ("trending") in the blend
 
 
 # --- explicit ------------------------------------------------------------------
@@ -195,6 +196,8 @@ def run_purchases(data_dir: Path) -> list[dict]:
     vcut = pd.Timestamp(VALIDATION_CUT)
     past, window = events[events["date"] < vcut], events[events["date"] >= vcut]
     v_hist = _history(past, vcut, shape, None)  # invoice counts before the window
+    v_trend = _history(past, vcut, shape, TREND_HALF_LIFE_DAYS)
+    trend = _history(events, split.cutoff, shape, TREND_HALF_LIFE_DAYS)
     v_users = np.intersect1d(past["u"].unique(), window["u"].unique())
     v_all = sp.csr_matrix(
         (np.ones(len(window)), (window["u"], window["i"])), shape=shape
@@ -286,12 +289,12 @@ def run_purchases(data_dir: Path) -> list[dict]:
         theirs,
         ref=True,
     )
-    grid = (0.0, 0.1, 0.3, 1.0)
+    grid = (0.0, 0.1, 0.3, 0.5, 1.0)
     tuned = {}
 
     def blend_fit(variant):
         def fit():
-            probe = RepeatBlend().fit(v_hist)
+            probe = RepeatBlend().fit(v_hist, recent=v_trend)
             w = probe.tune_weights(
                 v_users,
                 v_hist,
@@ -301,7 +304,7 @@ def run_purchases(data_dir: Path) -> list[dict]:
             )
             tuned[variant] = w
             weights = {k: v for k, v in w.items() if k != "ndcg"}
-            return RepeatBlend(weights=weights).fit(counts)
+            return RepeatBlend(weights=weights).fit(counts, recent=trend)
 
         return fit
 

@@ -170,3 +170,20 @@ def test_learns_the_checkerboard(model_name, data):
     ids, _ = model.recommend(np.arange(N_USERS), data, n=3)
     own_block = (ids < N_ITEMS // 2) == (np.arange(N_USERS)[:, None] < N_USERS // 2)
     assert own_block.all()
+
+
+def test_repeat_blend_recent_popularity_is_the_trending_prior(data):
+    """With ``recent`` the popularity component follows recent weight, not buyers."""
+    recent = sp.lil_matrix(data.shape, dtype=np.float32)
+    recent[0, 29] = 5.0  # one recent purchase of item 29 outweighs everything
+    model = RepeatBlend(weights={"popularity": 1.0}, knn_k=10).fit(
+        data, recent=recent.tocsr()
+    )
+    ids, _ = model.recommend(np.array([0, 25]), data, n=1, exclude_seen=False)
+    assert ids[:, 0].tolist() == [29, 29]
+    plain = RepeatBlend(weights={"popularity": 1.0}, knn_k=10).fit(data)
+    buyers = np.bincount(data.indices, minlength=N_ITEMS)
+    top = plain.recommend(np.array([0]), data, n=1, exclude_seen=False)[0][0, 0]
+    assert buyers[top] == buyers.max()
+    with pytest.raises(ValueError, match="recent has shape"):
+        RepeatBlend(knn_k=10).fit(data, recent=sp.csr_matrix((2, 2)))
