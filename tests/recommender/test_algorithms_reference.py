@@ -147,22 +147,35 @@ def test_baseline_only_equals_surprise(ratings):
     np.testing.assert_allclose(got, expected, atol=1e-9)
 
 
-@pytest.mark.slow
-def test_sgd_mf_matches_surprise_svd_accuracy(ratings):
-    fold, trainset, testset = _fold(ratings.iloc[:20000])
+def test_sgd_mf_equals_surprise_svd(ratings):
+    fold, trainset, testset = _fold(ratings.iloc[:5000])
     ref = surprise.SVD(random_state=0).fit(trainset)
-    ref_rmse = rmse(fold.test_ratings, [p.est for p in ref.test(testset)])
     ours = _fit(SGDMatrixFactorization(random_state=0), fold)
-    our_rmse = rmse(
-        fold.test_ratings, ours.predict(fold.test_users, fold.test_items).estimate
+    np.testing.assert_allclose(ours.user_factors_, ref.pu, atol=1e-9)
+    np.testing.assert_allclose(ours.item_bias_, ref.bi, atol=1e-9)
+    expected = np.array([p.est for p in ref.test(testset)])
+    got = ours.predict(fold.test_users, fold.test_items).estimate
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_sgd_mf_shuffled_order_is_seeded_and_learns(ratings):
+    fold, *_ = _fold(ratings.iloc[:20000])
+    test = fold.test_users, fold.test_items
+
+    def fit(**kw):
+        return _fit(SGDMatrixFactorization(order="shuffle", **kw), fold)
+
+    a, b = fit(random_state=1), fit(random_state=1)
+    np.testing.assert_array_equal(a.user_factors_, b.user_factors_)
+    c = fit(random_state=2)
+    assert not np.allclose(a.user_factors_, c.user_factors_)
+    our_rmse = rmse(fold.test_ratings, a.predict(*test).estimate)
+    bias_only = rmse(
+        fold.test_ratings, fit(random_state=1, n_epochs=0).predict(*test).estimate
     )
-    assert our_rmse <= ref_rmse + 0.005, (our_rmse, ref_rmse)
-    # and it learns something beyond the biases
-    bias_only = _fit(SGDMatrixFactorization(random_state=0, n_epochs=0), fold)
-    zero_rmse = rmse(
-        fold.test_ratings, bias_only.predict(fold.test_users, fold.test_items).estimate
-    )
-    assert our_rmse < zero_rmse - 0.02
+    assert our_rmse < bias_only - 0.02, (our_rmse, bias_only)
+    with pytest.raises(ValueError, match="order"):
+        _fit(SGDMatrixFactorization(order="random"), fold)
 
 
 @pytest.mark.slow
