@@ -29,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "ORDERING_COST": "25.00",  # GBP per purchase order line
     "MIN_ORDER_QTY": 1,
     "PACK_SIZE": 1,
+    # The lead-time demand forecast of the policy is floored by the mean demand of
+    # this many recent trading days (0 = the model's forecast alone); see
+    # inventory.algorithms.calibration.lead_time_demand.
+    "POLICY_RECENT_DAYS": 24,
     # Assumed initial stock when the store imported none: N days of mean demand.
     "ASSUMED_STOCK_DAYS": 30,
     "ASSUMED_STOCK_WINDOW_DAYS": 90,

@@ -122,6 +122,9 @@ class AutoForecaster(fc.Forecaster):
     errors_ : array (n_origins * horizon,), actual - forecast of the winner.
     origin_errors_ : array (n_origins, horizon), the same per origin (oldest first);
         ``origin_scaled_errors_`` divides each origin's by the level at its cut.
+    origin_cuts_ : int array (n_origins,), index in ``history_`` of each origin's
+        first forecast period; ``origin_levels_`` (n_origins,), the level there.
+    history_ : array (t,), the series fitted (leading zeros trimmed), units/period.
     sigma_ : float, RMSE of the winner's backtest errors (units/period); used for
         safety stock.
     backtest_ : dict, MASE (seasonal naive scale, m = 6), WAPE, bias of the winner.
@@ -160,8 +163,11 @@ class AutoForecaster(fc.Forecaster):
         self.scores_, self.errors_, self.backtest_ = {}, np.zeros(0), {}
         self.origin_errors_ = np.zeros((0, self.horizon))
         self.origin_scaled_errors_ = np.zeros((0, self.horizon))
+        self.origin_cuts_ = np.zeros(0, dtype=int)
+        self.origin_levels_ = np.zeros(0)
         start = int(np.argmax(y > 0)) if (y > 0).any() else y.size
         series = y[start:] if self.trim_leading_zeros else y
+        self.history_ = np.asarray(series if series.size else y, dtype=float)
         self.demand_class_ = classify_demand(series if series.size else y)
         if not (series > 0).any():
             self._use(fc.ZeroForecaster(), "zero", y, "no sales in the history")
@@ -214,9 +220,9 @@ class AutoForecaster(fc.Forecaster):
             self.scores_[best] = float(np.mean(np.abs(np.concatenate(errors[best]))))
         self.errors_ = np.concatenate(errors[best])
         self.origin_errors_ = np.array(errors[best])
-        self.origin_scaled_errors_ = (
-            self.origin_errors_ / np.array(levels[best])[:, None]
-        )
+        self.origin_cuts_ = np.array(cuts, dtype=int)
+        self.origin_levels_ = np.array(levels[best], dtype=float)
+        self.origin_scaled_errors_ = self.origin_errors_ / self.origin_levels_[:, None]
         self._scaled_errors = np.concatenate(
             [e / lv for e, lv in zip(errors[best], levels[best], strict=True)]
         )

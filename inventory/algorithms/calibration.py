@@ -32,6 +32,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .backtest import AutoForecaster, conformal_bounds
+from .policy import safety_stock_empirical
 
 #: Multipliers searched (the smallest one reaching the nominal coverage is kept).
 SCALE_GRID = np.round(np.arange(0.5, 5.0001, 0.01), 2)
@@ -107,28 +108,89 @@ def scale_for_quantile(quantiles: dict[str, float], label: str) -> float:
     return quantiles.get(label, quantiles[ALL])
 
 
+#: Trading days of the recent rate that floors the lead-time demand forecast.
+RECENT_WINDOW = 24
+
+
+def lead_time_demand(
+    model: AutoForecaster, steps: int, *, recent_window: int | None = RECENT_WINDOW
+) -> float:
+    """Forecast demand over the next ``steps`` trading days (units).
+
+    ``F = max(sum_{k=1..steps} yhat_k, steps * mean(y[-w:]))``: the model's forecast,
+    floored by the recent ``w``-day rate (``recent_window``; None or 0: no floor).
+    The moving averages and smoothers that win the backtest on flat months lag a
+    rising season (the autumn ramp): the floor stops the order-up-to level from
+    falling below the demand of the last four weeks. :func:`sum_errors` measures the
+    backtest errors of the same rule, so the safety stock is consistent with it.
+
+    Raises
+    ------
+    ValueError
+        ``steps`` < 1.
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 6.7 (forecast of demand over the protection
+    interval ``R + L``); Petropoulos et al., IJF 38 (2022) 2.12 (simple rules
+    robust to level shifts).
+    """
+    if int(steps) < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    steps = int(steps)
+    forecast = float(model.predict(steps, level=())["mean"].sum())
+    history = getattr(model, "history_", None)
+    if not recent_window or history is None or history.size == 0:
+        return forecast
+    return max(forecast, float(history[-int(recent_window) :].mean()) * steps)
+
+
 def sum_errors(
-    model: AutoForecaster, steps: int, *, scaled: bool = False
+    model: AutoForecaster,
+    steps: int,
+    *,
+    scaled: bool = False,
+    recent_window: int | None = None,
 ) -> np.ndarray:
     """Errors of every ``steps``-day sum within each backtest origin.
 
     Returns an array (n_sums,): ``sum(actual - forecast)`` in units (``scaled``:
     divided by the level at the origin) over each window of ``min(steps, horizon)``
     consecutive days inside one origin, times ``sqrt(steps / horizon)`` when
-    ``steps`` exceeds the horizon; empty without a backtest.
+    ``steps`` exceeds the horizon; empty without a backtest. With ``recent_window``
+    the forecast of each window is that of :func:`lead_time_demand`: the larger of
+    the backtest forecast's sum and the recent rate before the origin's cut times
+    the window's length.
     """
-    errs = model.origin_scaled_errors_ if scaled else model.origin_errors_
+    errs = model.origin_errors_
     if errs.size == 0:
         return np.zeros(0)
     span = min(max(1, int(steps)), errs.shape[1])
     kernel = np.ones(span)
-    sums = np.concatenate([np.convolve(e, kernel, mode="valid") for e in errs])
+    cuts = getattr(model, "origin_cuts_", np.zeros(0))
+    if recent_window and len(cuts) == errs.shape[0]:
+        history, h = model.history_, errs.shape[1]
+        rows = []
+        for err, cut in zip(errs, cuts, strict=True):
+            actual = np.convolve(history[cut : cut + h], kernel, mode="valid")
+            forecast = actual - np.convolve(err, kernel, mode="valid")
+            rate = float(history[max(0, cut - int(recent_window)) : cut].mean())
+            rows.append(actual - np.maximum(forecast, rate * span))
+        sums = np.array(rows)
+        if scaled:
+            sums = sums / model.origin_levels_[:, None]
+        sums = sums.ravel()
+    else:
+        errs = model.origin_scaled_errors_ if scaled else errs
+        sums = np.concatenate([np.convolve(e, kernel, mode="valid") for e in errs])
     return sums * np.sqrt(max(1, int(steps)) / span)
 
 
-def sum_error_rms(model: AutoForecaster, steps: int) -> float:
+def sum_error_rms(
+    model: AutoForecaster, steps: int, *, recent_window: int | None = None
+) -> float:
     """Root mean square of :func:`sum_errors` (units; 0.0 without a backtest)."""
-    sums = sum_errors(model, steps)
+    sums = sum_errors(model, steps, recent_window=recent_window)
     return float(np.sqrt(np.mean(sums**2))) if sums.size else 0.0
 
 
@@ -136,10 +198,18 @@ def sum_error_rms(model: AutoForecaster, steps: int) -> float:
 ERROR_SCALES = ("rms", "level")
 
 
-def error_unit(model: AutoForecaster, steps: int, scale: str = "rms") -> float:
+def error_unit(
+    model: AutoForecaster,
+    steps: int,
+    scale: str = "rms",
+    *,
+    recent_window: int | None = None,
+) -> float:
     """Units per unit of the pooled quantile for ``model``: its own sum-error RMS
     (``scale="rms"``) or its current level ``level_now_`` (``scale="level"``)."""
-    return sum_error_rms(model, steps) if scale == "rms" else float(model.level_now_)
+    if scale == "rms":
+        return sum_error_rms(model, steps, recent_window=recent_window)
+    return float(model.level_now_)
 
 
 def lead_time_error_quantiles(
@@ -149,6 +219,7 @@ def lead_time_error_quantiles(
     q: float,
     scale: str = "rms",
     min_products: int = 30,
+    recent_window: int | None = None,
 ) -> dict[str, float]:
     """Pooled ``q`` quantile per demand class of the sum errors, on a common scale.
 
@@ -162,7 +233,8 @@ def lead_time_error_quantiles(
     error quantile over ``steps`` trading days, in units, is ``quantile *
     error_unit(model, steps, scale)``. A class with fewer than ``min_products``
     backtested products gets the quantile of "all" (the normal ``z`` when no product
-    has a backtest and ``scale="rms"``, else 0).
+    has a backtest and ``scale="rms"``, else 0). ``recent_window``: the errors are
+    those of the floored forecast of :func:`lead_time_demand`.
 
     Raises
     ------
@@ -175,7 +247,9 @@ def lead_time_error_quantiles(
         raise ValueError(f"scale must be one of {ERROR_SCALES}, got {scale!r}")
     pools: dict[str, list] = {}
     for model in models:
-        sums = sum_errors(model, steps, scaled=scale == "level")
+        sums = sum_errors(
+            model, steps, scaled=scale == "level", recent_window=recent_window
+        )
         unit = float(np.sqrt(np.mean(sums**2))) if scale == "rms" and sums.size else 1
         if sums.size and unit > 0:
             pools.setdefault(model.demand_class_.label, []).append(sums / unit)
@@ -190,3 +264,76 @@ def lead_time_error_quantiles(
             big = len(parts) >= min_products
             out[label] = float(np.quantile(np.concatenate(parts), q)) if big else every
     return out
+
+
+class LeadTimeProtection:
+    """Order-up-to levels of a pool of products: forecast plus empirical safety stock.
+
+    For a protection interval of ``steps`` trading days (``L`` for a reorder point,
+    ``R + L`` for an order-up-to level) and a target cycle service level ``q``::
+
+        level = F + max(0, Q_q * u)
+
+    where ``F`` is :func:`lead_time_demand` (the model's forecast floored by the
+    recent ``recent_window``-day rate), ``Q_q`` the pooled ``q`` quantile of the
+    standardised backtest errors of that same forecast rule for the product's
+    demand class (:func:`lead_time_error_quantiles`) and ``u`` the product's own
+    error RMS (:func:`error_unit`); a product without a backtest uses
+    ``u = sigma_ * sqrt(steps)``. The reorder suggestions and the policy
+    simulation both use this class, so the simulation replays the suggested policy.
+
+    Parameters
+    ----------
+    models : list of fitted :class:`AutoForecaster`, the pool.
+    scale : "rms" or "level", see :func:`lead_time_error_quantiles`.
+    recent_window : int or None, trading days of the recent-rate floor (None: the
+        model's forecast alone, the policy before issue 4's fix).
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 6.7 (periodic review, order-up-to level, protection
+    interval R + L); Trapero, Cardos & Kourentzes, Omega 84 (2019) (empirical safety
+    stock); Syntetos & Boylan (2005) (demand classes).
+    """
+
+    def __init__(
+        self,
+        models: list[AutoForecaster],
+        *,
+        scale: str = "rms",
+        recent_window: int | None = RECENT_WINDOW,
+    ) -> None:
+        if scale not in ERROR_SCALES:
+            raise ValueError(f"scale must be one of {ERROR_SCALES}, got {scale!r}")
+        self.models, self.scale, self.recent_window = models, scale, recent_window
+        self._quantiles: dict = {}
+
+    def demand(self, model: AutoForecaster, steps: int) -> float:
+        """:func:`lead_time_demand` over ``steps`` trading days (units)."""
+        return lead_time_demand(model, steps, recent_window=self.recent_window)
+
+    def safety_stock(self, model: AutoForecaster, steps: int, q: float) -> float:
+        """Empirical safety stock over ``steps`` trading days at service level ``q``
+        (units, >= 0); raises ValueError for ``q`` outside (0, 1)."""
+        key = (int(steps), float(q))
+        if key not in self._quantiles:
+            self._quantiles[key] = lead_time_error_quantiles(
+                self.models,
+                steps=key[0],
+                q=key[1],
+                scale=self.scale,
+                recent_window=self.recent_window,
+            )
+        quantile = scale_for_quantile(self._quantiles[key], model.demand_class_.label)
+        if self.scale == "rms" and not model.origin_errors_.size:
+            # no backtest: the model's own one-step sigma grown over the interval
+            unit = float(model.sigma_) * float(np.sqrt(max(1, int(steps))))
+        else:
+            unit = error_unit(
+                model, steps, self.scale, recent_window=self.recent_window
+            )
+        return safety_stock_empirical(error_quantile=float(quantile * unit))
+
+    def level(self, model: AutoForecaster, steps: int, q: float) -> float:
+        """``demand + safety_stock`` over ``steps`` trading days (units)."""
+        return self.demand(model, steps) + self.safety_stock(model, steps, q)

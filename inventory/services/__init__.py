@@ -13,10 +13,12 @@ from .purchasing import (
     suggestions_approve,
     suggestions_reject,
 )
+from .simulation import RANK_BY as SIMULATION_RANK_BY
 from .simulation import inventory_simulate
 from .stock import stock_assume_initial, stock_import
 
 __all__ = [
+    "SIMULATION_RANK_BY",
     "forecast_demand",
     "forecast_dispatch",
     "forecast_products",

@@ -203,7 +203,9 @@ def _fit_product(ctx: _Context, series: np.ndarray, choice: ModelChoice | None):
 
 class _ErrorPool:
     """Backtest errors of a chunk's products, pooled per demand class: calibrates the
-    interval widths and gives the empirical safety stock (units) over ``steps``."""
+    interval widths, and gives the policy's lead-time demand and empirical safety
+    stock (:class:`~inventory.algorithms.calibration.LeadTimeProtection`, the same
+    class the policy simulation replays)."""
 
     def __init__(self, models: list[AutoForecaster]) -> None:
         self.models = models
@@ -212,20 +214,8 @@ class _ErrorPool:
             model.interval_scale = calib.scale_for(
                 calibration, model.demand_class_.label
             )
-        self._quantiles: dict = {}
-
-    def safety_stock(self, model: AutoForecaster, steps: int, q: float) -> float:
-        if (steps, q) not in self._quantiles:
-            self._quantiles[steps, q] = calib.lead_time_error_quantiles(
-                self.models, steps=steps, q=q
-            )
-        quantile = calib.scale_for_quantile(
-            self._quantiles[steps, q], model.demand_class_.label
-        )
-        unit = calib.error_unit(model, steps)
-        if not model.origin_errors_.size:  # no backtest: the model's own sigma
-            unit = float(model.sigma_) * math.sqrt(steps)
-        return pol.safety_stock_empirical(error_quantile=quantile * unit)
+        recent = int(inventory_setting("POLICY_RECENT_DAYS"))
+        self.protection = calib.LeadTimeProtection(models, recent_window=recent or None)
 
 
 def _members(model: AutoForecaster) -> list[str]:
@@ -247,13 +237,14 @@ def _save_forecast(
     mean_calendar = float(cal["mean"].sum() / len(ctx.future_days))
     sigma = float(model.sigma_)
     sigma_l = model.lead_time_sigma(lead, params.service_level)
-    # empirical safety stock at the target quantile of the backtest's lead-time
-    # (and review + lead-time) demand errors; periodic review protects R + L
-    ss = pool.safety_stock(model, lead, params.service_level)
-    rop = mean_trading * lead + ss
-    s_level = mean_trading * (lead + review) + pool.safety_stock(
-        model, lead + review, params.service_level
-    )
+    # lead-time demand (floored by the recent rate) plus the empirical safety stock
+    # at the target quantile of the backtest's errors of that forecast over the
+    # lead time (reorder point) and review + lead time (order-up-to level): the
+    # same policy as inventory_simulate replays
+    protect = pool.protection
+    ss = protect.safety_stock(model, lead, params.service_level)
+    rop = protect.demand(model, lead) + ss
+    s_level = protect.level(model, lead + review, params.service_level)
     unit_cost = float(
         product.cost_price
         if product.cost_price

@@ -1,5 +1,7 @@
 """Interval and safety-stock calibration across products, on errors with a known law."""
 
+from statistics import NormalDist
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,85 @@ def test_lead_time_quantiles_see_a_heavy_upper_tail_and_bias():
     assert pol.safety_stock_empirical(error_quantile=-3.0) == 0.0
     with pytest.raises(ValueError, match="finite"):
         pol.safety_stock_empirical(error_quantile=float("nan"))
+
+
+def _ramp(days: int = 200, start: float = 5.0, end: float = 25.0) -> np.ndarray:
+    """Demand rising linearly from ``start`` to ``end`` units/day (a seasonal ramp)."""
+    return np.round(np.linspace(start, end, days))
+
+
+def test_lead_time_demand_is_floored_by_the_recent_rate():
+    y = np.r_[np.full(150, 2.0), np.full(24, 20.0)]  # demand jumped 24 days ago
+    model = AutoForecaster(candidates=("window_average_48",), combine=1).fit(y)
+    plain = cal.lead_time_demand(model, 18, recent_window=None)
+    assert plain == pytest.approx(18 * (24 * 2 + 24 * 20) / 48)
+    assert cal.lead_time_demand(model, 18) == pytest.approx(18 * 20.0)
+    # on flat demand the floor changes nothing
+    flat = AutoForecaster(candidates=("window_average_48",), combine=1).fit(
+        np.full(150, 3.0)
+    )
+    assert cal.lead_time_demand(flat, 6) == pytest.approx(18.0)
+    with pytest.raises(ValueError, match="steps"):
+        cal.lead_time_demand(flat, 0)
+
+
+def test_sum_errors_measure_the_floored_forecast_in_the_backtest():
+    y = _ramp()
+    model = AutoForecaster(candidates=("window_average_48",), combine=1).fit(y)
+    plain = cal.sum_errors(model, 6)
+    floored = cal.sum_errors(model, 6, recent_window=24)
+    assert plain.shape == floored.shape == (4 * (24 - 6 + 1),)
+    # on a linear ramp a w-day mean lags by (w + 1) / 2 days; a day k ahead of the
+    # cut (12.5 on average over an origin of 24) is under-forecast by
+    # slope * (lag + k): the 24-day floor cuts the error by (12.5 + 12.5) / (24.5 +
+    # 12.5)
+    assert (plain > 0).all() and (floored > 0).all()
+    assert floored.mean() / plain.mean() == pytest.approx(25 / 37, rel=0.05)
+    # by hand, first origin, first window
+    cut, hist = model.origin_cuts_[0], model.history_
+    actual = hist[cut : cut + 6].sum()
+    forecast = max(hist[cut - 48 : cut].mean(), hist[cut - 24 : cut].mean()) * 6
+    assert floored[0] == pytest.approx(actual - forecast)
+    # scaled errors divide by the level at the origin
+    scaled = cal.sum_errors(model, 6, scaled=True, recent_window=24)
+    assert scaled[0] == pytest.approx(floored[0] / model.origin_levels_[0])
+
+
+def test_protection_follows_a_ramp_that_began_after_the_backtest_saw_flat_demand():
+    rng = np.random.default_rng(0)
+    models, futures = [], []
+    for k in range(40):
+        base = 4.0 + k % 5
+        # flat for 170 days, then demand triples over the next 48 (30 seen, 18 ahead)
+        mu = np.r_[np.full(170, base), np.linspace(base, 3 * base, 48)]
+        y = rng.poisson(mu).astype(float)
+        models.append(
+            AutoForecaster(candidates=("window_average_48",), combine=1).fit(y[:200])
+        )
+        futures.append(y[200:218].sum())
+    floored = cal.LeadTimeProtection(models)
+    plain = cal.LeadTimeProtection(models, recent_window=None)
+    lv_f = np.array([floored.level(m, 18, 0.95) for m in models])
+    lv_p = np.array([plain.level(m, 18, 0.95) for m in models])
+    covered_f = np.mean(np.array(futures) <= lv_f)
+    covered_p = np.mean(np.array(futures) <= lv_p)
+    # errors measured on flat months under-protect the ramp; the recent-rate floor
+    # recovers part of it (neither reaches 95 % on a ramp this steep)
+    assert covered_p <= 0.1 and covered_f >= covered_p + 0.15
+    assert lv_f.mean() > 1.1 * lv_p.mean()
+    m = models[0]
+    assert floored.level(m, 18, 0.95) == pytest.approx(
+        floored.demand(m, 18) + floored.safety_stock(m, 18, 0.95)
+    )
+    with pytest.raises(ValueError, match="scale"):
+        cal.LeadTimeProtection(models, scale="units")
+
+
+def test_protection_without_a_backtest_uses_the_model_sigma():
+    short = AutoForecaster().fit(np.array([4.0, 6.0, 5.0, 5.0, 4.0, 6.0]))
+    assert short.origin_errors_.size == 0
+    protect = cal.LeadTimeProtection([short])
+    ss = protect.safety_stock(short, 9, 0.95)
+    z = NormalDist().inv_cdf(0.95)
+    assert ss == pytest.approx(z * short.sigma_ * 3.0)
+    assert protect.demand(short, 9) == pytest.approx(45.0)

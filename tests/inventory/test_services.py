@@ -208,6 +208,39 @@ def test_simulation_plans_in_trading_days_and_checks_its_input(history):
         services.inventory_simulate(window_days=42, error_scale="units")
 
 
+def test_simulation_window_can_end_earlier_and_ranks_without_look_ahead(history):
+    out = services.inventory_simulate(window_days=28, end=date(2011, 8, 31), limit=1)
+    summary = out["summary"]
+    assert summary["window_end"] == date(2011, 8, 31)
+    assert summary["window_start"] == date(2011, 8, 4)
+    assert summary["trading_days"] == 24 and summary["rank_by"] == "history"
+    # the top product by demand before the window is the steady one
+    assert [r["stock_code"] for r in out["products"]] == ["10001"]
+    assert out["products"][0]["days"] == 24
+    off = services.inventory_simulate(
+        window_days=28, end=date(2011, 8, 31), recent_days=0
+    )
+    assert {r["stock_code"] for r in off["products"]} == {"10001", "10002"}
+    window = services.inventory_simulate(window_days=28, rank_by="window", limit=1)
+    assert window["summary"]["rank_by"] == "window"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"end": date(2011, 10, 5)}, "end"),  # after the history
+        ({"end": date(2011, 7, 20)}, "end"),  # too little history before the window
+        ({"rank_by": "future"}, "rank_by"),
+        ({"recent_days": -1}, "recent_days"),
+        ({"window_days": 3}, "window_days"),
+    ],
+)
+def test_simulation_rejects_bad_input_naming_the_parameter(history, kwargs, field):
+    with pytest.raises(InvalidInput) as err:
+        services.inventory_simulate(**{"window_days": 28, **kwargs})
+    assert err.value.field == field
+
+
 def test_availability_api(history, api_client):
     steady = history["steady"]
     url = f"/api/v1/products/{steady.pk}/availability"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from core.exceptions import DomainError
 from inventory import services
 
 
@@ -15,6 +17,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--window-days", type=int, default=84)
+        parser.add_argument(
+            "--end",
+            type=date.fromisoformat,
+            default=None,
+            help="last day of the window, YYYY-MM-DD (default: the history's end)",
+        )
+        parser.add_argument(
+            "--rank-by",
+            choices=services.SIMULATION_RANK_BY,
+            default="history",
+            help="rank products for --limit by demand before the window (default) "
+            "or in the window (look-ahead stress test)",
+        )
+        parser.add_argument(
+            "--recent-days",
+            type=int,
+            default=None,
+            help="floor the lead-time forecast by this many days' recent rate "
+            "(default INVENTORY['POLICY_RECENT_DAYS']; 0 = off)",
+        )
         parser.add_argument(
             "--replan-every",
             type=int,
@@ -40,13 +62,19 @@ class Command(BaseCommand):
             bar.total = total
             bar.update(done - bar.n)
 
-        out = services.inventory_simulate(
-            window_days=opts["window_days"],
-            replan_every=opts["replan_every"],
-            limit=opts["limit"],
-            error_scale=opts["error_scale"],
-            on_product=tick,
-        )
+        try:
+            out = services.inventory_simulate(
+                window_days=opts["window_days"],
+                end=opts["end"],
+                replan_every=opts["replan_every"],
+                limit=opts["limit"],
+                rank_by=opts["rank_by"],
+                error_scale=opts["error_scale"],
+                recent_days=opts["recent_days"],
+                on_product=tick,
+            )
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
         bar.close()
         rows = sorted(out["products"], key=lambda r: r["fill_rate"])
         self.stdout.write(
@@ -64,7 +92,9 @@ class Command(BaseCommand):
             self.stdout.write("no product with demand in the window")
             return
         self.stdout.write(
-            f"{s['products']} products over {opts['window_days']} days: fill rate "
+            f"{s['products']} products over {opts['window_days']} days "
+            f"({s['window_start']}..{s['window_end']}, ranked by {s['rank_by']}): "
+            "fill rate "
             f"{s['fill_rate_overall']:.3f} overall (mean {s['fill_rate_mean']:.3f}), "
             f"cycle service level {s['cycle_service_level_mean']:.3f} vs target "
             f"{s['target_service_level']:.2f}; mean stock {s['average_stock_mean']:.1f}"
