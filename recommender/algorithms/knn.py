@@ -142,10 +142,21 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         Keep sim(i, i) = 1 in the neighbour lists (implicit).
     binary : bool
         Use 1 for every non-zero interaction (ignore counts) when fitting (implicit).
-    n_store : int, neighbours stored per item for rating prediction.
-    min_k : int, contributors needed, else the mean/baseline alone (flagged).
+    n_store : int, neighbours stored per item for rating prediction (the top
+        ``n_store`` by the similarity after shrinkage; memory ``n_items * n_store``).
+    min_k : int, contributors needed, else the fallback alone (flagged).
     min_support : int, fewer co-raters give similarity 0.
     baseline : {"mean", "baseline"}
+    fallback : {"mean", "baseline"}
+        Answer when fewer than ``min_k`` stored neighbours of ``i`` were rated by
+        ``u`` (flagged impossible): the item mean (Surprise) or the baseline
+        mu + b_u + b_i (Koren 2010; unknown users/items then get the partial
+        baseline). Always the baseline when ``baseline="baseline"``.
+    damping : float, >= 0
+        Pseudo-weight of the base in the neighbour average:
+        sum s (r - offset) / (damping + sum s). 0 is Surprise's rule; a small value
+        pulls predictions resting on few or weakly similar neighbours towards the
+        base (a damped mean, Funk 2006). Not in Surprise.
 
     Attributes
     ----------
@@ -172,6 +183,8 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         min_k: int = 1,
         min_support: int = 1,
         baseline: str = "mean",
+        fallback: str = "mean",
+        damping: float = 0.0,
     ):
         self.k = k
         self.shrinkage = shrinkage
@@ -182,6 +195,8 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         self.min_k = min_k
         self.min_support = min_support
         self.baseline = baseline
+        self.fallback = fallback
+        self.damping = damping
 
     def _validate(self) -> None:
         if int(self.k) < 1:
@@ -192,10 +207,15 @@ class ItemKNN(BaselineFallback, RatingPredictor):
             raise ValueError(
                 f"similarity must be one of {_SIMILARITIES}, got {self.similarity!r}"
             )
-        if self.baseline not in _BASELINES:
-            raise ValueError(
-                f"baseline must be one of {_BASELINES}, got {self.baseline!r}"
-            )
+        for name in ("baseline", "fallback"):
+            if getattr(self, name) not in _BASELINES:
+                raise ValueError(
+                    f"{name} must be one of {_BASELINES}, got {getattr(self, name)!r}"
+                )
+        if int(self.n_store) < 1:
+            raise ValueError(f"n_store must be >= 1, got {self.n_store}")
+        if float(self.damping) < 0:
+            raise ValueError(f"damping must be >= 0, got {self.damping}")
 
     def fit(self, user_items) -> ItemKNN:
         """Compute the sparse top-k item-item similarity.
@@ -232,7 +252,7 @@ class ItemKNN(BaselineFallback, RatingPredictor):
 
     def _fit(self, data: kr.RatingMatrix) -> None:
         self._validate()
-        if self.baseline == "baseline" or self.similarity == "pearson_baseline":
+        if self._uses_baseline() or self.similarity == "pearson_baseline":
             b_u, b_i = kr.baseline_als(data)
         else:
             b_u = b_i = None
@@ -273,10 +293,17 @@ class ItemKNN(BaselineFallback, RatingPredictor):
             neighbour_offset=offset,
             k=int(self.k),
             min_k=int(self.min_k),
+            damping=float(self.damping),
         )
         impossible = actual < int(self.min_k)
+        if self.fallback == "baseline" and self.baseline == "mean":
+            est[impossible] = (
+                self.global_mean_
+                + self.user_bias_[users[impossible]]
+                + self.item_bias_[items[impossible]]
+            )
         why = "no similar item rated by the user: item " + (
-            "mean" if self.baseline == "mean" else "baseline"
+            "baseline" if self._uses_baseline() else "mean"
         )
         return est, impossible, [why if f else "" for f in impossible]
 
@@ -408,6 +435,15 @@ class UserKNN(BaselineFallback, RatingPredictor):
     min_support : int, fewer co-rated items give similarity 0.
     shrinkage : float, >= 0.
     baseline : {"mean", "baseline"}
+    fallback : {"mean", "baseline"}
+        Answer when fewer than ``min_k`` neighbours rated ``i`` (flagged
+        impossible, with the reason): the user's mean (Surprise) or the baseline
+        mu + b_u + b_i (Koren 2010). Always the baseline when ``baseline="baseline"``.
+    damping : float, >= 0
+        Pseudo-weight of the base in the neighbour average:
+        sum s (r - offset) / (damping + sum s). 0 is Surprise's rule; a small value
+        pulls predictions resting on few or weakly similar neighbours towards the
+        base (a damped mean, Funk 2006). Not in Surprise.
 
     Attributes
     ----------
@@ -429,6 +465,8 @@ class UserKNN(BaselineFallback, RatingPredictor):
         min_support: int = 1,
         shrinkage: float = 0.0,
         baseline: str = "mean",
+        fallback: str = "mean",
+        damping: float = 0.0,
     ):
         self.k = k
         self.min_k = min_k
@@ -436,6 +474,8 @@ class UserKNN(BaselineFallback, RatingPredictor):
         self.min_support = min_support
         self.shrinkage = shrinkage
         self.baseline = baseline
+        self.fallback = fallback
+        self.damping = damping
 
     def _fit(self, data: kr.RatingMatrix) -> None:
         if int(self.k) < 1:
@@ -444,7 +484,11 @@ class UserKNN(BaselineFallback, RatingPredictor):
             raise ValueError(f"unknown similarity {self.similarity!r}")
         if self.baseline not in _BASELINES:
             raise ValueError(f"unknown baseline {self.baseline!r}")
-        if self.baseline == "baseline" or self.similarity == "pearson_baseline":
+        if self.fallback not in _BASELINES:
+            raise ValueError(f"unknown fallback {self.fallback!r}")
+        if float(self.damping) < 0:
+            raise ValueError(f"damping must be >= 0, got {self.damping}")
+        if self._uses_baseline() or self.similarity == "pearson_baseline":
             b_u, b_i = kr.baseline_als(data)
         else:
             b_u, b_i = np.zeros(data.shape[0]), np.zeros(data.shape[1])
@@ -483,8 +527,16 @@ class UserKNN(BaselineFallback, RatingPredictor):
             neighbour_offset=offset,
             k=int(self.k),
             min_k=int(self.min_k),
+            damping=float(self.damping),
         )
         impossible = actual < int(self.min_k)
+        fallback = "baseline" if self._uses_baseline() else "user mean"
+        if self.fallback == "baseline" and self.baseline == "mean":
+            est[impossible] = (
+                self.global_mean_
+                + self.user_bias_[users[impossible]]
+                + self.item_bias_[items[impossible]]
+            )
         r = self.ratings_
         counts = np.diff(r.indptr)
         spread = np.zeros(len(counts))
@@ -498,11 +550,11 @@ class UserKNN(BaselineFallback, RatingPredictor):
             if not flag:
                 reasons.append("")
             elif counts[user] == 1:
-                reasons.append("user has a single rating: user mean")
+                reasons.append(f"user has a single rating: {fallback}")
             elif spread[user] == 0:
-                reasons.append("user ratings have zero variance: user mean")
+                reasons.append(f"user ratings have zero variance: {fallback}")
             else:
-                reasons.append("no similar user rated the item: user mean")
+                reasons.append(f"no similar user rated the item: {fallback}")
         return est, impossible, reasons
 
     def _state(self):

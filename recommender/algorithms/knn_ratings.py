@@ -289,8 +289,9 @@ def knn_estimate(
     neighbour_offset,
     k: int,
     min_k: int,
+    damping: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The k-NN rule: est = base + sum_k s (r - offset) / sum_k s, over s > 0.
+    """The k-NN rule: est = base + sum_k s (r - offset) / (damping + sum_k s), s > 0.
 
     For each target pair (x, y) the candidates are the x' that rated y; the ``k``
     most similar are chosen (ties: earlier in training order, as Surprise's
@@ -306,6 +307,9 @@ def knn_estimate(
     neighbour_offset : callable (neighbours (c,), ys (c,)) -> (c,) what is
         subtracted from each neighbour's rating (its mean, or its baseline at y).
     k, min_k : neighbours used, contributors required.
+    damping : float, >= 0, pseudo-weight of the base in the average (0: Surprise's
+        rule; > 0 pulls estimates from few or weak neighbours towards the base,
+        Funk 2006's damped mean).
 
     Returns
     -------
@@ -338,10 +342,11 @@ def knn_estimate(
         ys = targets_y[start:stop][local]
         dev = rating - neighbour_offset(nb, ys)
         b = stop - start
-        num = np.bincount(local, s * dev, minlength=b)
-        den = np.bincount(local, s, minlength=b)
+        num = np.bincount(local, s * dev, minlength=b).astype(np.float64)
+        den = np.bincount(local, s, minlength=b).astype(np.float64)
         cnt = np.bincount(local, minlength=b)
         ok = (cnt >= int(min_k)) & (den > 0)
+        den = den + float(damping)
         est[start:stop] += np.where(
             ok, np.divide(num, den, out=np.zeros_like(num), where=den > 0), 0.0
         )

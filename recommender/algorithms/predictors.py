@@ -172,7 +172,10 @@ class BaselineFallback:
     """Mixin: unknown user or item -> mu + the biases that are known (as Surprise)."""
 
     def _uses_baseline(self) -> bool:
-        return getattr(self, "baseline", "baseline") == "baseline"
+        return (
+            getattr(self, "baseline", "baseline") == "baseline"
+            or getattr(self, "fallback", "mean") == "baseline"
+        )
 
     @property
     def _fallback_name(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from recommender.algorithms import knn_ratings as kr
 from recommender.algorithms.base import NotFittedError
 from recommender.algorithms.blend import RatingBlend
 from recommender.algorithms.knn import ItemKNN, UserKNN
@@ -22,6 +23,17 @@ PREDICTORS = {
     "user_knn": lambda: UserKNN(k=10),
     "user_knn_baseline": lambda: UserKNN(k=10, baseline="baseline", shrinkage=10),
     "item_knn_adjusted": lambda: ItemKNN(k=10, similarity="adjusted_cosine"),
+    "item_knn_sparse_damped": lambda: ItemKNN(
+        k=10,
+        similarity="pearson",
+        n_store=5,
+        shrinkage=10,
+        fallback="baseline",
+        damping=0.5,
+    ),
+    "user_knn_damped": lambda: UserKNN(
+        k=10, shrinkage=10, fallback="baseline", damping=0.5
+    ),
     "item_knn_pearson_baseline": lambda: ItemKNN(
         k=10, similarity="pearson_baseline", baseline="baseline", shrinkage=10
     ),
@@ -120,3 +132,70 @@ def test_popularity_per_group_and_top_for_group():
     assert ids[0] in (0, 1)
     with pytest.raises(ValueError, match="one label per user"):
         Popularity().fit(x, groups=["UK"])
+
+
+def test_sparse_item_knn_equals_the_full_matrix_when_all_items_are_stored(data):
+    users, items, ratings, (all_u, all_i, _, observed) = data
+    all_u, all_i = all_u[~observed], all_i[~observed]  # unrated pairs
+    kwargs = dict(k=10, similarity="pearson", shrinkage=10, fallback="baseline")
+    sparse = ItemKNN(n_store=40, damping=0.5, **kwargs).fit_ratings(
+        users, items, ratings
+    )
+    full = ItemKNN(n_store=40, damping=0.5, **kwargs).fit_ratings(users, items, ratings)
+    values = kr.centred_values(full._data(), user_based=False, kind="pearson")
+    full.similarity_ = kr.similarity_matrix(values, kind="pearson", shrinkage=10)
+    assert isinstance(full.similarity_, np.ndarray)  # dense (40, 40)
+    np.testing.assert_allclose(
+        sparse.predict(all_u, all_i).estimate,
+        full.predict(all_u, all_i).estimate,
+        atol=1e-12,
+    )
+    # fewer stored neighbours change the answer (the check above can fail)
+    few = ItemKNN(n_store=2, damping=0.5, **kwargs).fit_ratings(users, items, ratings)
+    assert few.similarity_.nnz <= 2 * 40
+    assert not np.allclose(
+        few.predict(all_u, all_i).estimate, sparse.predict(all_u, all_i).estimate
+    )
+
+
+def test_knn_fallback_is_the_baseline_and_says_so():
+    # item 2 has no positive similarity with the items user 0 rated
+    users = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3])
+    items = np.array([0, 1, 0, 1, 2, 0, 1, 2, 2])
+    values = np.array([5.0, 4.0, 5.0, 4.0, 1.0, 1.0, 2.0, 5.0, 2.0])
+    for fallback, expected_reason in [("mean", "mean"), ("baseline", "baseline")]:
+        model = ItemKNN(k=5, similarity="pearson", fallback=fallback).fit_ratings(
+            users, items, values
+        )
+        pred = model.predict([0], [2])
+        assert pred.impossible[0]
+        assert pred.reason[0].endswith(expected_reason)
+        if fallback == "mean":
+            assert pred.estimate[0] == pytest.approx(values[items == 2].mean())
+        else:
+            base = model.global_mean_ + model.user_bias_[0] + model.item_bias_[2]
+            assert pred.estimate[0] == pytest.approx(base)
+            assert pred.estimate[0] != pytest.approx(values[items == 2].mean())
+    user = UserKNN(k=5, fallback="baseline").fit_ratings(users, items, values)
+    pred = user.predict([3], [0])  # single rating: no Pearson neighbour
+    assert pred.reason[0] == "user has a single rating: baseline"
+    assert pred.estimate[0] == pytest.approx(
+        user.global_mean_ + user.user_bias_[3] + user.item_bias_[0]
+    )
+
+
+@pytest.mark.parametrize("cls", [ItemKNN, UserKNN])
+def test_damping_pulls_the_neighbour_term_towards_the_base(cls, data):
+    users, items, ratings, (all_u, all_i, _, observed) = data
+    kwargs = dict(k=10, similarity="pearson_baseline", baseline="baseline")
+    plain = cls(**kwargs).fit_ratings(users, items, ratings)
+    damped = cls(damping=2.0, **kwargs).fit_ratings(users, items, ratings)
+    u, i = all_u[~observed], all_i[~observed]
+    base = plain.global_mean_ + plain.user_bias_[u] + plain.item_bias_[i]
+    a = plain.predict(u, i, clip=False).estimate - base
+    b = damped.predict(u, i, clip=False).estimate - base
+    assert np.all(np.abs(b) <= np.abs(a) + 1e-12)
+    assert np.abs(b).mean() < np.abs(a).mean()
+    assert np.all(np.sign(b[b != 0]) == np.sign(a[b != 0]))
+    with pytest.raises(ValueError, match="damping"):
+        cls(damping=-1.0).fit_ratings(users, items, ratings)
