@@ -176,7 +176,7 @@ class EASE(Recommender):
         self.weights_ = arrays["weights_"]
 
 
-COMPONENTS = ("repeat", "item_knn", "ease", "popularity")
+COMPONENTS = ("repeat", "item_knn", "ease", "popularity", "next_period")
 
 
 def _row_max_scale(scores: np.ndarray) -> np.ndarray:
@@ -203,6 +203,11 @@ class RepeatBlend(Recommender):
     Weights come from :meth:`tune_weights` on a validation window (grid search on
     NDCG@k), or are given.
 
+    An optional fifth member, ``next_period`` (a fitted
+    :class:`recommender.algorithms.temporal.NextPeriodRidge` given to ``fit``),
+    adds w_next s_next/max, scored from the same history; with it the weights are
+    tuned by coordinate ascent (see :meth:`tune_weights`).
+
     Parameters
     ----------
     weights : dict component -> float, optional (default repeat 1, others 0.2).
@@ -227,7 +232,7 @@ class RepeatBlend(Recommender):
         self.knn_k = knn_k
         self.ease_regularization = ease_regularization
 
-    def fit(self, user_items, *, recent=None) -> RepeatBlend:
+    def fit(self, user_items, *, recent=None, next_period=None) -> RepeatBlend:
         """Fit the CF components on ``user_items`` (n_users, n_items).
 
         Parameters
@@ -236,11 +241,14 @@ class RepeatBlend(Recommender):
         recent : csr of the same shape, optional, recency-weighted counts
             (:func:`decayed_counts`); its column sums become the popularity
             component (trending items). Default: distinct buyers per item.
+        next_period : fitted ``NextPeriodRidge``, optional, the fifth member
+            (its score is 0 when not given).
 
         Raises
         ------
         ValueError
-            Unknown blend components, or ``recent`` of another shape.
+            Unknown blend components, ``recent`` of another shape, or a
+            ``next_period`` model fitted on another number of items.
         """
         matrix = as_csr(user_items)
         self.knn_ = ItemKNN(k=int(self.knn_k), binary=True).fit(matrix)
@@ -256,6 +264,12 @@ class RepeatBlend(Recommender):
             pop = np.asarray(recent.sum(axis=0), dtype=np.float64).ravel()
         self.popularity_ = pop / max(1.0, pop.max())
         self.item_weight_ = repeat_rate(matrix)
+        if next_period is not None and next_period.n_items_ != matrix.shape[1]:
+            raise ValueError(
+                f"next_period has {next_period.n_items_} items, "
+                f"user_items {matrix.shape[1]}"
+            )
+        self.next_ = next_period
         given = dict(self.weights or {"repeat": 1.0, "item_knn": 0.2, "ease": 0.2})
         unknown = set(given) - set(COMPONENTS)
         if unknown:
@@ -265,15 +279,21 @@ class RepeatBlend(Recommender):
         return self
 
     def component_scores(self, user_ids, user_items) -> np.ndarray:
-        """Normalised scores per component, shape (4, b, n_items)."""
+        """Normalised scores per component, shape (5, b, n_items)."""
         users = np.asarray(user_ids, dtype=np.int64)
         rows = np.asarray(user_items[users].todense(), np.float64)
+        following = (
+            np.zeros_like(rows)
+            if self.next_ is None
+            else _row_max_scale(self.next_.score(users, user_items))
+        )
         return np.stack(
             [
                 _row_max_scale(rows * self.item_weight_),
                 _row_max_scale(self.knn_.score(users, user_items)),
                 _row_max_scale(self.ease_.score(users, user_items)),
                 np.broadcast_to(self.popularity_, rows.shape),
+                following,
             ]
         )
 
@@ -290,14 +310,26 @@ class RepeatBlend(Recommender):
         k: int = 10,
         exclude_seen: bool = False,
         grid=(0.0, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0),
+        passes: int = 2,
+        members: tuple[str, ...] | None = None,
     ) -> dict:
         """Choose the weights maximising NDCG@k on a validation window.
+
+        The anchor member keeps weight 1 (``repeat``; ``ease`` when
+        ``exclude_seen``, where the repeat score is 0). Without a ``next_period``
+        member every combination of the other weights in ``grid`` is tried (the
+        repeat weight is 0 and the rest free when ``exclude_seen``); with it,
+        ``passes`` rounds of coordinate ascent over ``grid`` from the anchor alone
+        (each weight in turn set to its best grid value, the others fixed).
 
         Parameters
         ----------
         user_ids : int (b,); user_items : csr history before the window;
         relevant : csr (b, >= n_items) held-out items in the window;
         exclude_seen : the variant being tuned ("new" = True).
+        grid : weights tried per member; passes : int, coordinate-ascent rounds.
+        members : names, optional, the only members the ascent may weight
+            (with ``next_period``; default all).
 
         Returns
         -------
@@ -306,21 +338,51 @@ class RepeatBlend(Recommender):
         self._check_fitted()
         parts = self.component_scores(user_ids, user_items)
         seen = user_items[np.asarray(user_ids)]
-        best = (-1.0, None)
-        for w in itertools.product(grid, repeat=len(COMPONENTS) - 1):
-            weights = np.array([1.0, *w]) if not exclude_seen else np.array([0.0, *w])
-            if not weights.any():
-                continue
+
+        def ndcg_of(weights) -> float:
             scores = np.tensordot(weights, parts, axes=1)
             if exclude_seen:
                 r, c = seen.nonzero()
                 scores[r, c] = -np.inf
             ids, _ = top_n(scores, k)
-            ndcg = ranking_metrics(ids, relevant, k=k)[f"ndcg@{k}"]
-            if ndcg > best[0]:
-                best = (ndcg, weights)
+            return ranking_metrics(ids, relevant, k=k)[f"ndcg@{k}"]
+
+        if self.next_ is None:
+            best = (-1.0, None)
+            for w in itertools.product(grid, repeat=3):
+                weights = np.array([0.0 if exclude_seen else 1.0, *w, 0.0])
+                if weights.any():
+                    ndcg = ndcg_of(weights)
+                    if ndcg > best[0]:
+                        best = (ndcg, weights)
+        else:
+            allowed = [COMPONENTS.index(m) for m in (members or COMPONENTS)]
+            anchor = 2 if exclude_seen else 0
+            best = self._ascend(ndcg_of, anchor, grid, passes, allowed)
         self.weights_ = best[1]
         return {**dict(zip(COMPONENTS, best[1].tolist(), strict=True)), "ndcg": best[0]}
+
+    @staticmethod
+    def _ascend(ndcg_of, anchor: int, grid, passes: int, allowed):
+        weights = np.zeros(len(COMPONENTS))
+        weights[anchor] = 1.0
+        best = (ndcg_of(weights), weights)
+        # the repeat member (0) is the anchor, or 0 when already-bought are excluded
+        free = [c for c in range(1, len(COMPONENTS)) if c != anchor and c in allowed]
+        for _ in range(int(passes)):
+            improved = False
+            for c in free:
+                for g in grid:
+                    trial = best[1].copy()
+                    trial[c] = float(g)
+                    if trial[c] == best[1][c]:
+                        continue
+                    ndcg = ndcg_of(trial)
+                    if ndcg > best[0] + 1e-9:
+                        best, improved = (ndcg, trial), True
+            if not improved:
+                break
+        return best
 
     def _state(self):
         return {
@@ -330,6 +392,7 @@ class RepeatBlend(Recommender):
             "item_weight_": self.item_weight_,
             **{f"knn.{k}": v for k, v in self.knn_._state().items()},
             "ease.weights_": self.ease_.weights_,
+            **({} if self.next_ is None else {"next.weights_": self.next_.weights_}),
         }
 
     def _restore(self, arrays) -> None:
@@ -344,3 +407,10 @@ class RepeatBlend(Recommender):
         self.ease_ = EASE(regularization=float(self.ease_regularization))
         self.ease_.weights_ = arrays["ease.weights_"]
         self.ease_.n_items_ = self.n_items_
+        self.next_ = None
+        if "next.weights_" in arrays:
+            from .temporal import NextPeriodRidge
+
+            self.next_ = NextPeriodRidge()
+            self.next_.weights_ = arrays["next.weights_"]
+            self.next_.n_items_ = self.n_items_

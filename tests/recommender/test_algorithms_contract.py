@@ -15,6 +15,7 @@ from recommender.algorithms.knn import ItemKNN
 from recommender.algorithms.mf_als import ImplicitALS
 from recommender.algorithms.popularity import Popularity, RandomRecommender
 from recommender.algorithms.repeat import EASE, BuyAgain, RepeatBlend
+from recommender.algorithms.temporal import NextPeriodRidge
 
 N_USERS, N_ITEMS = 40, 30
 
@@ -43,6 +44,7 @@ MODELS = {
     "ease": (lambda: EASE(regularization=10.0), True),
     "buy_again": (lambda: BuyAgain(), False),
     "repeat_blend": (lambda: RepeatBlend(knn_k=10, ease_regularization=10.0), True),
+    "next_period_ridge": (lambda: NextPeriodRidge(regularization=10.0), True),
 }
 
 
