@@ -402,11 +402,11 @@ def _temporal_blends(add, rows, events, split, vcut, v_users, v_all, v_new):
     for variant, members, label in (
         ("all", None, "all members"),
         ("new", None, "all members"),
-        ("new", ("ease", "next_period"), "EASE + next-period only"),
+        ("new", ("ease", "next_period"), "EASE + next-period"),
     ):
         before = len(rows)
         add(
-            f"TemporalBlend {variant}: {label}",
+            f"TemporalBlend ({label})",
             lambda v=variant, m=members: fit(v, m),
             recommend,
         )
