@@ -5,6 +5,11 @@ EASE and item-item CF learn which items go together in one customer's history;
 window (the most recent ``window_days`` before the reference date), the target the
 shop is actually evaluated on. :func:`next_period_matrices` builds its inputs from
 purchase events. numpy/scipy only, no Django.
+
+Measured on the issue-3 Online Retail split (benchmarks/recommender.py, weights,
+λ and input tuned on the 2011-06-01 validation window): as a RepeatBlend member,
+test NDCG@10 "all" 0.3971 -> 0.3994 and "new" 0.1235 (EASE alone) -> 0.1304;
+EASE + next-period alone 0.1346.
 """
 
 from __future__ import annotations
