@@ -266,6 +266,25 @@ def lead_time_error_quantiles(
     return out
 
 
+#: Default cap of :func:`growth_factor` in :class:`LeadTimeProtection`.
+GROWTH_CAP = 2.0
+
+
+def growth_factor(model: AutoForecaster, *, cap: float = GROWTH_CAP) -> float:
+    """``clip(level_now_ / mean(origin_levels_), 1, cap)`` (dimensionless; 1.0
+    without a backtest).
+
+    The levels are those the backtest scales errors by (the larger of the recent
+    24-period mean and the whole-history mean). A product whose demand has grown
+    since its backtest origins gets its error unit grown in proportion (the errors
+    of retail demand grow with its level); it is never shrunk.
+    """
+    levels = getattr(model, "origin_levels_", np.zeros(0))
+    if not levels.size or float(np.mean(levels)) <= 0:
+        return 1.0
+    return float(np.clip(model.level_now_ / float(np.mean(levels)), 1.0, cap))
+
+
 class LeadTimeProtection:
     """Order-up-to levels of a pool of products: forecast plus empirical safety stock.
 
@@ -279,8 +298,13 @@ class LeadTimeProtection:
     standardised backtest errors of that same forecast rule for the product's
     demand class (:func:`lead_time_error_quantiles`) and ``u`` the product's own
     error RMS (:func:`error_unit`); a product without a backtest uses
-    ``u = sigma_ * sqrt(steps)``. The reorder suggestions and the policy
-    simulation both use this class, so the simulation replays the suggested policy.
+    ``u = sigma_ * sqrt(steps)``. With ``growth_cap`` (scale "rms"), ``u`` is
+    multiplied by :func:`growth_factor`, ``clip(level now / mean level at the
+    backtest origins, 1, growth_cap)``: errors measured while demand was lower
+    understate the spread after it has grown (issue 4 round 2: at the autumn peak
+    the cycles lost on the top 300 products were those of products whose demand
+    had risen). The reorder suggestions and the policy simulation both use this
+    class, so the simulation replays the suggested policy.
 
     Parameters
     ----------
@@ -288,6 +312,8 @@ class LeadTimeProtection:
     scale : "rms" or "level", see :func:`lead_time_error_quantiles`.
     recent_window : int or None, trading days of the recent-rate floor (None: the
         model's forecast alone, the policy before issue 4's fix).
+    growth_cap : float >= 1 or None, the largest :func:`growth_factor` (None or 1:
+        the error unit is not grown).
 
     References
     ----------
@@ -302,10 +328,14 @@ class LeadTimeProtection:
         *,
         scale: str = "rms",
         recent_window: int | None = RECENT_WINDOW,
+        growth_cap: float | None = GROWTH_CAP,
     ) -> None:
         if scale not in ERROR_SCALES:
             raise ValueError(f"scale must be one of {ERROR_SCALES}, got {scale!r}")
+        if growth_cap is not None and not growth_cap >= 1:
+            raise ValueError(f"growth_cap must be >= 1 or None, got {growth_cap}")
         self.models, self.scale, self.recent_window = models, scale, recent_window
+        self.growth_cap = growth_cap
         self._quantiles: dict = {}
 
     def demand(self, model: AutoForecaster, steps: int) -> float:
@@ -332,6 +362,8 @@ class LeadTimeProtection:
             unit = error_unit(
                 model, steps, self.scale, recent_window=self.recent_window
             )
+            if self.scale == "rms" and self.growth_cap:
+                unit *= growth_factor(model, cap=self.growth_cap)
         return safety_stock_empirical(error_quantile=float(quantile * unit))
 
     def level(self, model: AutoForecaster, steps: int, q: float) -> float:

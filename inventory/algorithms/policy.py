@@ -255,8 +255,14 @@ def simulate_policy(
     Each day: receive orders due, serve demand from stock (unserved demand is lost),
     then at the end of review days (every ``review_period`` days) order
     :func:`order_quantity` when the position (on hand + on order) is at or below
-    ``s``; an order placed at the end of day t arrives at the start of day
-    ``t + max(lead_time, 1)``. Starts with ``initial_stock``
+    ``s``; an order placed at the end of day t arrives after ``lead_time`` more
+    days of demand, at the start of day ``t + lead_time + 1`` (``lead_time=0``:
+    overnight). The stock after a review then has to cover the demand of
+    ``review_period + lead_time`` days, the protection interval an order-up-to
+    level ``S`` over ``R + L`` assumes (Silver, Pyke & Thomas 2017, 6.7); until
+    issue 4's round 2 the order arrived a day earlier (an exposure of
+    ``R + L - 1`` days, which flattered the achieved service level). Starts with
+    ``initial_stock``
     (default ``S``) and nothing on order. ``reorder_level`` and ``order_up_to_level``
     may be floats or arrays of shape (t,) (a policy re-planned over time).
 
@@ -302,7 +308,7 @@ def simulate_policy(
                 moq=moq,
             )
             if qty > 0:
-                due = t + max(lead_time, 1)
+                due = t + lead_time + 1
                 arrivals[due] = arrivals.get(due, 0.0) + qty
                 on_order += qty
                 orders += 1

@@ -157,8 +157,8 @@ def test_protection_follows_a_ramp_that_began_after_the_backtest_saw_flat_demand
             AutoForecaster(candidates=("window_average_48",), combine=1).fit(y[:200])
         )
         futures.append(y[200:218].sum())
-    floored = cal.LeadTimeProtection(models)
-    plain = cal.LeadTimeProtection(models, recent_window=None)
+    floored = cal.LeadTimeProtection(models, growth_cap=None)
+    plain = cal.LeadTimeProtection(models, recent_window=None, growth_cap=None)
     lv_f = np.array([floored.level(m, 18, 0.95) for m in models])
     lv_p = np.array([plain.level(m, 18, 0.95) for m in models])
     covered_f = np.mean(np.array(futures) <= lv_f)
@@ -183,3 +183,32 @@ def test_protection_without_a_backtest_uses_the_model_sigma():
     z = NormalDist().inv_cdf(0.95)
     assert ss == pytest.approx(z * short.sigma_ * 3.0)
     assert protect.demand(short, 9) == pytest.approx(45.0)
+
+
+def test_growth_factor_grows_the_error_unit_of_products_whose_demand_rose():
+    rng = np.random.default_rng(1)
+    rising, flat, futures = [], [], []
+    for k in range(40):
+        base = 4.0 + k % 5
+        mu = np.r_[np.full(170, base), np.linspace(base, 3 * base, 48)]
+        y = rng.poisson(mu).astype(float)
+        fit = AutoForecaster(candidates=("window_average_48",), combine=1)
+        rising.append(fit.fit(y[:200]))
+        futures.append(y[200:218].sum())
+        flat.append(
+            AutoForecaster(candidates=("window_average_48",), combine=1).fit(
+                rng.poisson(base, 200).astype(float)
+            )
+        )
+    g_rise = np.array([cal.growth_factor(m, cap=2.0) for m in rising])
+    g_flat = np.array([cal.growth_factor(m, cap=2.0) for m in flat])
+    assert (g_rise > 1.1).all() and (g_rise <= 2.0).all()
+    assert (g_flat < 1.3).all() and (g_flat >= 1.0).all() and g_flat.mean() < 1.1
+    grown = cal.LeadTimeProtection(rising)
+    plain = cal.LeadTimeProtection(rising, growth_cap=None)
+    lv_g = np.array([grown.level(m, 18, 0.95) for m in rising])
+    lv_p = np.array([plain.level(m, 18, 0.95) for m in rising])
+    assert (lv_g >= lv_p).all()
+    assert np.mean(np.array(futures) <= lv_g) > np.mean(np.array(futures) <= lv_p)
+    with pytest.raises(ValueError, match="growth_cap"):
+        cal.LeadTimeProtection(rising, growth_cap=0.5)

@@ -125,3 +125,14 @@ def test_lead_time_sigma_with_a_service_level_covers_a_heavy_tail():
     tail = model.lead_time_sigma(6, 0.95)
     assert tail >= plain
     assert Z95 * tail >= model.lead_time_error_quantile(6, 0.95) - 1e-9
+
+
+def test_simulation_exposes_stock_to_review_plus_lead_time_days():
+    # 10 a day, daily review, lead time 2: an order placed tonight arrives after two
+    # more days of demand, so S must cover R + L = 3 days (30), not 20
+    demand = np.full(30, 10.0)
+    kw = {"lead_time": 2, "review_period": 1}
+    enough = pol.simulate_policy(demand, reorder_level=30, order_up_to_level=30, **kw)
+    assert enough.stockout_days == 0
+    short = pol.simulate_policy(demand, reorder_level=29, order_up_to_level=29, **kw)
+    assert short.stockout_days > 0
