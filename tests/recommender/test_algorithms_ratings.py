@@ -199,3 +199,18 @@ def test_damping_pulls_the_neighbour_term_towards_the_base(cls, data):
     assert np.all(np.sign(b[b != 0]) == np.sign(a[b != 0]))
     with pytest.raises(ValueError, match="damping"):
         cls(damping=-1.0).fit_ratings(users, items, ratings)
+
+
+def test_blend_answers_unknown_items_with_its_members_fallbacks(data):
+    users, items, ratings, _ = data
+    keep = items != 7  # item 7 is never rated in training
+    blend = RatingBlend(
+        components=("baseline", "user_knn_baseline"), valid_fraction=0.2
+    ).fit_ratings(users[keep], items[keep], ratings[keep], n_items=40)
+    pred = blend.predict([0, 999], [7, 7])  # known user / unknown user
+    assert pred.impossible.all()
+    assert pred.reason[0] == "unknown item: blend of the members' fallbacks"
+    parts = [m.predict([0], [7], clip=False).estimate[0] for m in blend.models_]
+    expected = blend.weights_[0] + np.dot(blend.weights_[1:], parts)
+    assert pred.estimate[0] == pytest.approx(np.clip(expected, 0.5, 5.0))
+    assert pred.estimate[0] != pytest.approx(blend.global_mean_)  # user 0 likes 0-19
