@@ -1,22 +1,35 @@
-"""Intent classification: MiniLM embeddings + TF-IDF n-grams -> logistic regression.
+"""Intent classification: MiniLM embeddings and TF-IDF n-grams, logistic regression.
 
-Features of a message ``x`` are the concatenation
+Two ways to fit (``experts``):
 
-    [ tfidf_char_wb(x, n=2..5) , tfidf_word(x, n=1..2) , w * embed(x) ]
+* product of experts (default): one multinomial logistic regression on the character
+  n-grams ``tfidf_char_wb(x, n=2..5)`` (typos, spelling, style) and one on the unit-norm
+  MiniLM embedding ``embed(x)`` (paraphrase), each with balanced class weights; the
+  served probability is their renormalised weighted product
 
-(each TF-IDF block L2-normalised, ``embed`` the unit-norm MiniLM vector, ``w`` the
-``embedding_weight``). Character n-grams make the model robust to typos, the embedding
-to paraphrase. A multinomial logistic regression with balanced class weights gives
-calibrated-enough probabilities for the confidence threshold.
+      p(y | x) ∝ p_text(y | x) ** (2 (1 - a)) * p_emb(y | x) ** (2 a),
 
-The fitted model saves to ``.npz`` (``allow_pickle=False``): vocabularies as unicode
-arrays, idf vectors, coefficients and the label list.
+  (a = ``expert_weight``), i.e. a softmax of ``2 (1 - a) logits_text + 2 a
+  logits_emb``; a = 0.5 is the plain product of the two experts. Each expert is
+  regularised on its own scale. On the validation protocol (trained on the 20k
+  sample, scored on an intent-stratified half of the LLM sample) this beat one joint
+  regression over the concatenated features by +0.03 accuracy,
+  and the plain product was about as well calibrated as the joint model (expected
+  calibration error 0.047 vs 0.049; the geometric mean, exponents summing to 1, was
+  under-confident: 0.135).
+* joint: one logistic regression on ``[tfidf_char_wb, tfidf_word, w * embed]``
+  (``w`` = ``embedding_weight``), the model of earlier versions.
+
+Either way the fitted model is one linear map over the concatenated feature blocks,
+saved to ``.npz`` (``allow_pickle=False``): vocabularies as unicode arrays, idf
+vectors, coefficients and the label list.
 
 References
 ----------
 Casanueva et al., "Efficient Intent Detection with Dual Sentence Encoders", 2020
-(frozen sentence encoders + linear classifier); Joachims 1998 / Salton & Buckley 1988
-(TF-IDF); Reimers & Gurevych 2019 (Sentence-BERT).
+(frozen sentence encoders + linear classifier); Hinton, "Training Products of Experts
+by Minimizing Contrastive Divergence", Neural Computation 2002 (product of experts);
+Joachims 1998 / Salton & Buckley 1988 (TF-IDF); Reimers & Gurevych 2019 (SBERT).
 """
 
 from __future__ import annotations
@@ -78,51 +91,72 @@ class IntentClassifier:
 
     Parameters
     ----------
-    C : float, inverse L2 regularisation strength of the logistic regression.
-    embedding_weight : float, scale of the (unit-norm) embedding block.
-
-    The defaults (C=3, embedding_weight=3) were chosen on a validation set that is
-    neither test file: trained on the 20k sample, scored on the shop's own
-    hand-written examples of the Bitext intents (grid C in {3, 10, 30} x weight in
-    {1, 2, 3, 4}; accuracy 0.76-0.82, C=10/weight=2 gave 0.79).
+    experts : bool, fit a product of two experts (text, embedding); False fits one
+        joint regression over all blocks.
+    C : float, inverse L2 regularisation of the text expert (or the joint model).
+    C_embedding : float, inverse L2 regularisation of the embedding expert.
+    expert_weight : float in [0, 1], share ``a`` of the embedding expert in the
+        product (0.5: both experts count fully).
+    embedding_weight : float, scale of the (unit-norm) embedding block in the joint
+        model (experts: only a storage scale, it does not change predictions).
     char_ngrams : tuple (min_n, max_n), character n-grams within word boundaries.
-    word_ngrams : tuple (min_n, max_n), word n-grams.
+    word_ngrams : tuple (min_n, max_n) or None, word n-grams (None: no word block).
     min_df : int, minimum document frequency of a character n-gram.
     max_iter : int, solver iterations.
     random_state : int or None.
+
+    The defaults (experts, C=30, C_embedding=10, expert_weight=0.5, no word block) were
+    chosen on a validation set that is neither reported test: trained on the 20k
+    sample plus the shop's examples, scored on an intent-stratified half of the LLM
+    sample (676 texts; C in {10, 30, 100} per expert, weight in {0.3 .. 0.7}, with
+    and without a word expert: 0.845-0.865, the joint model 0.831).
 
     Attributes
     ----------
     classes_ : ndarray of str, shape (k,)
     coef_ : ndarray of float32, shape (k, n_features)
     intercept_ : ndarray of float32, shape (k,)
+
+    Raises
+    ------
+    ValueError
+        ``expert_weight`` outside [0, 1] (at ``fit``).
     """
 
     def __init__(
         self,
         *,
-        C: float = 3.0,
+        experts: bool = True,
+        C: float = 30.0,
+        C_embedding: float = 10.0,
+        expert_weight: float = 0.5,
         embedding_weight: float = 3.0,
         char_ngrams: tuple[int, int] = (2, 5),
-        word_ngrams: tuple[int, int] = (1, 2),
+        word_ngrams: tuple[int, int] | None = None,
         min_df: int = 2,
         max_iter: int = 3000,
         random_state: int | None = 0,
     ) -> None:
+        self.experts = experts
         self.C = C
+        self.C_embedding = C_embedding
+        self.expert_weight = expert_weight
         self.embedding_weight = embedding_weight
         self.char_ngrams = tuple(char_ngrams)
-        self.word_ngrams = tuple(word_ngrams)
+        self.word_ngrams = tuple(word_ngrams) if word_ngrams else None
         self.min_df = min_df
         self.max_iter = max_iter
         self.random_state = random_state
 
     def get_params(self) -> dict:
         return {
+            "experts": self.experts,
             "C": self.C,
+            "C_embedding": self.C_embedding,
+            "expert_weight": self.expert_weight,
             "embedding_weight": self.embedding_weight,
             "char_ngrams": list(self.char_ngrams),
-            "word_ngrams": list(self.word_ngrams),
+            "word_ngrams": list(self.word_ngrams) if self.word_ngrams else None,
             "min_df": self.min_df,
             "max_iter": self.max_iter,
             "random_state": self.random_state,
@@ -141,6 +175,8 @@ class IntentClassifier:
             vocabulary=char_vocab,
             dtype=np.float32,
         )
+        if self.word_ngrams is None:
+            return char, None
         word = TfidfVectorizer(
             ngram_range=self.word_ngrams,
             sublinear_tf=True,
@@ -154,13 +190,14 @@ class IntentClassifier:
         from scipy import sparse
 
         texts = [prepare_text(t) for t in texts]
-        blocks = [
-            self.char_vectorizer_.transform(texts),
-            self.word_vectorizer_.transform(texts),
+        blocks = [self.char_vectorizer_.transform(texts)]
+        if self.word_vectorizer_ is not None:
+            blocks.append(self.word_vectorizer_.transform(texts))
+        blocks.append(
             sparse.csr_matrix(
                 np.asarray(embeddings, dtype=np.float32) * self.embedding_weight
-            ),
-        ]
+            )
+        )
         return sparse.hstack(blocks, format="csr")
 
     # -- estimator contract --------------------------------------------------------
@@ -181,9 +218,6 @@ class IntentClassifier:
         ValueError
             Lengths differ, fewer than two intents, or an empty text list.
         """
-        from scipy import sparse  # noqa: F401
-        from sklearn.linear_model import LogisticRegression
-
         texts = [str(t) for t in texts]
         labels = np.array([normalise_label(y) for y in labels])
         embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -194,24 +228,62 @@ class IntentClassifier:
             )
         if len(set(labels)) < 2:
             raise ValueError("need at least two intents to train")
+        if not 0.0 <= self.expert_weight <= 1.0:
+            raise ValueError(
+                f"expert_weight must be in [0, 1], got {self.expert_weight}"
+            )
         char, word = self._vectorizers()
         prepared = [prepare_text(t) for t in texts]
         char.fit(prepared)
-        word.fit(prepared)
+        if word is not None:
+            word.fit(prepared)
         self.char_vectorizer_, self.word_vectorizer_ = char, word
         X = self._features(texts, embeddings)
+        if self.experts:
+            coef, intercept, classes = self._fit_experts(
+                X, labels, sample_weight, dim=embeddings.shape[1]
+            )
+        else:
+            coef, intercept, classes = self._fit_logreg(
+                X, labels, sample_weight, C=self.C
+            )
+        self.classes_ = classes.astype(str)
+        self.coef_ = coef.astype(np.float32)
+        self.intercept_ = intercept.astype(np.float32)
+        self.embedding_dim_ = embeddings.shape[1]
+        return self
+
+    def _fit_logreg(self, X, labels, sample_weight, *, C):
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(
-            C=self.C,
+            C=C,
             max_iter=self.max_iter,
             class_weight="balanced",
             random_state=self.random_state,
         )
         model.fit(X, labels, sample_weight=sample_weight)
-        self.classes_ = model.classes_.astype(str)
-        self.coef_ = model.coef_.astype(np.float32)
-        self.intercept_ = model.intercept_.astype(np.float32)
-        self.embedding_dim_ = embeddings.shape[1]
-        return self
+        return model.coef_, model.intercept_, model.classes_
+
+    def _fit_experts(self, X, labels, sample_weight, *, dim: int):
+        """Fit the text and embedding experts; their weighted logits as one map.
+
+        ``X``'s last ``dim`` columns are the scaled embedding block.
+        """
+        split = X.shape[1] - dim
+        a = self.expert_weight
+        w_text, b_text, classes = self._fit_logreg(
+            X[:, :split], labels, sample_weight, C=self.C
+        )
+        w_emb, b_emb, classes_emb = self._fit_logreg(
+            X[:, split:] / self.embedding_weight,
+            labels,
+            sample_weight,
+            C=self.C_embedding,
+        )
+        t, e = 2 * (1 - a), 2 * a
+        coef = np.hstack([t * w_text, e * w_emb / self.embedding_weight])
+        return coef, t * b_text + e * b_emb, classes
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -242,6 +314,8 @@ class IntentClassifier:
             ("char", self.char_vectorizer_),
             ("word", self.word_vectorizer_),
         ):
+            if vec is None:
+                continue
             vocab = vec.vocabulary_
             terms = sorted(vocab, key=vocab.get)
             arrays[f"{name}_terms"] = np.array(terms, dtype=str)
@@ -256,16 +330,24 @@ class IntentClassifier:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> IntentClassifier:
+        """Restore a model from :meth:`to_arrays` output (also of earlier versions,
+        whose params have no ``experts`` key: one joint model with a word block)."""
         params = dict(meta["params"])
+        params.setdefault("experts", False)
         params["char_ngrams"] = tuple(params["char_ngrams"])
-        params["word_ngrams"] = tuple(params["word_ngrams"])
+        if params.get("word_ngrams"):
+            params["word_ngrams"] = tuple(params["word_ngrams"])
         self = cls(**params)
+        word_vocab = None
+        if self.word_ngrams is not None:
+            word_vocab = {t: i for i, t in enumerate(arrays["word_terms"].tolist())}
         char, word = self._vectorizers(
             char_vocab={t: i for i, t in enumerate(arrays["char_terms"].tolist())},
-            word_vocab={t: i for i, t in enumerate(arrays["word_terms"].tolist())},
+            word_vocab=word_vocab,
         )
         char.idf_ = arrays["char_idf"]
-        word.idf_ = arrays["word_idf"]
+        if word is not None:
+            word.idf_ = arrays["word_idf"]
         self.char_vectorizer_, self.word_vectorizer_ = char, word
         self.classes_ = arrays["classes"].astype(str)
         self.coef_ = arrays["coef"].astype(np.float32)

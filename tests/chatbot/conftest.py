@@ -80,7 +80,7 @@ def chat_model(db, intent_model_file):
 
     artifact = artifact_create(
         kind="chatbot.intents",
-        algorithm="minilm+tfidf-logreg",
+        algorithm="minilm+char-tfidf-experts",
         writer=lambda path: shutil.copyfile(intent_model_file, path),
         params={"test": True},
     )

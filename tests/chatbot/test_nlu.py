@@ -46,6 +46,56 @@ def test_classifier_learns_and_round_trips(tmp_path):
     )
 
 
+def test_experts_are_the_product_of_two_logistic_regressions():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts, y, emb = _clusters()
+    model = IntentClassifier(C=5.0, C_embedding=2.0).fit(texts, y, embeddings=emb)
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+    ).fit(texts)
+
+    def expert(X, C):
+        lr = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+        return lr.fit(X, y).predict_proba(X)
+
+    product = expert(char.transform(texts), 5.0) * expert(emb, 2.0)
+    product /= product.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(
+        model.predict_proba(texts, embeddings=emb), product, atol=2e-3
+    )
+    assert model.word_vectorizer_ is None
+
+
+def test_embedding_expert_carries_the_meaning_when_text_says_nothing():
+    # Texts share no characters with their intent; only the embedding separates them.
+    _, y, emb = _clusters(n=20)
+    texts = ["same words"] * len(y)
+    model = IntentClassifier(expert_weight=0.5).fit(texts, y, embeddings=emb)
+    assert (model.predict(texts, embeddings=emb) == y).mean() > 0.95
+    text_only = IntentClassifier(expert_weight=0.0).fit(texts, y, embeddings=emb)
+    assert (text_only.predict(texts, embeddings=emb) == y).mean() < 0.5
+
+
+def test_joint_model_of_earlier_versions_still_loads(tmp_path):
+    texts, y, emb = _clusters()
+    joint = IntentClassifier(experts=False, C=3.0, word_ngrams=(1, 2))
+    joint.fit(texts, y, embeddings=emb)
+    arrays, meta = joint.to_arrays()
+    meta["params"] = {  # the params an artifact of the previous recipe carries
+        k: v for k, v in meta["params"].items()
+        if k not in {"experts", "C_embedding", "expert_weight"}
+    }  # fmt: skip
+    loaded = IntentClassifier.from_arrays(arrays, meta)
+    assert loaded.experts is False and loaded.word_ngrams == (1, 2)
+    np.testing.assert_allclose(
+        loaded.predict_proba(texts, embeddings=emb),
+        joint.predict_proba(texts, embeddings=emb),
+        atol=1e-5,
+    )
+
+
 def test_classifier_errors():
     with pytest.raises(NotFittedError):
         IntentClassifier().predict(["x"], embeddings=np.zeros((1, 4)))
@@ -53,6 +103,10 @@ def test_classifier_errors():
         IntentClassifier().fit(["a", "b"], ["x"], embeddings=np.zeros((2, 4)))
     with pytest.raises(ValueError, match="two intents"):
         IntentClassifier().fit(["a", "b"], ["x", "x"], embeddings=np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="expert_weight"):
+        IntentClassifier(expert_weight=1.5).fit(
+            ["a b", "c d"], ["x", "y"], embeddings=np.eye(2)
+        )
 
 
 def test_label_aliases():
