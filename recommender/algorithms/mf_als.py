@@ -286,6 +286,10 @@ class ExplicitALS(BaselineFallback, RatingPredictor):
     a batched Cholesky solve); items likewise. ``weighted_reg`` scales λ by the
     number of ratings (n_u^w, Zhou et al. 2008's weighted-λ regularisation).
 
+    Surprise has no ALS factorisation: the benchmark sets this model beside
+    ``surprise.SVD`` (the same biased model fit by SGD) and beside our
+    :class:`~recommender.algorithms.mf_sgd.SGDMatrixFactorization`.
+
     Parameters
     ----------
     n_factors : int; regularization : float (λ); n_epochs : int
