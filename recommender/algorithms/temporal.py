@@ -89,6 +89,87 @@ def next_period_matrices(
     return history, future
 
 
+def stacked_next_period_matrices(
+    users,
+    items,
+    dates,
+    *,
+    reference,
+    shape: tuple[int, int],
+    window_days: float = 90.0,
+    step_days: float = 30.0,
+    n_windows: int = 6,
+    half_life_days: float | None = 180.0,
+    pair_half_life_days: float | None = None,
+) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    """Several :func:`next_period_matrices` pairs stacked row-wise, with weights.
+
+    Pair ``k`` (k = 0 .. ``n_windows`` - 1) is the pair of the window ending at
+    ``reference - k * step_days``; pairs with no event before or inside their
+    window (the calendar starts too late) are skipped. Each row of pair ``k`` gets
+    the weight 0.5 ** (k * step_days / pair_half_life_days) (1 when None), so the
+    ridge can favour recent pairs. Summing XᵀX and XᵀY over the pairs gives more
+    signal than one window (``NextPeriodRidge.fit`` with ``sample_weight``).
+
+    Parameters
+    ----------
+    users, items, dates, reference, shape, window_days, half_life_days :
+        as in :func:`next_period_matrices`.
+    step_days : float, days between window ends, > 0.
+    n_windows : int, >= 1, pairs tried.
+    pair_half_life_days : float, days, or None.
+
+    Returns
+    -------
+    history : csr (p * n_users, n_items) float32; future : csr (p * n_users,
+    n_items) 0/1; weight : float64 (p * n_users,); p = the pairs kept.
+
+    Raises
+    ------
+    ValueError
+        ``step_days`` <= 0, ``n_windows`` < 1, ``pair_half_life_days`` <= 0, or
+        no window with events before and inside it.
+    """
+    if float(step_days) <= 0:
+        raise ValueError(f"step_days must be > 0, got {step_days}")
+    if int(n_windows) < 1:
+        raise ValueError(f"n_windows must be >= 1, got {n_windows}")
+    if pair_half_life_days is not None and float(pair_half_life_days) <= 0:
+        raise ValueError(f"pair_half_life_days must be > 0, got {pair_half_life_days}")
+    histories, futures, weights = [], [], []
+    for k in range(int(n_windows)):
+        lag = k * float(step_days)
+        try:
+            history, future = next_period_matrices(
+                users,
+                items,
+                dates,
+                reference=pd.Timestamp(reference) - pd.Timedelta(days=lag),
+                shape=shape,
+                window_days=window_days,
+                half_life_days=half_life_days,
+            )
+        except ValueError as error:
+            if "no purchase" in str(error):
+                continue
+            raise
+        histories.append(history)
+        futures.append(future)
+        decay = (
+            1.0 if pair_half_life_days is None else 0.5 ** (lag / pair_half_life_days)
+        )
+        weights.append(np.full(shape[0], decay))
+    if not histories:
+        raise ValueError(
+            f"no window of {window_days} days with purchases before and inside it"
+        )
+    return (
+        sp.vstack(histories, format="csr"),
+        sp.vstack(futures, format="csr"),
+        np.concatenate(weights),
+    )
+
+
 class NextPeriodRidge(Recommender):
     """Ridge regression from a customer's history to the next window's purchases.
 
@@ -126,20 +207,26 @@ class NextPeriodRidge(Recommender):
         self.regularization = regularization
         self.new_only = new_only
 
-    def fit(self, user_items, *, future=None) -> NextPeriodRidge:
+    def fit(self, user_items, *, future=None, sample_weight=None) -> NextPeriodRidge:
         """Solve for the item-item weights.
+
+        With ``sample_weight`` w: B = (Xᵀ W X + λI)⁻¹ Xᵀ W Y, W = diag(w).
 
         Parameters
         ----------
-        user_items : csr (n_users, n_items), non-negative history before the window.
+        user_items : csr (n_rows, n_items), non-negative history before the window
+            (one row per customer, or per customer and window when stacked,
+            :func:`stacked_next_period_matrices`).
         future : csr of the same shape, optional, purchases inside the window
             (non-zero = bought). Default: ``user_items`` itself.
+        sample_weight : float array (n_rows,), optional, >= 0, weight per row.
 
         Raises
         ------
         ValueError
-            λ <= 0, negative values, ``future`` of another shape, or no customer
-            with both history and future purchases.
+            λ <= 0, negative values, ``future`` of another shape, a
+            ``sample_weight`` of another length or negative, or no customer with
+            both history and future purchases.
         """
         if float(self.regularization) <= 0:
             raise ValueError(f"regularization must be > 0, got {self.regularization}")
@@ -162,9 +249,18 @@ class NextPeriodRidge(Recommender):
         if rows.size == 0:
             raise ValueError("no customer has purchases both before and in the window")
         x = history[rows].astype(np.float64)
-        gram = np.asarray((x.T @ x).todense())
+        weighted = x.T
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype=np.float64)
+            if w.shape != (history.shape[0],) or (w < 0).any():
+                raise ValueError(
+                    f"sample_weight must be {history.shape[0]} values >= 0, "
+                    f"got shape {w.shape}"
+                )
+            weighted = (x.multiply(w[rows][:, None])).T.tocsr()
+        gram = np.asarray((weighted @ x).todense())
         gram[np.diag_indices_from(gram)] += float(self.regularization)
-        cross = np.asarray((x.T @ target[rows].astype(np.float64)).todense())
+        cross = np.asarray((weighted @ target[rows].astype(np.float64)).todense())
         self.weights_ = np.linalg.solve(gram, cross).astype(np.float32)
         self.n_items_ = history.shape[1]
         return self

@@ -8,7 +8,11 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.algorithms.repeat import EASE, RepeatBlend
-from recommender.algorithms.temporal import NextPeriodRidge, next_period_matrices
+from recommender.algorithms.temporal import (
+    NextPeriodRidge,
+    next_period_matrices,
+    stacked_next_period_matrices,
+)
 
 N_USERS, N_ITEMS = 60, 12
 REF = pd.Timestamp("2011-09-01")
@@ -129,3 +133,55 @@ def test_repeat_blend_tunes_and_saves_the_next_period_member(tmp_path):
     )
     with pytest.raises(ValueError, match="next_period has"):
         RepeatBlend(knn_k=5).fit(history[:, :5], next_period=member)
+
+
+def test_stacked_pairs_skip_empty_windows_and_decay():
+    users = [0, 0, 1, 1]
+    items = [0, 1, 0, 2]
+    dates = pd.to_datetime(["2011-07-01", "2011-08-01", "2011-07-20", "2011-08-20"])
+    history, future, weight = stacked_next_period_matrices(
+        users,
+        items,
+        dates,
+        reference=REF,
+        shape=(2, 3),
+        window_days=30,
+        step_days=30,
+        n_windows=4,
+        half_life_days=None,
+        pair_half_life_days=30,
+    )
+    # windows end 09-01 and 08-02 (kept), 07-03 and 06-03 (nothing before: skipped)
+    assert history.shape == (4, 3) and future.shape == (4, 3)
+    np.testing.assert_allclose(weight, [1, 1, 0.5, 0.5])
+    assert future.nnz == 3 and future[1, 2] == 1  # 08-02..09-01: 08-20
+    assert history[0, 1] == 1 and history[1, 0] == 1
+    assert future[2, 1] == 1 and future[3, 0] == 1  # 07-03..08-02: 07-20, 08-01
+    assert history[2, 0] == 1 and history[3].nnz == 0
+    with pytest.raises(ValueError, match="step_days"):
+        stacked_next_period_matrices(
+            users, items, dates, reference=REF, shape=(2, 3), step_days=0
+        )
+    with pytest.raises(ValueError, match="no window"):
+        stacked_next_period_matrices(
+            users, items, dates, reference="2010-01-01", shape=(2, 3)
+        )
+
+
+def test_sample_weight_equals_repeated_rows():
+    users, items, dates = sequel_events()
+    history, future = next_period_matrices(
+        users, items, dates, reference=REF, shape=(N_USERS, N_ITEMS)
+    )
+    weight = np.where(np.arange(N_USERS) % 3 == 0, 2.0, 1.0)
+    weighted = NextPeriodRidge(regularization=1.0).fit(
+        history, future=future, sample_weight=weight
+    )
+    twice = np.flatnonzero(weight == 2.0)
+    repeated = NextPeriodRidge(regularization=1.0).fit(
+        sp.vstack([history, history[twice]]).tocsr(),
+        future=sp.vstack([future, future[twice]]).tocsr(),
+    )
+    np.testing.assert_allclose(weighted.weights_, repeated.weights_, atol=1e-5)
+    with pytest.raises(ValueError, match="sample_weight"):
+        NextPeriodRidge().fit(history, future=future, sample_weight=weight[:-1])
