@@ -40,15 +40,17 @@ from recommender.algorithms.repeat import (  # noqa: E402
 )
 from recommender.algorithms.temporal import (  # noqa: E402
     NextPeriodRidge,
-    next_period_matrices,
+    stacked_next_period_matrices,
 )
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 VALIDATION_CUT = "2011-06-01"
 HALF_LIFE_DAYS = 180.0
 TREND_HALF_LIFE_DAYS = 14.0  # recency-weighted popularity ("trending") in the blend
-NEXT_WINDOW_DAYS = 90.0  # the window NextPeriodRidge learns to predict
-NEXT_HALF_LIFE_DAYS = 180.0  # decay of its input history
+NEXT_HALF_LIFE_DAYS = 180.0  # decay of NextPeriodRidge's input history
+# (window days, stacked windows one window apart, pair half-life days) of the
+# NextPeriodRidge targets, chosen per variant on the validation window
+NEXT_WINDOWS = ((90.0, 1, None), (30.0, 1, None), (21.0, 1, None), (30.0, 6, 60.0))
 
 
 # --- explicit ------------------------------------------------------------------
@@ -346,12 +348,16 @@ def run_purchases(data_dir: Path) -> list[dict]:
 
 
 def _temporal_blends(add, rows, events, split, vcut, v_users, v_all, v_new):
-    """RepeatBlend + NextPeriodRidge, member weights, λ and input tuned on validation.
+    """RepeatBlend + NextPeriodRidge, member weights, λ, targets and input tuned on
+    validation.
 
-    Validation: the ridge learns the 90 days before 2011-06-01 from the history
-    before them, the blend is scored on the 2011-06-01 window. Test: the same with
-    the 90 days before the cut-off. Input to score from: purchase counts, or
-    counts decayed with a 180-day half-life (chosen on validation).
+    Validation: the ridge learns the window(s) before 2011-06-01 from the history
+    before each, the blend is scored on the 2011-06-01 window. Test: the same with
+    the window(s) before the cut-off. Targets (``NEXT_WINDOWS``): one window of 90,
+    30 or 21 days, or six stacked 30-day windows weighted by a 60-day half-life.
+    Input to score from: purchase counts, or counts decayed with a 180-day
+    half-life. The ridge's λ is chosen per target on the ridge alone, the rest on
+    the blend's validation NDCG@10.
     """
     shape, counts = split.train.shape, split.train
     past = events[events["date"] < vcut]
@@ -367,49 +373,70 @@ def _temporal_blends(add, rows, events, split, vcut, v_users, v_all, v_new):
     grid = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2)
     tuned, out = {}, []
 
-    def ridge(lines, ref, lam, new_only):
-        history, future = next_period_matrices(
+    def ridge(lines, ref, lam, new_only, target):
+        window, n_windows, pair_half_life = target
+        history, future, weight = stacked_next_period_matrices(
             lines["u"],
             lines["i"],
             lines["date"],
             reference=ref,
             shape=shape,
-            window_days=NEXT_WINDOW_DAYS,
+            window_days=window,
+            step_days=window,
+            n_windows=n_windows,
             half_life_days=NEXT_HALF_LIFE_DAYS,
+            pair_half_life_days=pair_half_life,
         )
         return NextPeriodRidge(regularization=lam, new_only=new_only).fit(
-            history, future=future
+            history, future=future, sample_weight=weight
         )
+
+    probes = {}  # (variant, target) -> validation blend with its tuned ridge
+
+    def probe_for(new, target, relevant):
+        if (new, target) not in probes:
+            fits = {
+                lam: ridge(past, vcut, lam, new, target)
+                for lam in (300.0, 1000.0, 3000.0)
+            }
+            lam = max(  # λ of the ridge member alone, on validation
+                fits,
+                key=lambda lam: _evaluate_on(
+                    fits[lam], v_users, inputs["decayed"][0], relevant, new
+                ),
+            )
+            probe = RepeatBlend().fit(
+                inputs["counts"][0], recent=v_trend, next_period=fits[lam]
+            )
+            probes[(new, target)] = (probe, lam)
+        return probes[(new, target)]
 
     def fit(variant, members):
         new = variant == "new"
         relevant = (v_new if new else v_all)[v_users]
-        v_decayed = inputs["decayed"][0]
-        lam = max(  # λ of the ridge member alone, on validation
-            (300.0, 1000.0, 3000.0),
-            key=lambda lam: _evaluate_on(
-                ridge(past, vcut, lam, new), v_users, v_decayed, relevant, new
-            ),
-        )
-        probe = RepeatBlend().fit(
-            inputs["counts"][0], recent=v_trend, next_period=ridge(past, vcut, lam, new)
-        )
         best = None
-        for name, (v_input, _) in inputs.items():
-            w = probe.tune_weights(
-                v_users,
-                v_input,
-                relevant,
-                exclude_seen=new,
-                grid=grid,
-                members=members,
-            )
-            if best is None or w["ndcg"] > best[0]["ndcg"]:
-                best = (w, lam, name)
-        w, lam, name = best
-        tuned[(variant, members)] = {**w, "lambda": lam, "input": name}
+        for target in NEXT_WINDOWS:
+            probe, lam = probe_for(new, target, relevant)
+            for name, (v_input, _) in inputs.items():
+                w = probe.tune_weights(
+                    v_users,
+                    v_input,
+                    relevant,
+                    exclude_seen=new,
+                    grid=grid,
+                    members=members,
+                )
+                if best is None or w["ndcg"] > best[0]["ndcg"]:
+                    best = (w, lam, name, target)
+        w, lam, name, target = best
+        tuned[(variant, members)] = {
+            **w,
+            "lambda": lam,
+            "input": name,
+            "target": target,
+        }
         weights = {k: v for k, v in w.items() if k != "ndcg"}
-        member = ridge(events, split.cutoff, lam, new)
+        member = ridge(events, split.cutoff, lam, new, target)
         model = RepeatBlend(weights=weights).fit(
             counts, recent=trend, next_period=member
         )
