@@ -50,7 +50,13 @@ TREND_HALF_LIFE_DAYS = 14.0  # recency-weighted popularity ("trending") in the b
 NEXT_HALF_LIFE_DAYS = 180.0  # decay of NextPeriodRidge's input history
 # (window days, stacked windows one window apart, pair half-life days) of the
 # NextPeriodRidge targets, chosen per variant on the validation window
-NEXT_WINDOWS = ((90.0, 1, None), (30.0, 1, None), (21.0, 1, None), (30.0, 6, 60.0))
+NEXT_WINDOWS = (
+    (90.0, 1, None),
+    (30.0, 1, None),
+    (21.0, 1, None),
+    (30.0, 6, 60.0),
+    (21.0, 6, 42.0),
+)
 
 
 # --- explicit ------------------------------------------------------------------
@@ -354,7 +360,8 @@ def _temporal_blends(add, rows, events, split, vcut, v_users, v_all, v_new):
     Validation: the ridge learns the window(s) before 2011-06-01 from the history
     before each, the blend is scored on the 2011-06-01 window. Test: the same with
     the window(s) before the cut-off. Targets (``NEXT_WINDOWS``): one window of 90,
-    30 or 21 days, or six stacked 30-day windows weighted by a 60-day half-life.
+    30 or 21 days, or six stacked 30- or 21-day windows weighted by a half-life of
+    two windows.
     Input to score from: purchase counts, or counts decayed with a 180-day
     half-life. The ridge's λ is chosen per target on the ridge alone, the rest on
     the blend's validation NDCG@10.
