@@ -16,6 +16,7 @@ from recommender.algorithms.mf_als import ImplicitALS
 from recommender.algorithms.popularity import Popularity, RandomRecommender
 from recommender.algorithms.repeat import EASE, BuyAgain, RepeatBlend
 from recommender.algorithms.temporal import NextPeriodRidge
+from recommender.algorithms.tifu import TIFUKNN
 
 N_USERS, N_ITEMS = 40, 30
 
@@ -45,6 +46,7 @@ MODELS = {
     "buy_again": (lambda: BuyAgain(), False),
     "repeat_blend": (lambda: RepeatBlend(knn_k=10, ease_regularization=10.0), True),
     "next_period_ridge": (lambda: NextPeriodRidge(regularization=10.0), True),
+    "tifu_knn": (lambda: TIFUKNN(alpha=0.5, n_neighbors=10), True),
 }
 
 
