@@ -2,13 +2,15 @@
 
 Answers the seed FAQ "how many latent factors?": fit each candidate on a random
 (seeded) part of the training ratings, score RMSE on the held-out rest, keep the
-best, refit it on everything. No Django here.
+best, refit it on everything. :func:`select_on_windows` and
+:func:`mean_over_windows` score a setting on several validation windows
+(rolling-origin validation) and keep the best on average. No Django here.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -76,3 +78,63 @@ def tune_ratings(
             users, items, ratings, n_users=n_users, n_items=n_items
         )
     return best, results, model
+
+
+def mean_over_windows(
+    objectives: Sequence[Callable[[object], float]],
+) -> Callable[[object], float]:
+    """One objective: the mean of per-window objectives (rolling-origin validation).
+
+    Parameters
+    ----------
+    objectives : callables setting -> score (e.g. NDCG@10), one per validation
+        window (each fit before its own origin, scored on the days after it).
+
+    Returns
+    -------
+    callable setting -> float, the unweighted mean over the windows.
+
+    Raises
+    ------
+    ValueError
+        No objective given.
+
+    References
+    ----------
+    Tashman, "Out-of-sample tests of forecasting accuracy: an analysis and
+    review", IJF 2000 (rolling-origin evaluation).
+    """
+    objectives = list(objectives)
+    if not objectives:
+        raise ValueError("objectives must hold at least one validation window")
+    return lambda setting: float(np.mean([f(setting) for f in objectives]))
+
+
+def select_on_windows(
+    candidates: Sequence,
+    objectives: Sequence[Callable[[object], float]],
+):
+    """The candidate with the highest mean score over validation windows.
+
+    Parameters
+    ----------
+    candidates : settings tried (any objects the objectives accept); ties go to
+        the earlier one.
+    objectives : callables setting -> score, one per validation window.
+
+    Returns
+    -------
+    (best candidate, its mean score, per-window scores array (n_windows,),
+    scores array (n_candidates, n_windows))
+
+    Raises
+    ------
+    ValueError
+        No candidate or no objective.
+    """
+    candidates, objectives = list(candidates), list(objectives)
+    if not candidates or not objectives:
+        raise ValueError("need at least one candidate and one validation window")
+    scores = np.array([[f(c) for f in objectives] for c in candidates], np.float64)
+    best = int(np.argmax(scores.mean(axis=1)))
+    return candidates[best], float(scores[best].mean()), scores[best], scores

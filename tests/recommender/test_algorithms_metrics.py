@@ -12,7 +12,11 @@ import scipy.sparse as sp
 from recommender.algorithms import metrics, splits
 from recommender.algorithms.predictors import BaselineOnly
 from recommender.algorithms.repeat import decayed_counts
-from recommender.algorithms.tuning import tune_ratings
+from recommender.algorithms.tuning import (
+    mean_over_windows,
+    select_on_windows,
+    tune_ratings,
+)
 
 
 def test_rmse_mae_known_values():
@@ -112,3 +116,25 @@ def test_tune_ratings_picks_the_better_regularisation():
     assert len(results) == 2 and model is not None
     with pytest.raises(ValueError):
         tune_ratings(BaselineOnly, {}, users, items, ratings)
+
+
+def test_select_on_windows_keeps_the_best_on_average():
+    # "spike" wins one window by a little and loses the others by a lot: the
+    # single-window argmax of window 0 would pick it, the mean picks "steady".
+    table = {
+        "spike": (0.50, 0.20, 0.25),
+        "steady": (0.48, 0.40, 0.42),
+        "poor": (0.10, 0.10, 0.10),
+    }
+    windows = [lambda c, w=w: table[c][w] for w in range(3)]
+    best, mean, per_window, scores = select_on_windows(list(table), windows)
+    assert best == "steady"
+    assert mean == pytest.approx((0.48 + 0.40 + 0.42) / 3)
+    np.testing.assert_allclose(per_window, table["steady"])
+    assert scores.shape == (3, 3)
+    assert select_on_windows(list(table), windows[:1])[0] == "spike"
+    assert mean_over_windows(windows)("spike") == pytest.approx(0.95 / 3)
+    with pytest.raises(ValueError):
+        select_on_windows([], windows)
+    with pytest.raises(ValueError):
+        mean_over_windows([])
