@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import status
@@ -20,10 +22,26 @@ def exception_handler(exc, context):
     """Map domain errors to 400/404/409 JSON; DRF errors keep DRF's codes.
 
     Every error body has ``error`` (a code) and ``detail`` (a message); validation
-    errors add ``fields`` with the messages per field.
+    errors add ``fields`` with the messages per field. A body larger than
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413, other refused requests Django flags as
+    suspicious (too many form fields or files) a 400.
     """
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            {
+                "error": "request_too_large",
+                "detail": f"Request body larger than the limit of {limit} bytes.",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(
+            {"error": "bad_request", "detail": str(exc) or "Bad request."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         return Response(
             {"error": "invalid_input", "detail": "; ".join(exc.messages)},

@@ -1,0 +1,29 @@
+"""Hostile request bodies get a clear 4xx JSON answer on every API endpoint."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+BASKET = "/api/v1/recommendations/basket"
+
+
+def _post(client, url: str, body: bytes):
+    return client.generic("POST", url, body, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    "url", [BASKET, f"/api/v1/chat/conversations/{uuid.uuid4()}/messages/"]
+)
+def test_oversized_body_is_413(settings, api_client, url):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = b'{"product_ids": [' + b"1," * 5000 + b"1]}"
+    response = _post(api_client, url, body)
+    assert response.status_code == 413, response.content
+    data = response.json()
+    assert data["error"] == "request_too_large"
+    assert "1000" in data["detail"]
+
