@@ -27,3 +27,11 @@ def test_oversized_body_is_413(settings, api_client, url):
     assert data["error"] == "request_too_large"
     assert "1000" in data["detail"]
 
+
+def test_deeply_nested_json_is_400(api_client):
+    body = ('{"a":' * 100_000 + "1" + "}" * 100_000).encode()
+    response = _post(api_client, BASKET, body)
+    assert response.status_code == 400, response.content
+    data = response.json()
+    assert data["error"] == "parse_error"
+    assert "nested" in data["detail"]
