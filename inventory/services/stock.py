@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from core.exceptions import InvalidInput
+from core.exceptions import DomainError, InvalidInput
 from shop.models import Product, StockLevel
 
 from .. import selectors
@@ -18,6 +18,10 @@ from ..conf import inventory_setting
 from ..models import InventoryPolicy
 
 REQUIRED_COLUMNS = ("product", "on_hand")
+MAX_ON_HAND = 10**9  # units; a larger count is a typo, not a stock level
+MAX_LEAD_TIME_DAYS = 365
+_MAX_PRODUCT_ID = 2**63 - 1  # database integer primary keys
+_ENCODING = "utf-8-sig"
 
 
 @dataclass
@@ -33,11 +37,26 @@ class StockImportReport:
         return len(self.errors)
 
 
+@dataclass
+class _StockRow:
+    row_no: int
+    product: Product
+    on_hand: int
+    lead_days: int | None
+
+
+class _RowError(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
 def _product_for(value: str, by_code: dict) -> Product | None:
     value = value.strip()
     if value in by_code:
         return by_code[value]
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and int(value) <= _MAX_PRODUCT_ID:
         return Product.objects.filter(pk=int(value)).first()
     return None
 
@@ -45,24 +64,56 @@ def _product_for(value: str, by_code: dict) -> Product | None:
 def stock_import(*, path: str | Path, by=None) -> StockImportReport:
     """Import stock counts from a CSV: ``product,on_hand[,lead_time_days]``.
 
-    ``product`` is a stock code (or a product id); ``on_hand`` an integer >= 0;
-    ``lead_time_days`` (optional) an integer >= 0 stored as the product's policy.
-    Good rows are applied (``is_assumed=False``); bad rows are reported with their
-    row number and field and change nothing.
+    ``product`` is a stock code (or a product id); ``on_hand`` an integer in
+    0..``MAX_ON_HAND`` (10**9 units); ``lead_time_days`` (optional) an integer in
+    0..``MAX_LEAD_TIME_DAYS`` (365) stored as the product's policy. The whole file
+    (UTF-8) is read and checked first; a row is rejected, with its 1-based data row
+    number, field and reason, when a field is out of range, the product is unknown,
+    the product already appeared in an earlier row (the first row wins), it has too
+    many fields, or its count falls below the units reserved. The good rows are then
+    applied (``is_assumed=False``) in one transaction: all of them or none.
 
     Raises
     ------
     InvalidInput
-        The file is missing or lacks a required column.
+        The file is missing, is not UTF-8 text, is not readable as CSV, or lacks a
+        required column.
     """
-    from shop.services.stock import stock_set
-
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise InvalidInput(f"stock file not found: {path}", field="path")
     report = StockImportReport()
+    try:
+        rows = _read_rows(path, report)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{path.name} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+            "save it as UTF-8 CSV",
+            field="path",
+        ) from None
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"{path.name} is not a readable CSV file: {exc}", field="path"
+        ) from None
+    with transaction.atomic():  # all good rows or none
+        for row in rows:
+            try:
+                with transaction.atomic():  # savepoint: a refused row changes nothing
+                    _apply(row, by)
+            except DomainError as exc:
+                report.errors.append((row.row_no, exc.field or "row", exc.message))
+                continue
+            report.imported += 1
+    report.errors.sort(key=lambda e: e[0])
+    return report
+
+
+def _read_rows(path: Path, report: StockImportReport) -> list[_StockRow]:
+    """Parse and check every row; bad rows go to ``report.errors``."""
     by_code = {p.stock_code: p for p in Product.objects.all()}
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    first_row: dict[int, int] = {}  # product pk -> data row that set it
+    rows = []
+    with open(path, newline="", encoding=_ENCODING) as fh:
         reader = csv.DictReader(fh)
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -74,52 +125,65 @@ def stock_import(*, path: str | Path, by=None) -> StockImportReport:
             )
         for row_no, raw in enumerate(reader, start=1):
             report.rows_total += 1
-            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-            product = _product_for(row.get("product", ""), by_code)
-            if product is None:
-                report.errors.append(
-                    (row_no, "product", f"unknown product {row.get('product')!r}")
-                )
+            try:
+                row = _check_row(row_no, raw, by_code, first_row)
+            except _RowError as exc:
+                report.errors.append((row_no, exc.field, exc.message))
                 continue
-            on_hand = _int(row.get("on_hand", ""))
-            if on_hand is None:
-                report.errors.append(
-                    (row_no, "on_hand", f"not an integer >= 0: {row.get('on_hand')!r}")
-                )
-                continue
-            lead = row.get("lead_time_days", "")
-            lead_days = _int(lead) if lead else None
-            if lead and lead_days is None:
-                report.errors.append(
-                    (row_no, "lead_time_days", f"not an integer >= 0: {lead!r}")
-                )
-                continue
-            with transaction.atomic():
-                stock_set(
-                    product=product,
-                    on_hand=on_hand,
-                    is_assumed=False,
-                    reason="stock_import",
-                    by=by,
-                )
-                if lead_days is not None:
-                    InventoryPolicy.objects.update_or_create(
-                        product=product,
-                        defaults={
-                            "scope": InventoryPolicy.Scope.PRODUCT,
-                            "lead_time_days": lead_days,
-                        },
-                    )
-            report.imported += 1
-    return report
+            first_row[row.product.pk] = row_no
+            rows.append(row)
+    return rows
 
 
-def _int(text: str) -> int | None:
+def _check_row(row_no: int, raw: dict, by_code: dict, first_row: dict) -> _StockRow:
+    if None in raw:  # DictReader puts surplus fields under the key None
+        raise _RowError("columns", f"{len(raw[None])} field(s) more than the header's")
+    row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+    product = _product_for(row.get("product", ""), by_code)
+    if product is None:
+        raise _RowError("product", f"unknown product {row.get('product')!r}")
+    if product.pk in first_row:
+        raise _RowError(
+            "product",
+            f"duplicate: product {product.stock_code} already set by row "
+            f"{first_row[product.pk]}",
+        )
+    on_hand = _bounded_int(row.get("on_hand", ""), "on_hand", MAX_ON_HAND)
+    lead = row.get("lead_time_days", "")
+    lead_days = (
+        _bounded_int(lead, "lead_time_days", MAX_LEAD_TIME_DAYS) if lead else None
+    )
+    return _StockRow(row_no, product, on_hand, lead_days)
+
+
+def _bounded_int(text: str, name: str, upper: int) -> int:
     try:
         value = int(text)
     except (TypeError, ValueError):
-        return None
-    return value if value >= 0 else None
+        raise _RowError(name, f"not an integer: {text!r}") from None
+    if not 0 <= value <= upper:
+        raise _RowError(name, f"{value} is outside 0..{upper}")
+    return value
+
+
+def _apply(row: _StockRow, by) -> None:
+    from shop.services.stock import stock_set
+
+    stock_set(
+        product=row.product,
+        on_hand=row.on_hand,
+        is_assumed=False,
+        reason="stock_import",
+        by=by,
+    )
+    if row.lead_days is not None:
+        InventoryPolicy.objects.update_or_create(
+            product=row.product,
+            defaults={
+                "scope": InventoryPolicy.Scope.PRODUCT,
+                "lead_time_days": row.lead_days,
+            },
+        )
 
 
 def stock_assume_initial(*, days: int | None = None, window_days: int | None = None):
