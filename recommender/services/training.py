@@ -11,6 +11,9 @@ data (fingerprint), otherwise
 3. promotes it atomically (``core.artifacts.artifact_activate``) only if its
    validation metric is not worse than the active model's on the same window
    (within ``promotion_tolerance``); otherwise the candidate is marked *rejected*.
+   A run that cannot be evaluated (no validation window, e.g. no later purchases by
+   known customers) stays a *candidate* when the active model has a validation
+   score; it replaces only a model that was not evaluated either (or none).
 
 A run that raises leaves no candidate and the previous model keeps serving; so does
 a rejected one.
@@ -225,7 +228,9 @@ def recommender_train(
     Returns
     -------
     core.ModelArtifact, status ``active`` (promoted), ``rejected`` (worse than the
-    active model) or whatever it was (an earlier identical run, returned as is).
+    active model), ``candidate`` (could not be evaluated while the active model
+    was; it keeps serving) or whatever it was (an earlier identical run, returned
+    as is). ``notes`` says why.
 
     Raises
     ------
@@ -321,29 +326,73 @@ def recommender_train(
 
 
 def _promote_or_reject(artifact, split, metric: str, exclude_seen: bool):
+    """Activate ``artifact``, reject it, or keep it a candidate; notes say why.
+
+    * no active model: promoted (evaluated or not);
+    * ours worse than the active model on the same window (beyond the tolerance):
+      rejected, the active model keeps serving;
+    * ours not evaluable (no validation window) while the active model has a
+      validation score: kept as a candidate, the active model keeps serving;
+    * otherwise promoted, the notes naming what was (or could not be) compared.
+    """
     conf = rec_settings()
     active = ModelArtifact.objects.filter(
         kind=artifact.kind, status=ModelArtifact.Status.ACTIVE
     ).first()
     ours = artifact.metrics.get("validation", {}).get(metric)
-    theirs = None
-    if isinstance(split, tuple) and ours is not None:
-        theirs = _active_score(active, split, metric, exclude_seen)
+    why_not = None
+    if isinstance(split, str):
+        why_not = split
+    elif ours is None:
+        why_not = f"validation gave no {metric}"
+    if active is None:
+        scored = f"{metric} {ours:.4f}" if ours is not None else f"({why_not})"
+        return _activate_with(artifact, f"promoted: no model was active; {scored}")
+    active_scored = (active.metrics.get("validation") or {}).get(metric) is not None
+    if why_not is not None:
+        if active_scored:
+            return _set_status(
+                artifact,
+                ModelArtifact.Status.CANDIDATE,
+                f"not promoted: could not be evaluated ({why_not}); active "
+                f"{active.label} was evaluated and keeps serving",
+            )
+        return _activate_with(
+            artifact,
+            f"promoted: could not be evaluated ({why_not}); active {active.label} "
+            "had no validation score either, so the newer model serves",
+        )
+    theirs = _active_score(active, split, metric, exclude_seen)
     tolerance = float(conf["promotion_tolerance"])
-    if theirs is not None and ours < theirs - tolerance:
-        artifact.status = ModelArtifact.Status.REJECTED
-        artifact.notes = (
+    if theirs is None:
+        return _activate_with(
+            artifact,
+            f"promoted: {metric} {ours:.4f}; active {active.label} could not be "
+            "re-evaluated on this validation window",
+        )
+    if ours < theirs - tolerance:
+        return _set_status(
+            artifact,
+            ModelArtifact.Status.REJECTED,
             f"not promoted: {metric} {ours:.4f} < active {active.label} "
-            f"{theirs:.4f} (tolerance {tolerance})"
+            f"{theirs:.4f} (tolerance {tolerance})",
         )
-        artifact.save(update_fields=["status", "notes", "updated_at"])
-        return artifact
+    return _activate_with(
+        artifact,
+        f"promoted: {metric} {ours:.4f} vs active {active.label} {theirs:.4f}",
+    )
+
+
+def _set_status(artifact, status: str, notes: str) -> ModelArtifact:
+    artifact.status = status
+    artifact.notes = notes
+    artifact.save(update_fields=["status", "notes", "updated_at"])
+    return artifact
+
+
+def _activate_with(artifact, notes: str) -> ModelArtifact:
     with transaction.atomic():
-        artifact.notes = (
-            f"promoted: {metric} {ours:.4f} vs active {theirs:.4f}"
-            if theirs is not None and ours is not None
-            else "promoted: no active model to compare on the validation window"
-        )
+        artifact.notes = notes
         artifact.save(update_fields=["notes", "updated_at"])
         return artifact_activate(artifact)
 

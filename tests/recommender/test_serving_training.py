@@ -75,6 +75,44 @@ def test_worse_model_is_rejected_and_previous_keeps_serving(trained, worst_algor
     assert result.model_version == trained["artifact"].label
 
 
+def _no_validation_window(settings, world):
+    """Only the newest purchase is in the validation window, by a new customer."""
+    from tests.factories import make_customer, make_order
+
+    settings.RECOMMENDER = {**settings.RECOMMENDER, "validation_days": 0}
+    late = timezone.make_aware(datetime(2011, 12, 1, 10, 0))
+    make_order(make_customer(), [(world["red"][3], 1, 1.0)], placed_at=late)
+
+
+def test_unevaluable_run_stays_candidate_beside_evaluated_active(trained, settings):
+    _no_validation_window(settings, trained)
+    run = recommender_train(algorithm="popularity")
+    assert run.status == "candidate"
+    assert run.metrics["validation"]["skipped"].startswith(
+        "no later purchases by known customers after"
+    )
+    assert "could not be evaluated (no later purchases" in run.notes
+    assert trained["artifact"].label in run.notes
+    assert "no model was active" not in run.notes
+    assert _active().pk == trained["artifact"].pk
+
+
+def test_unevaluable_run_is_promoted_when_nothing_is_active(rec_world, settings):
+    _no_validation_window(settings, rec_world)
+    run = recommender_train(algorithm="popularity")
+    assert run.status == "active"
+    assert run.notes.startswith("promoted: no model was active; (no later purchases")
+
+
+def test_promotion_notes_name_the_compared_active_model(trained):
+    from tests.factories import make_order
+
+    make_order(trained["bob"], [(trained["red"][3], 1, 1.0)])
+    again = recommender_train(algorithm="item_knn")
+    assert again.status == "active"
+    assert f"vs active {trained['artifact'].label} " in again.notes
+
+
 def test_failed_training_leaves_previous_model(trained, monkeypatch):
     from recommender.algorithms import knn
 
