@@ -63,15 +63,24 @@ def inventory_simulate(
     Raises
     ------
     InvalidInput
-        ``window_days`` < 7, ``replan_every`` < 1, ``recent_days`` < 0, an unknown
-        ``error_scale`` or ``rank_by``, or ``end`` outside the history or leaving
-        fewer than 28 days of history before the window.
+        ``window_days`` < 7, ``replan_every`` < 1, ``limit`` < 1, ``recent_days``
+        < 0, an unknown ``error_scale`` or ``rank_by``, or ``end`` outside the
+        history or leaving fewer than 28 days of history before the window.
     NotFound
         There is no order history.
     """
-    if window_days < 7 or (replan_every is not None and replan_every < 1):
+    if window_days < 7:
         raise InvalidInput(
-            "window_days must be >= 7 and replan_every >= 1", field="window_days"
+            f"window_days must be >= 7, got {window_days}", field="window_days"
+        )
+    if replan_every is not None and replan_every < 1:
+        raise InvalidInput(
+            f"replan_every must be >= 1, got {replan_every}", field="replan_every"
+        )
+    if limit is not None and limit < 1:
+        raise InvalidInput(
+            f"limit must be >= 1 (or None for every product), got {limit}",
+            field="limit",
         )
     if error_scale not in cal.ERROR_SCALES:
         raise InvalidInput(

@@ -92,3 +92,9 @@ def test_import_stock_command_reports_rows_and_decode_errors(history, tmp_path, 
     with pytest.raises(CommandError, match=r"stock\.csv\.gz is not UTF-8"):
         call_command("import_stock", str(gz))
     assert StockLevel.objects.get(product=history["steady"]).on_hand == 10
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_simulate_inventory_rejects_a_limit_below_one(history, limit):
+    with pytest.raises(CommandError, match="--limit"):
+        call_command("simulate_inventory", "--limit", limit)

@@ -233,6 +233,8 @@ def test_simulation_window_can_end_earlier_and_ranks_without_look_ahead(history)
         ({"rank_by": "future"}, "rank_by"),
         ({"recent_days": -1}, "recent_days"),
         ({"window_days": 3}, "window_days"),
+        ({"limit": 0}, "limit"),
+        ({"replan_every": 0}, "replan_every"),
     ],
 )
 def test_simulation_rejects_bad_input_naming_the_parameter(history, kwargs, field):

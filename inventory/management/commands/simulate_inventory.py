@@ -74,7 +74,9 @@ class Command(BaseCommand):
                 on_product=tick,
             )
         except DomainError as exc:
-            raise CommandError(str(exc)) from None
+            bar.close()
+            option = f"--{exc.field.replace('_', '-')}: " if exc.field else ""
+            raise CommandError(f"{option}{exc.message}") from None
         bar.close()
         rows = sorted(out["products"], key=lambda r: r["fill_rate"])
         self.stdout.write(
