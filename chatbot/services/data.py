@@ -34,17 +34,33 @@ def bitext_dir() -> Path:
 def labelled_csv_read(path: str | Path) -> pd.DataFrame:
     """Read a Bitext-layout CSV into columns ``text``, ``intent`` (labels normalised).
 
-    The text column is ``utterance`` or ``instruction``.
+    The text column is ``utterance`` or ``instruction``. Rows with blank text are
+    dropped; how many is kept in ``frame.attrs["blank_rows_dropped"]``.
 
     Raises
     ------
     InvalidInput
-        The file is missing or has no text/intent column; names the column.
+        The file is missing, empty, not UTF-8 text, not parseable as CSV, or has no
+        text/intent column; names the file and the column.
     """
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise InvalidInput(f"file not found: {path}", field="file")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+    except pd.errors.EmptyDataError:
+        raise InvalidInput(f"{path}: the file is empty", field="file") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})", field="file"
+        ) from None
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InvalidInput(
+            f"{path}: not a readable CSV: {first}", field="file"
+        ) from None
     column = next((c for c in ("utterance", "instruction", "text") if c in frame), None)
     if column is None or "intent" not in frame:
         raise InvalidInput(
@@ -58,7 +74,9 @@ def labelled_csv_read(path: str | Path) -> pd.DataFrame:
             "intent": frame["intent"].map(normalise_label),
         }
     )
-    return out[out["text"].str.strip() != ""].reset_index(drop=True)
+    kept = out[out["text"].str.strip() != ""].reset_index(drop=True)
+    kept.attrs["blank_rows_dropped"] = len(out) - len(kept)
+    return kept
 
 
 def bitext_split() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,8 @@ from core.exceptions import InvalidInput
 
 from ..conf import chatbot_settings
 from ..models import EvaluationRun
+
+logger = logging.getLogger(__name__)
 
 
 def classification_metrics(y_true, y_pred) -> dict:
@@ -86,6 +90,7 @@ def chatbot_evaluate(
     path: str | Path | None = None,
     latency_samples: int = 200,
     limit: int | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> EvaluationRun:
     """Score the active intent model on a labelled CSV, or on the held-out split.
 
@@ -94,32 +99,41 @@ def chatbot_evaluate(
     path : CSV in the Bitext layout (``utterance`` or ``instruction``, ``intent``);
         None = the held-out split of the shared sample (never trained on).
     latency_samples : int, messages timed one by one (encoder + classifier).
-    limit : int or None, score only the first ``limit`` rows.
+    limit : int >= 1 or None, score only the first ``limit`` rows.
+    on_warning : callable(str) or None, told (and the log too) how many rows with
+        blank text were dropped and which labels the model does not know (those rows
+        are scored, and can only be wrong).
 
     Raises
     ------
     NotTrained
         No active intent model.
     InvalidInput
-        Unreadable file or missing column.
+        Unreadable file or missing column, ``limit`` < 1, or no rows left.
     """
     from ..nlu.encoder import encode
     from ..nlu.intents import prepare_text
     from . import data
     from .nlu import intent_model, nlu_parse
 
-    artifact = artifact_active(chatbot_settings()["intent_kind"])
-    model, _ = intent_model()
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"limit must be >= 1, got {limit}", field="limit")
     if path is None:
         _, frame = data.bitext_split()
         dataset = "holdout (shared Bitext sample)"
     else:
         frame = data.labelled_csv_read(path)
         dataset = str(path)
+    warn = _warner(on_warning, dataset)
+    if frame.attrs.get("blank_rows_dropped"):
+        warn(f"{frame.attrs['blank_rows_dropped']} row(s) with blank text dropped")
     if limit:
         frame = frame.head(limit)
     if frame.empty:
-        raise InvalidInput("no labelled rows to evaluate", field="file")
+        raise InvalidInput(f"{dataset}: no labelled rows to evaluate", field="file")
+    artifact = artifact_active(chatbot_settings()["intent_kind"])
+    model, _ = intent_model()
+    _warn_unknown_labels(frame["intent"], set(model.classes_), warn)
     texts = frame["text"].tolist()
     predicted = model.predict(
         texts, embeddings=encode([prepare_text(t) for t in texts])
@@ -129,6 +143,26 @@ def chatbot_evaluate(
     latency = latency_per_message(sample, parse=nlu_parse)
     return evaluation_record(
         artifact=artifact, dataset=dataset, metrics=metrics, latency=latency
+    )
+
+
+def _warner(on_warning, dataset: str) -> Callable[[str], None]:
+    def warn(message: str) -> None:
+        logger.warning("chatbot evaluation on %s: %s", dataset, message)
+        if on_warning is not None:
+            on_warning(message)
+
+    return warn
+
+
+def _warn_unknown_labels(labels, known: set, warn) -> None:
+    counts = labels[~labels.isin(known)].value_counts()
+    if counts.empty:
+        return
+    listed = ", ".join(f"{label or '(blank)'} ({n})" for label, n in counts.items())
+    warn(
+        f"{int(counts.sum())} row(s) carry {len(counts)} intent label(s) the model "
+        f"does not know, scored as errors: {listed}"
     )
 
 

@@ -63,13 +63,46 @@ def test_evaluate_command_on_a_labelled_file(chat_model, tmp_path):
     assert run.latency_p95_ms >= run.latency_p50_ms > 0
 
 
-def test_evaluate_command_rejects_bad_file(chat_model, tmp_path):
-    from core.exceptions import InvalidInput
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"foo,bar\n1,2\n", r"bad\.csv: needs a text column.*intent"),
+        (b"utterance\nwhere is my parcel\n", r"bad\.csv: needs .* intent column"),
+        (b"", r"bad\.csv: the file is empty"),
+        (b"\x1f\x8b\x08\x00\xff\xfe\x00", r"bad\.csv: not UTF-8"),
+        (b'utterance,intent\n"unclosed,track_order\n', r"bad\.csv: not a readable"),
+        (b"utterance,intent\n  ,track_order\n", r"bad\.csv: no labelled rows"),
+        (None, r"file not found: .*bad\.csv"),
+    ],
+)
+def test_evaluate_command_rejects_bad_file(db, tmp_path, content, match):
+    from django.core.management import CommandError
 
     path = tmp_path / "bad.csv"
-    path.write_text("foo,bar\n1,2\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="utterance or instruction"):
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError, match=match):  # not a traceback, no model needed
         call_command("evaluate_chatbot", file=str(path))
+
+
+def test_evaluate_command_warns_of_unknown_labels_and_blank_rows(chat_model, tmp_path):
+    path = tmp_path / "eval.csv"
+    path.write_text(
+        "utterance,intent\n"
+        "where is my parcel,track_order\n"
+        "  ,track_order\n"
+        "is the shop open on sunday,shop_hours\n"
+        "when do you open,shop_hours\n",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "evaluate_chatbot", file=str(path), latency_samples=1, stdout=out, stderr=err
+    )
+    assert "1 row(s) with blank text dropped" in err.getvalue()
+    assert "2 row(s) carry 1 intent label(s)" in err.getvalue()
+    assert "shop_hours (2)" in err.getvalue()
+    assert EvaluationRun.objects.latest("created_at").n_examples == 3
 
 
 def test_admin_pages_render_with_charts(admin_client, chat_model, tmp_path):

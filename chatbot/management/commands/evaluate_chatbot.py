@@ -1,6 +1,8 @@
 """``manage.py evaluate_chatbot [--file PATH]``: accuracy, macro-F1, latency."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from core.exceptions import DomainError
 
 
 class Command(BaseCommand):
@@ -17,5 +19,14 @@ class Command(BaseCommand):
     def handle(self, *args, file=None, latency_samples=200, limit=None, **options):
         from chatbot.services.evaluation import chatbot_evaluate, evaluation_table
 
-        run = chatbot_evaluate(path=file, latency_samples=latency_samples, limit=limit)
+        try:
+            run = chatbot_evaluate(
+                path=file,
+                latency_samples=latency_samples,
+                limit=limit,
+                on_warning=lambda msg: self.stderr.write(f"warning: {msg}"),
+            )
+        except DomainError as exc:
+            option = f"--{exc.field.replace('_', '-')}: " if exc.field else ""
+            raise CommandError(f"{option}{exc.message}") from None
         self.stdout.write(evaluation_table(run))
