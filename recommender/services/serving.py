@@ -48,6 +48,8 @@ from .strategies import (
     add_pinned,
     co_purchased_live,
     neighbours_of,
+    similar_by_customers,
+    similar_by_description,
 )
 
 __all__ = [
@@ -104,7 +106,10 @@ def recommend_for_customer(*, customer: Customer, k: int = 10) -> Recommendation
 
 
 def similar_products(*, product: Product, k: int = 10) -> RecommendationResult:
-    """Products similar to ``product`` (item-item model, co-purchase, content, rules).
+    """Products similar to ``product``: bought by the same customers (item-item
+    similarity of the active model, or cosine over customers), then, for a product
+    the model has not seen, neighbours by description; then bestsellers of its
+    category and overall. Not co-purchase in one invoice: see :func:`bought_together`.
 
     Raises
     ------
@@ -116,19 +121,21 @@ def similar_products(*, product: Product, k: int = 10) -> RecommendationResult:
     bundle = serving_bundle()
     add_pinned(collector, "similar", cats=[product.category_id])
     name = product.description or product.stock_code
-    found = neighbours_of(bundle, [product.pk], limit=k * 3 + 20)
-    collector.add(
-        "similar_items",
-        [
-            (pk, s, f"customers who bought {name} also bought this")
-            for pk, s, _ in found
-        ],
-    )
+    limit = k * 3 + 20
+    reason = f"bought by the same customers as {name} (item similarity)"
+    found = similar_by_customers(bundle, product.pk, limit)
+    collector.add("similar_items", [(pk, s, reason) for pk, s in found])
+    if collector.missing > 0:
+        reason = f"similar description to {name}"
+        found = similar_by_description(product.pk)
+        collector.add("similar_items", [(pk, s, reason) for pk, s in found])
     if collector.missing > 0 and product.category_id:
         add_category_bestsellers(collector, product)
     if collector.missing > 0:
         add_bestsellers(collector, bundle, "")
-    return collector.result(bundle, f"products similar to {name}")
+    return collector.result(
+        bundle, f"products similar to {name}: bought by the same customers"
+    )
 
 
 def bought_together(*, product: Product, k: int = 10) -> RecommendationResult:

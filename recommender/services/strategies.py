@@ -197,6 +197,53 @@ def neighbours_of(
     return [(pk, score, src) for pk, (score, src) in ranked]
 
 
+def similar_by_customers(
+    bundle: Bundle | None, pk: int, limit: int
+) -> list[tuple[int, float]]:
+    """(product pk, score) most similar to ``pk`` by who bought them (not co-purchase).
+
+    The active model's item-item matrix when it has one (ItemKNN ``similarity_``,
+    EASE ``weights_``), else cosine over customers on the bundle's training matrix
+    (:func:`recommender.algorithms.knn.cosine_neighbours`). Empty when ``pk`` is
+    not in the bundle (a product never sold before the last training run).
+    """
+    from ..algorithms.knn import cosine_neighbours
+
+    col = bundle.col_of(pk) if bundle is not None else None
+    if col is None:
+        return []
+    weights = item_weights(bundle)
+    if weights is None:
+        cols, vals = cosine_neighbours(bundle.user_items, col, n=limit)
+    else:
+        row = weights[col]
+        row = row.toarray().ravel() if sp.issparse(row) else np.asarray(row).ravel()
+        row = row.astype(np.float64)
+        row[col] = 0.0
+        cols = np.flatnonzero(row > 0)
+        cols = cols[np.lexsort((cols, -row[cols]))][:limit]
+        vals = row[cols]
+    return [
+        (int(bundle.item_ids[c]), float(v)) for c, v in zip(cols, vals, strict=True)
+    ]
+
+
+def similar_by_description(pk: int) -> list[tuple[int, float]]:
+    """Content neighbours of a cold product (text vectors, see ``coldstart``), and
+    the products listing it among theirs."""
+    out: list[tuple[int, float]] = []
+    row = selectors.product_neighbours_get(product_id=pk)
+    if row is not None:
+        out += [
+            (int(p), float(s))
+            for p, s in zip(row.neighbour_ids, row.scores, strict=False)
+        ]
+    out += [
+        (r.product_id, 0.5) for r in selectors.products_with_neighbour(product_ids=[pk])
+    ]
+    return out
+
+
 def add_content(
     collector: Collector,
     bundle: Bundle | None,
