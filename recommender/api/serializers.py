@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from rest_framework import serializers
 
 from core.exceptions import InvalidInput
 
 from ..services.serving import check_k
+
+# A country name as the shop stores it ("United Kingdom", "EIRE", "Côte d'Ivoire"):
+# starts with a letter; then letters, spaces and . ' ( ) & , - only; 64 at most.
+COUNTRY_PATTERN = re.compile(r"[^\W\d_](?:[^\W\d_]|[ .'()&,-]){0,63}")
 
 
 def _k(value) -> int:
@@ -33,10 +39,24 @@ class BasketInSerializer(serializers.Serializer):
         allow_empty=True,
     )
     k = serializers.IntegerField(required=False, default=10)
-    country = serializers.CharField(required=False, default="", allow_blank=True)
+    country = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="the shopper's country, e.g. United Kingdom (letters, spaces, "
+        ". ' ( ) & , - only; at most 64 characters)",
+    )
 
     def validate_k(self, value: int) -> int:
         return _k(value)
+
+    def validate_country(self, value: str) -> str:
+        if value and not COUNTRY_PATTERN.fullmatch(value):
+            raise serializers.ValidationError(
+                "country must be a country name (letters, spaces and . ' ( ) & , - "
+                "only, at most 64 characters), e.g. United Kingdom"
+            )
+        return value
 
 
 class RecommendedItemSerializer(serializers.Serializer):

@@ -136,3 +136,26 @@ def test_schema_documents_the_endpoints(api_client):
     paths = response.json()["paths"]
     assert "/api/v1/customers/{external_id}/recommendations" in paths
     assert "/api/v1/recommendations/basket" in paths
+
+
+@pytest.mark.parametrize(
+    "country", ["<script>alert(1)</script>", "UK; DROP TABLE", "1234", "x" * 65]
+)
+def test_basket_country_must_look_like_a_country(trained, api_client, country):
+    response = api_client.post(
+        "/api/v1/recommendations/basket",
+        {"product_ids": [trained["blue"][0].pk], "country": country},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "country must be a country name" in response.json()["fields"]["country"][0]
+
+
+@pytest.mark.parametrize("country", ["France", "EIRE", "Côte d'Ivoire", ""])
+def test_basket_accepts_country_names(trained, api_client, country):
+    response = api_client.post(
+        "/api/v1/recommendations/basket",
+        {"product_ids": [trained["blue"][0].pk], "country": country},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
