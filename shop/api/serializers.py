@@ -84,13 +84,41 @@ class OrderDetailOut(OrderOut):
         fields = [*OrderOut.Meta.fields, "shipping_address", "cancels", "lines"]
 
 
+def _product_id_field(name: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={
+            "invalid": f"{name} must be an integer (a product id).",
+            "min_value": f"{name} must be a positive integer (a product id).",
+            "max_value": f"{name} must be a 64-bit integer (a product id).",
+            "max_string_length": f"{name} must be a 64-bit integer (a product id).",
+        },
+    )
+
+
 class EventIn(serializers.Serializer):
+    """An event; the product may be given as ``product`` or ``product_id``."""
+
     kind = serializers.ChoiceField(choices=Event.Kind.choices)
-    product = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    product = _product_id_field("product")
+    product_id = _product_id_field("product_id")
     query = serializers.CharField(required=False, allow_blank=True, max_length=255)
     session_key = serializers.CharField(required=False, allow_blank=True, max_length=64)
     occurred_at = serializers.DateTimeField(required=False)
     metadata = serializers.DictField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        alias = attrs.pop("product_id", None)
+        if alias is not None:
+            if attrs.get("product") not in (None, alias):
+                raise serializers.ValidationError(
+                    {"product_id": "product and product_id differ; send one."}
+                )
+            attrs["product"] = alias
+        return attrs
 
 
 class EventOut(serializers.ModelSerializer):

@@ -55,7 +55,10 @@ def event_record(
             "session_key is longer than 64 characters", field="session_key"
         )
     if kind in PRODUCT_KINDS and product_id is None:
-        raise InvalidInput(f"a {kind} event needs a product", field="product")
+        raise InvalidInput(
+            f"a {kind} event needs product_id (or product), a product id",
+            field="product",
+        )
     product = None
     if product_id is not None:
         product = Product.objects.filter(pk=product_id).first()

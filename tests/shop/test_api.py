@@ -197,6 +197,26 @@ def test_event_validation(api_client, catalogue, payload, field):
     assert not Event.objects.exists()
 
 
+@pytest.mark.parametrize("key", ["product", "product_id"])
+def test_event_product_id_must_be_an_integer(api_client, catalogue, key):
+    payload = {"kind": "view", "session_key": "s", key: "abc"}
+    response = api_client.post("/api/v1/events/", payload, format="json")
+    assert response.status_code == 400
+    expected = f"{key} must be an integer (a product id)."
+    assert response.json()["fields"][key] == [expected]
+    assert not Event.objects.exists()
+
+
+def test_event_accepts_product_id_alias(api_client, catalogue):
+    payload = {"kind": "view", "session_key": "s", "product_id": catalogue[0].pk}
+    response = api_client.post("/api/v1/events/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert Event.objects.get().product == catalogue[0]
+    payload["product"] = catalogue[1].pk
+    response = api_client.post("/api/v1/events/", payload, format="json")
+    assert response.status_code == 400 and "product_id" in response.json()["fields"]
+
+
 def test_product_list_selector_matches_api_filters(catalogue):
     from shop.selectors import product_list
 
