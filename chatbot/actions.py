@@ -311,7 +311,7 @@ def recommendation(ctx: Context, text: str) -> Turn:
 
 # --- knowledge -----------------------------------------------------------------------
 def faq(ctx: Context, text: str, intent: str) -> Turn:
-    entry, score = knowledge.faq_answer(text=text)
+    entry, score = knowledge.faq_answer(text=text, intent=intent)
     if entry is not None:
         return Turn(entry.answer, action="faq", data={"faq": entry.key, "score": score})
     answer = INTENT_ANSWERS.get(intent) or SMALL_TALK["out_of_scope"]

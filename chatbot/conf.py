@@ -23,6 +23,24 @@ DEFAULTS: dict[str, Any] = {
     "classifier": {},
     # FAQ answers need at least this cosine similarity to be used.
     "faq_min_similarity": 0.35,
+    # FAQ entries (keys) that answer an intent. A listed intent is answered by the
+    # most similar of its own entries, whatever the similarity; an entry listed
+    # here never answers another intent (chatbot.services.knowledge.faq_answer).
+    "faq_intents": {
+        "check_payment_methods": ("payment-methods",),
+        "payment_issue": ("payment-problem",),
+        "delivery_options": ("shipping-options", "international"),
+        "delivery_period": ("delivery-times",),
+        "check_refund_policy": ("returns-policy", "refund-timing"),
+        "check_cancellation_fee": ("cancellation",),
+        "opening_hours": ("opening-hours",),
+        "contact_customer_service": ("opening-hours",),
+        "check_invoice": ("invoice",),
+        "get_invoice": ("invoice",),
+        "create_account": ("account",),
+        "edit_account": ("account",),
+        "delete_account": ("account",),
+    },
     # Product search: results shown and minimum cosine similarity.
     "search_results": 5,
     "search_min_similarity": 0.25,

@@ -181,7 +181,9 @@ def clarify(ctx: Context, parse: Parse, conf) -> Turn:
 def order_intent(ctx: Context, intent: str, slots) -> Turn:
     """Order status, refund status, cancel, address change or return for an order."""
     if ctx.customer is None and intent in ("return_item", "get_refund"):
-        turn = actions.faq(ctx, "returns policy: return an item for a refund", intent)
+        turn = actions.faq(
+            ctx, "returns policy: return an item for a refund", "check_refund_policy"
+        )
         turn.text += " To start a return, sign in and tell me the order number."
         turn.intent = intent
         return turn

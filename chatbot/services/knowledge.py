@@ -1,8 +1,9 @@
 """Knowledge the bot retrieves: FAQ answers and products, by meaning (embeddings).
 
 * FAQ: entries (question + tags) are embedded on first use and cached per process
-  until an entry changes; the answer of the most similar entry is returned when its
-  cosine similarity reaches ``faq_min_similarity``.
+  until an entry changes. An intent listed in ``faq_intents`` gets the most similar
+  of its own entries; any other message gets the most similar entry that belongs to
+  no listed intent, when its cosine similarity reaches ``faq_min_similarity``.
 * Products: an embedding index of the active merchandise descriptions, saved as an
   artifact (``chatbot.products``, npz: product pks + float32 vectors), rebuilt only when
   the catalogue's descriptions change.
@@ -61,20 +62,38 @@ def _faq_index():
     return _cached("faq", (stats["n"], stats["last"]), build)
 
 
-def faq_answer(*, text: str) -> tuple[FAQEntry | None, float]:
-    """The FAQ entry most similar to ``text`` and its cosine similarity (0..1).
+def faq_answer(
+    *, text: str, intent: str | None = None
+) -> tuple[FAQEntry | None, float]:
+    """The FAQ entry that answers ``text`` and its cosine similarity (-1..1).
 
-    Returns ``(None, best_score)`` when nothing reaches ``faq_min_similarity``.
+    When ``faq_intents`` lists FAQ keys for ``intent``, the most similar of those
+    active entries wins whatever its similarity (the intent is already decided:
+    "How can I pay?" gets the payment-methods entry, not the closer-worded
+    payment-problem one). Otherwise the candidates are the entries listed for no
+    intent and the best must reach ``faq_min_similarity``.
+
+    Returns ``(None, best_score)`` when there is no candidate or none is close enough.
     """
+    conf = chatbot_settings()
     entries, vectors = _faq_index()
-    if not entries:
+    owned = conf["faq_intents"].get(intent) if intent else None
+    if owned:
+        allowed = {e.key for e in entries} & set(owned)
+    elif intent:
+        taken = {key for keys in conf["faq_intents"].values() for key in keys}
+        allowed = {e.key for e in entries} - taken
+    else:
+        allowed = {e.key for e in entries}
+    rows = [i for i, e in enumerate(entries) if e.key in allowed]
+    if not rows:
         return None, 0.0
-    scores = vectors @ encode([text])[0]
+    scores = vectors[rows] @ encode([text])[0]
     best = int(scores.argmax())
     score = float(scores[best])
-    if score < chatbot_settings()["faq_min_similarity"]:
+    if not (owned and allowed) and score < conf["faq_min_similarity"]:
         return None, score
-    return entries[best], score
+    return entries[rows[best]], score
 
 
 # --- products -----------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""The FAQ answer follows the intent: its own entry beats a closer-worded one."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot import actions
+from chatbot.replies import INTENT_ANSWERS
+
+pytestmark = pytest.mark.slow
+
+PHRASINGS = {
+    "check_payment_methods": (
+        "payment-methods",
+        ["How can I pay?", "What payment methods do you accept?", "can I pay by card"],
+    ),
+    "payment_issue": (
+        "payment-problem",
+        ["my card was declined", "I was charged twice", "can't pay for my order"],
+    ),
+    "delivery_options": (
+        ("shipping-options", "international"),
+        ["how much is shipping", "is there next day delivery", "delivery options"],
+    ),
+    "delivery_period": (
+        "delivery-times",
+        ["how long does delivery take", "how many days to ship to the UK"],
+    ),
+    "check_refund_policy": (
+        "returns-policy",
+        ["what is your refund policy", "can I return an item I don't want"],
+    ),
+    "check_cancellation_fee": (
+        "cancellation",
+        ["is there a cancellation fee", "will I be charged for cancelling"],
+    ),
+    "opening_hours": (
+        "opening-hours",
+        ["what are your opening hours", "are you open on sunday"],
+    ),
+    "contact_customer_service": (
+        "opening-hours",
+        ["how can I contact you", "customer service email"],
+    ),
+    "get_invoice": ("invoice", ["send me the invoice", "I need a VAT receipt"]),
+}
+
+
+@pytest.mark.parametrize(
+    ("intent", "key", "text"),
+    [(i, key, t) for i, (key, texts) in PHRASINGS.items() for t in texts],
+)
+def test_an_intents_own_faq_entry_wins(chat_model, intent, key, text):
+    turn = actions.faq(None, text, intent)
+    keys = key if isinstance(key, tuple) else (key,)
+    assert turn.action == "faq" and turn.data["faq"] in keys, turn.text
+
+
+def test_another_intents_entry_does_not_answer(chat_model):
+    # "account" belongs to the account intents; a password reset gets its own answer
+    turn = actions.faq(None, "I forgot my password", "recover_password")
+    assert turn.text == INTENT_ANSWERS["recover_password"]
+    # "international" is one of delivery_options' entries
+    turn = actions.faq(None, "do you ship to France", "delivery_options")
+    assert turn.data.get("faq") == "international"
+
+
+def test_how_can_i_pay_end_to_end(api_client, chat_model):
+    conversation = api_client.post("/api/v1/chat/conversations/", format="json")
+    url = f"/api/v1/chat/conversations/{conversation.json()['conversation']['id']}/"
+    reply = api_client.post(
+        url + "messages/", {"text": "How can I pay?"}, format="json"
+    ).json()["reply"]
+    assert reply["text"].startswith("We accept Visa"), reply
+    reply = api_client.post(
+        url + "messages/", {"text": "I want to return an item"}, format="json"
+    ).json()["reply"]
+    assert "30 days" in reply["text"] and "sign in" in reply["text"], reply
