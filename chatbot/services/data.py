@@ -64,7 +64,7 @@ def labelled_csv_read(path: str | Path) -> pd.DataFrame:
     column = next((c for c in ("utterance", "instruction", "text") if c in frame), None)
     if column is None or "intent" not in frame:
         raise InvalidInput(
-            f"{path.name}: needs a text column (utterance or instruction) and an "
+            f"{path}: needs a text column (utterance or instruction) and an "
             f"intent column; found {list(frame.columns)}",
             field="file",
         )
