@@ -19,13 +19,14 @@ def lines(rows):
 
 
 def cyclic_shop():
-    """Customer 0 buys item 0 every 30 days (last 30 days ago: due now) and item 1
-    every 90 days (last yesterday), three times each, so that purchase counts tie;
-    customers 1..4 re-buy both so RCP is equal."""
-    rows = [(0, 0, d) for d in (30, 60, 90)]
-    rows += [(0, 1, d) for d in (1, 91, 181)]
+    """Customer 0 buys item 1 every 30 days (last 30 days ago: due now) and item 0
+    every 90 days (last yesterday), three times each, so that purchase counts tie
+    (and an index tie-break would favour item 0); customers 1..4 re-buy both so
+    RCP is equal."""
+    rows = [(0, 1, d) for d in (30, 60, 90)]
+    rows += [(0, 0, d) for d in (1, 91, 181)]
     for user in range(1, 5):
-        rows += [(user, 0, 20), (user, 0, 50), (user, 1, 10), (user, 1, 100)]
+        rows += [(user, 1, 20), (user, 1, 50), (user, 0, 10), (user, 0, 100)]
     return lines(rows)
 
 
@@ -48,19 +49,19 @@ def test_due_30_day_cycle_ranks_above_90_day_cycle_bought_yesterday():
     )
     np.testing.assert_allclose(model.rcp_[0], model.rcp_[1])
     ids, scores = model.recommend(0, counts, n=2, exclude_seen=False)
-    assert ids.tolist() == [0, 1]
+    assert ids.tolist() == [1, 0]
     assert counts[0, 0] == counts[0, 1]  # buy-again alone cannot tell them apart
     # posterior rates ~ 2/99 and 2/208 a day (2 re-buys over the exposure since the
     # first purchase, plus the prior): P(>= 1 in 30 days) ~ 0.46 and 0.27
     p = model.probability_.toarray()[0]
-    assert 0.35 < p[0] < 0.6 and 0.2 < p[1] < 0.35
+    assert 0.35 < p[1] < 0.6 and 0.2 < p[0] < 0.35
     # a long silence lowers the rate: the same history seen 300 days later
     later = REF + pd.Timedelta(days=300)
     counts2, since2, span2 = purchase_timing(u, i, t, reference=later, shape=(5, 3))
     p2 = RepeatTiming(horizon_days=30, shrinkage=0.3).fit(
         counts2, since=since2, span=span2
     )
-    assert p2.probability_[0, 0] < p[0] / 2
+    assert p2.probability_[0, 1] < p[1] / 2
 
 
 def test_never_rebought_product_and_unbought_items():
