@@ -35,6 +35,16 @@ _DB_FIXTURES = {
 }
 
 
+def pytest_report_header(config):
+    """Say where the shared data is read from, and say it loudly when it is missing."""
+    if SHARED_DATA.is_dir():
+        return f"shared data: {SHARED_DATA}"
+    return (
+        f"shared data: {SHARED_DATA} NOT FOUND - tests on the real data will fail; "
+        "set SHARED_DATA_DIR to the folder holding online_retail.csv.gz"
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         uses_db = item.get_closest_marker("django_db") is not None or bool(
