@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from .base import Recommender, as_csr
 from .knn_ratings import RatingMatrix
-from .predictors import BaselineFallback, RatingPredictor
+from .predictors import BiasedFactorization
 
 
 @contextmanager
@@ -274,7 +274,7 @@ class ImplicitALS(Recommender):
         self.item_factors_ = arrays["item_factors_"]
 
 
-class ExplicitALS(BaselineFallback, RatingPredictor):
+class ExplicitALS(BiasedFactorization):
     """Biased matrix factorisation of explicit ratings by alternating ridge solves.
 
     r̂_ui = mu + b_u + b_i + p_u . q_i. With the other side fixed, each user solves
@@ -373,26 +373,3 @@ class ExplicitALS(BaselineFallback, RatingPredictor):
         self.user_factors_, self.item_factors_ = p.numpy(), q.numpy()
         self.user_bias_, self.item_bias_ = bu.numpy(), bi.numpy()
         self.mu_ = mu
-
-    def _estimate(self, users, items):
-        est = self.mu_ + self.user_bias_[users] + self.item_bias_[items]
-        est = est + np.einsum(
-            "ij,ij->i", self.user_factors_[users], self.item_factors_[items]
-        )
-        return est, np.zeros(len(users), bool), [""] * len(users)
-
-    def _state(self):
-        return {
-            **super()._state(),
-            "user_factors_": self.user_factors_,
-            "item_factors_": self.item_factors_,
-            "user_bias_": self.user_bias_,
-            "item_bias_": self.item_bias_,
-            "mu_": np.asarray(self.mu_),
-        }
-
-    def _restore(self, arrays) -> None:
-        super()._restore(arrays)
-        for name in ("user_factors_", "item_factors_", "user_bias_", "item_bias_"):
-            setattr(self, name, arrays[name])
-        self.mu_ = float(arrays["mu_"])

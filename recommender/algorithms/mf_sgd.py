@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .knn_ratings import RatingMatrix
-from .predictors import BaselineFallback, RatingPredictor
+from .predictors import BiasedFactorization
 
 _ORDERS = ("user", "shuffle")
 _KERNEL = None
@@ -44,7 +44,7 @@ def _sgd_kernel():
     return _KERNEL
 
 
-class SGDMatrixFactorization(BaselineFallback, RatingPredictor):
+class SGDMatrixFactorization(BiasedFactorization):
     """Biased matrix factorisation ("SVD" of the Netflix prize) fit by SGD.
 
     Minimises  sum_(u,i) (r_ui - mu - b_u - b_i - p_u . q_i)^2
@@ -176,30 +176,7 @@ class SGDMatrixFactorization(BaselineFallback, RatingPredictor):
         self.user_bias_, self.item_bias_ = bu, bi
         self.mu_ = mu
 
-    def _estimate(self, users, items):
-        est = self.mu_ + self.user_bias_[users] + self.item_bias_[items]
-        est = est + np.einsum(
-            "ij,ij->i", self.user_factors_[users], self.item_factors_[items]
-        )
-        return est, np.zeros(len(users), bool), [""] * len(users)
-
     def _fallback(self, users, items, known_u, known_i) -> np.ndarray:
         if not self.biased:
             return np.full(len(users), float(self.global_mean_))
         return super()._fallback(users, items, known_u, known_i)
-
-    def _state(self):
-        return {
-            **super()._state(),
-            "user_factors_": self.user_factors_,
-            "item_factors_": self.item_factors_,
-            "user_bias_": self.user_bias_,
-            "item_bias_": self.item_bias_,
-            "mu_": np.asarray(self.mu_),
-        }
-
-    def _restore(self, arrays) -> None:
-        super()._restore(arrays)
-        for name in ("user_factors_", "item_factors_", "user_bias_", "item_bias_"):
-            setattr(self, name, arrays[name])
-        self.mu_ = float(arrays["mu_"])

@@ -189,6 +189,36 @@ class BaselineFallback:
         return est
 
 
+class BiasedFactorization(BaselineFallback, RatingPredictor):
+    """Base of the biased matrix-factorisation predictors (SGD and explicit ALS).
+
+    Prediction ``r̂_ui = mu + b_u + b_i + p_u^T q_i`` (Koren, Bell & Volinsky,
+    "Matrix factorization techniques for recommender systems", IEEE Computer 42(8),
+    2009, eq. 4). Subclasses fit ``mu_`` (float), ``user_bias_`` (n_users,),
+    ``item_bias_`` (n_items,), ``user_factors_`` (n_users, f) and
+    ``item_factors_`` (n_items, f); this class predicts, saves and loads them.
+    """
+
+    _FACTOR_ARRAYS = ("user_factors_", "item_factors_", "user_bias_", "item_bias_")
+
+    def _estimate(self, users, items):
+        est = self.mu_ + self.user_bias_[users] + self.item_bias_[items]
+        est = est + np.einsum(
+            "ij,ij->i", self.user_factors_[users], self.item_factors_[items]
+        )
+        return est, np.zeros(len(users), bool), [""] * len(users)
+
+    def _state(self):
+        state = {name: getattr(self, name) for name in self._FACTOR_ARRAYS}
+        return {**super()._state(), **state, "mu_": np.asarray(self.mu_)}
+
+    def _restore(self, arrays) -> None:
+        super()._restore(arrays)
+        for name in self._FACTOR_ARRAYS:
+            setattr(self, name, arrays[name])
+        self.mu_ = float(arrays["mu_"])
+
+
 class BaselineOnly(BaselineFallback, RatingPredictor):
     """Baseline predictor r̂_ui = mu + b_u + b_i, biases by ALS.
 
