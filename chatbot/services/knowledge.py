@@ -91,7 +91,7 @@ def faq_answer(
     scores = vectors[rows] @ encode([text])[0]
     best = int(scores.argmax())
     score = float(scores[best])
-    if not (owned and allowed) and score < conf["faq_min_similarity"]:
+    if not owned and score < conf["faq_min_similarity"]:
         return None, score
     return entries[rows[best]], score
 
