@@ -129,31 +129,61 @@ class EASE(Recommender):
     P = (XᵀX + λI)⁻¹, B_ij = -P_ij / P_jj (B_jj = 0); score = x_u B.
     Memory and time grow as n_items² and n_items³.
 
+    With ``dropout`` p > 0 it is EDLAE, the emphasized denoising linear
+    autoencoder (full rank, zero diagonal): training as if each input item were
+    dropped with probability p and only the dropped ones reconstructed is, in
+    expectation, an extra L2 penalty per item proportional to its popularity,
+
+        G = XᵀX,  Λ = λI + p / (1 - p) · diagMat(diag(G)),
+        P = (G + Λ)⁻¹,  B = I - P · diagMat(1 / diag(P))   (so diag(B) = 0),
+
+    i.e. B_ij = -P_ij / P_jj as above with the heavier diagonal; p = 0 is plain
+    EASE (the same weights).
+
     Parameters
     ----------
     regularization : float, λ > 0.
     binary : bool, fit on 0/1 (else on the given weights).
+    dropout : float, p in [0, 1), the emphasized-denoising dropout probability.
+
+    Raises
+    ------
+    ValueError
+        ``regularization`` <= 0 or ``dropout`` outside [0, 1) (from ``fit``).
 
     References
     ----------
-    Steck, "Embarrassingly shallow autoencoders for sparse data", WWW 2019.
+    Steck, "Embarrassingly shallow autoencoders for sparse data", WWW 2019;
+    Steck, "Autoencoders that don't overfit towards the identity", NeurIPS 2020
+    (EDLAE, the closed form above).
     """
 
     name = "ease"
 
-    def __init__(self, *, regularization: float = 300.0, binary: bool = True):
+    def __init__(
+        self,
+        *,
+        regularization: float = 300.0,
+        binary: bool = True,
+        dropout: float = 0.0,
+    ):
         self.regularization = regularization
         self.binary = binary
+        self.dropout = dropout
 
     def fit(self, user_items) -> EASE:
         """Solve for the item-item weights; ``user_items`` (n_users, n_items)."""
         if float(self.regularization) <= 0:
             raise ValueError(f"regularization must be > 0, got {self.regularization}")
+        p = float(self.dropout)
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         matrix = as_csr(user_items).astype(np.float64)
         if self.binary:
             matrix.data = (matrix.data != 0).astype(np.float64)
         gram = np.asarray((matrix.T @ matrix).todense())
-        gram[np.diag_indices_from(gram)] += float(self.regularization)
+        emphasis = p / (1.0 - p) * np.diag(gram) if p > 0 else 0.0
+        gram[np.diag_indices_from(gram)] += float(self.regularization) + emphasis
         inverse = np.linalg.inv(gram)
         weights = -inverse / np.diag(inverse)[None, :]
         np.fill_diagonal(weights, 0.0)
@@ -212,6 +242,8 @@ class RepeatBlend(Recommender):
     ----------
     weights : dict component -> float, optional (default repeat 1, others 0.2).
     knn_k : int; ease_regularization : float
+    ease_dropout : float, p in [0, 1) of the EASE member (> 0: EDLAE, see
+        :class:`EASE`).
 
     References
     ----------
@@ -227,10 +259,12 @@ class RepeatBlend(Recommender):
         weights: dict | None = None,
         knn_k: int = 100,
         ease_regularization: float = 300.0,
+        ease_dropout: float = 0.0,
     ):
         self.weights = weights
         self.knn_k = knn_k
         self.ease_regularization = ease_regularization
+        self.ease_dropout = ease_dropout
 
     def fit(self, user_items, *, recent=None, next_period=None) -> RepeatBlend:
         """Fit the CF components on ``user_items`` (n_users, n_items).
@@ -252,7 +286,10 @@ class RepeatBlend(Recommender):
         """
         matrix = as_csr(user_items)
         self.knn_ = ItemKNN(k=int(self.knn_k), binary=True).fit(matrix)
-        self.ease_ = EASE(regularization=float(self.ease_regularization)).fit(matrix)
+        self.ease_ = EASE(
+            regularization=float(self.ease_regularization),
+            dropout=float(self.ease_dropout),
+        ).fit(matrix)
         if recent is None:
             pop = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(float)
         else:
@@ -410,7 +447,10 @@ class RepeatBlend(Recommender):
         self.knn_._restore(
             {k[4:]: v for k, v in arrays.items() if k.startswith("knn.")}
         )
-        self.ease_ = EASE(regularization=float(self.ease_regularization))
+        self.ease_ = EASE(
+            regularization=float(self.ease_regularization),
+            dropout=float(self.ease_dropout),
+        )
         self.ease_.weights_ = arrays["ease.weights_"]
         self.ease_.n_items_ = self.n_items_
         self.next_ = None

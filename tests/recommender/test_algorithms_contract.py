@@ -11,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.algorithms.base import NotFittedError
+from recommender.algorithms.graph import RP3beta
 from recommender.algorithms.knn import ItemKNN
 from recommender.algorithms.mf_als import ImplicitALS
 from recommender.algorithms.popularity import Popularity, RandomRecommender
@@ -43,6 +44,8 @@ MODELS = {
         True,
     ),
     "ease": (lambda: EASE(regularization=10.0), True),
+    "edlae": (lambda: EASE(regularization=10.0, dropout=0.25), True),
+    "rp3beta": (lambda: RP3beta(alpha=0.8, beta=0.3, k=10), True),
     "buy_again": (lambda: BuyAgain(), False),
     "repeat_blend": (lambda: RepeatBlend(knn_k=10, ease_regularization=10.0), True),
     "next_period_ridge": (lambda: NextPeriodRidge(regularization=10.0), True),
