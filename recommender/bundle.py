@@ -138,7 +138,7 @@ def bundle_read(path: Path) -> Bundle:
     from .algorithms.popularity import Popularity
 
     arrays, meta = load_arrays(path)
-    spec = algorithm_get(meta["algorithm"])
+    spec = algorithm_get(meta["algorithm"], servable=True)
     model = _from_bytes(
         spec.load_class(), arrays["model_file"], meta.get("model_suffix", ".npz")
     )

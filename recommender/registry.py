@@ -3,7 +3,9 @@
 Each entry names the estimator class by dotted path (imported on first use, like
 Django's pluggable backends), the model kind it serves, how it is fitted and whether
 it can score a customer it has not seen in training from their purchases ("fold
-in": item-based models do, factor models with per-user vectors do not).
+in": item-based models do, factor models with per-user vectors do not). Some are
+evaluation-only (``servable=False``): ``manage.py evaluate_recommenders`` runs them,
+training and serving refuse them.
 
 A model file only ever loads through a class listed here: the name stored in an
 artifact is looked up in this table, never imported from the file.
@@ -27,10 +29,18 @@ class AlgorithmSpec:
     path : str, dotted path of the estimator class.
     kind : str, the ``ModelArtifact.kind`` it is trained for.
     fit : str, "matrix" (``fit(user_items)``), "groups" (``fit(user_items,
-        groups=countries)``), "content" (``fit(user_items, item_texts=...)``) or
-        "sequences" (``fit(basket sequences, n_items=...)``).
+        groups=countries)``), "content" (``fit(user_items, item_texts=...)``),
+        "sequences" (``fit(basket sequences, n_items=...)``) or "events"
+        (``fit(events, windows, shape)`` on dated purchase events (u, i, invoice,
+        date) and ``recommend(events, reference, users, n=k)``, one model per
+        evaluation variant; see :class:`recommender.algorithms.ranker.CandidateRanker`).
     fold_in : bool, can score rows not seen in training (item-based scoring).
+    servable : bool, False for an evaluation-only algorithm (no safe model file,
+        or it needs dated events): ``recommender_train`` refuses it
+        (:func:`algorithm_get` with ``servable=True``), the evaluation runs it.
     defaults : dict, constructor parameters unless overridden.
+    variant_defaults : dict, per evaluation variant ("all" / "new") parameters over
+        ``defaults`` (used by the "events" fit, which builds one model per variant).
     """
 
     name: str
@@ -38,7 +48,9 @@ class AlgorithmSpec:
     kind: str = "recommender.purchases"
     fit: str = "matrix"
     fold_in: bool = False
+    servable: bool = True
     defaults: dict = field(default_factory=dict)
+    variant_defaults: dict = field(default_factory=dict)
 
     def load_class(self):
         """Import the estimator class.
@@ -58,10 +70,12 @@ class AlgorithmSpec:
                 field="algorithm",
             )
 
-    def build(self, params: dict | None = None):
-        """A new, unfitted estimator with ``defaults`` updated by ``params``."""
+    def build(self, params: dict | None = None, *, variant: str | None = None):
+        """A new, unfitted estimator: ``defaults``, then ``variant_defaults[variant]``
+        (when given), then ``params``."""
         cls = self.load_class()
-        return cls(**{**self.defaults, **(params or {})})
+        extra = self.variant_defaults.get(variant, {}) if variant else {}
+        return cls(**{**self.defaults, **extra, **(params or {})})
 
 
 ALGORITHMS: dict[str, AlgorithmSpec] = {
@@ -98,26 +112,52 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
         AlgorithmSpec(
             "repeat_blend", "recommender.algorithms.repeat.RepeatBlend", fold_in=True
         ),
+        AlgorithmSpec(
+            "ranker",
+            "recommender.algorithms.ranker.CandidateRanker",
+            fit="events",
+            # sklearn trees: no pickle-free model file, so never trained to serve
+            servable=False,
+            defaults={"n_candidates": 50},
+            # tree size per variant as benchmarks/recommender.py chose it by
+            # temporal transfer (fit on 2011-03..06, score 2011-06..09)
+            variant_defaults={
+                "all": {"max_leaf_nodes": 16, "max_iter": 100},
+                "new": {"max_leaf_nodes": 4, "max_iter": 400},
+            },
+        ),
     ]
 }
 
 
-def algorithm_get(name: str) -> AlgorithmSpec:
-    """The spec of algorithm ``name``.
+def algorithm_get(name: str, *, servable: bool = False) -> AlgorithmSpec:
+    """The spec of algorithm ``name``; with ``servable``, one that can be trained
+    for serving.
 
     Raises
     ------
     InvalidInput
-        Unknown name (field ``algorithm``), listing the known ones.
+        Unknown name (field ``algorithm``), listing the known ones; with
+        ``servable``, an evaluation-only algorithm (field ``algorithm``), listing
+        the servable ones.
     """
     try:
-        return ALGORITHMS[name]
+        spec = ALGORITHMS[name]
     except KeyError:
         raise InvalidInput(
             f"unknown algorithm {name!r}; "
             f"choose one of {', '.join(sorted(ALGORITHMS))}",
             field="algorithm",
         )
+    if servable and not spec.servable:
+        usable = sorted(n for n, s in ALGORITHMS.items() if s.servable)
+        raise InvalidInput(
+            f"{name} is evaluation-only: it cannot be trained for serving (run "
+            f"`manage.py evaluate_recommenders --algorithm {name}`); "
+            f"choose one of {', '.join(usable)}",
+            field="algorithm",
+        )
+    return spec
 
 
 def algorithms_available() -> list[str]:

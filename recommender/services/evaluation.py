@@ -8,6 +8,10 @@ products may be recommended) and "new" (already-bought products excluded from bo
 the recommendations and the test). The split and the metrics are the algorithms
 engineer's (:mod:`recommender.algorithms.splits`, :mod:`~.metrics`), so the figures
 compare with ``benchmarks/recommender.py``.
+
+An algorithm fitted on dated events (registry fit "events", the two-stage ranker)
+is fitted once per variant on the 3-month windows of :func:`event_windows` and
+ranks at the cut-off from the training lines.
 """
 
 from __future__ import annotations
@@ -32,6 +36,34 @@ from ..registry import algorithm_get, algorithms_available
 
 DEFAULT_CUTOFF = "2011-09-01"
 VARIANTS = ("all", "new")
+EVENT_WINDOW_MONTHS = 3
+EVENT_WINDOWS = 4
+
+
+def event_windows(
+    cutoff, first_event, *, months: int = EVENT_WINDOW_MONTHS, n: int = EVENT_WINDOWS
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Training windows [start, end) of an "events" algorithm, oldest first.
+
+    ``n`` windows of ``months`` months ending at the cut-off, one month apart: for
+    n=4, months=3: (cut-6m, cut-3m), (cut-5m, cut-2m), (cut-4m, cut-1m),
+    (cut-3m, cut) (calendar months, ``pd.DateOffset``). A window that starts
+    before ``first_event`` (no history to compute features from) is skipped, so
+    the list may be empty.
+
+    Parameters
+    ----------
+    cutoff, first_event : date-like (naive, shop local time like the lines).
+    months : int, window length; n : int, windows before skipping.
+    """
+    cut, first = pd.Timestamp(cutoff), pd.Timestamp(first_event)
+    out = []
+    for back in range(n - 1, -1, -1):
+        end = cut - pd.DateOffset(months=back)
+        start = end - pd.DateOffset(months=months)
+        if start >= first:
+            out.append((start, end))
+    return out
 
 
 def evaluation_lines() -> pd.DataFrame:
@@ -85,9 +117,16 @@ def evaluation_lines() -> pd.DataFrame:
     return frame
 
 
-def _score(model, split, variant: str, k: int) -> dict:
+def _metrics(ids: np.ndarray, split, users: np.ndarray, variant: str, k: int):
+    """ranking_metrics of ``ids`` (len(users), k) against the variant's test."""
     test = split.test_all if variant == "all" else split.test_new
     spend = split.spend_all if variant == "all" else split.spend_new
+    return ranking_metrics(
+        ids, test[users], k=k, spend=spend[users], n_catalogue=split.n_items
+    )
+
+
+def _score(model, split, variant: str, k: int) -> dict:
     users = split.users_with_test(variant)
     chunks = []
     for lo in range(0, len(users), 1024):
@@ -96,9 +135,7 @@ def _score(model, split, variant: str, k: int) -> dict:
         )
         chunks.append(ids)
     ids = np.vstack(chunks) if chunks else np.empty((0, k), np.int64)
-    return ranking_metrics(
-        ids, test[users], k=k, spend=spend[users], n_catalogue=split.n_items
-    )
+    return _metrics(ids, split, users, variant, k)
 
 
 def recommenders_evaluate(
@@ -162,8 +199,49 @@ def recommenders_evaluate(
     return evaluation
 
 
+def _score_events(spec, params: dict, split, variant: str, k: int) -> tuple:
+    """Fit an "events" algorithm for ``variant``; (metrics, fit seconds)."""
+    events = split.train_lines[["u", "i", "invoice", "date"]]
+    windows = event_windows(split.cutoff, events["date"].min())
+    if not windows:
+        raise ValueError(
+            f"history from {events['date'].min():%Y-%m-%d} holds no "
+            f"{EVENT_WINDOW_MONTHS}-month training window before the cut-off "
+            f"{split.cutoff:%Y-%m-%d}"
+        )
+    model = spec.build({**params, "new_only": variant == "new"}, variant=variant)
+    started = time.perf_counter()
+    model.fit(events, windows, split.train.shape)
+    fit_seconds = time.perf_counter() - started
+    users = split.users_with_test(variant)
+    if len(users):
+        ids = model.recommend(events, split.cutoff, users, n=k)
+    else:
+        ids = np.empty((0, k), np.int64)
+    return _metrics(ids, split, users, variant, k), fit_seconds
+
+
 def _evaluate_one(evaluation, split, name: str, params: dict, k: int) -> None:
     spec = algorithm_get(name)
+    if spec.fit == "events":
+        for variant in VARIANTS:  # one model per variant, each may fail alone
+            try:
+                metrics, seconds = _score_events(spec, params, split, variant, k)
+                EvaluationResult.objects.create(
+                    run=evaluation,
+                    algorithm=name,
+                    variant=variant,
+                    metrics=metrics,
+                    fit_seconds=round(seconds, 3),
+                )
+            except Exception as exc:  # stored like any failing algorithm
+                EvaluationResult.objects.update_or_create(
+                    run=evaluation,
+                    algorithm=name,
+                    variant=variant,
+                    defaults={"error": f"{type(exc).__name__}: {exc}"[:2000]},
+                )
+        return
     try:
         model = spec.build(params)
         started = time.perf_counter()

@@ -40,9 +40,10 @@ def recommender_train_ratings(
     Raises
     ------
     InvalidInput
-        Unknown algorithm, or no ratings (field ``source``).
+        Unknown or evaluation-only algorithm (field ``algorithm``), or no ratings
+        (field ``source``).
     """
-    spec = algorithm_get(algorithm)
+    spec = algorithm_get(algorithm, servable=True)
     conf = rec_settings()
     est_params = {
         **spec.defaults,

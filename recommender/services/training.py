@@ -235,10 +235,11 @@ def recommender_train(
     Raises
     ------
     InvalidInput
-        Unknown algorithm, bad weighting, or an empty training window.
+        Unknown or evaluation-only algorithm (field ``algorithm``), bad
+        weighting, or an empty training window.
     """
     conf = rec_settings()
-    spec = algorithm_get(algorithm)
+    spec = algorithm_get(algorithm, servable=True)
     kind = kind or spec.kind
     weighting = weighting or conf["weighting"]
     source = source if source is not None else conf["source"]
@@ -433,12 +434,13 @@ def recommenders_train(
     Raises
     ------
     InvalidInput
-        Unknown algorithm or empty training window.
+        Unknown or evaluation-only algorithm (field ``algorithm``, before anything
+        is trained), or an empty training window.
     """
     conf = rec_settings()
     names = list(algorithms or conf["default_algorithms"])
-    for name in names:
-        algorithm_get(name)
+    for name in names:  # before any work: unknown or evaluation-only names
+        algorithm_get(name, servable=True)
     args = {"algorithms": names, "force": force}
     with task_run_context("recommender.train", args) as run:
         lines = None
