@@ -135,6 +135,8 @@ class CandidateSet:
 
     def labels(self, relevant: sp.csr_matrix) -> np.ndarray:
         """Bool (m,): pair bought, from ``relevant`` (n_users, >= n_items)."""
+        if self.rows.size == 0:
+            return np.zeros(0, dtype=bool)
         rel = sp.csr_matrix(relevant)[self.users]
         return np.asarray(rel[self.rows, self.items]).ravel() > 0
 
@@ -158,7 +160,9 @@ def candidate_features(
 ) -> CandidateSet:
     """Generate candidates for ``users`` and compute :data:`FEATURES` at ``reference``.
 
-    Only events strictly before ``reference`` are read. Candidates: the top
+    Only events strictly before ``reference`` are read. When the history is too
+    short for the ridge (no customer bought both before and inside its last
+    window), its score is 0 for every product. Candidates: the top
     ``n_candidates`` of EASE (Steck 2019, λ = ``ease_regularization``), of
     :class:`NextPeriodRidge` (λ = ``ridge_regularization``, trained on the last
     window of min(90, history/2) days) and of 14-day trending popularity; plus,
@@ -235,21 +239,26 @@ def candidate_features(
     ease = EASE(regularization=float(ease_regularization)).fit(counts)
     ease_scores = ease.score(users, counts).astype(np.float32)
     span = (reference - past["date"].min()).days
-    history, future, weight = stacked_next_period_matrices(
-        past["u"],
-        past["i"],
-        past["date"],
-        reference=reference,
-        shape=shape,
-        window_days=min(90.0, max(span / 2.0, 1.0)),
-        step_days=90.0,
-        n_windows=1,
-        half_life_days=180.0,
-    )
-    ridge = NextPeriodRidge(
-        regularization=float(ridge_regularization), new_only=new_only
-    ).fit(history, future=future, sample_weight=weight)
-    ridge_scores = ridge.score(users, _decayed(past, reference, shape, 180.0))
+    try:
+        history, future, weight = stacked_next_period_matrices(
+            past["u"],
+            past["i"],
+            past["date"],
+            reference=reference,
+            shape=shape,
+            window_days=min(90.0, max(span / 2.0, 1.0)),
+            step_days=90.0,
+            n_windows=1,
+            half_life_days=180.0,
+        )
+        ridge = NextPeriodRidge(
+            regularization=float(ridge_regularization), new_only=new_only
+        ).fit(history, future=future, sample_weight=weight)
+        ridge_scores = ridge.score(users, _decayed(past, reference, shape, 180.0))
+    except ValueError:
+        # History too short to learn "next window" (no customer bought both before
+        # and inside its last window): the member scores 0 and ranks nothing.
+        ridge_scores = np.zeros(x.shape, np.float32)
     ridge_scores = ridge_scores.astype(np.float32)
 
     seen = x > 0
@@ -488,6 +497,9 @@ def select_by_transfer(
         )
     if not grid:
         raise ValueError("grid is empty")
+    empty = [key for key, values in grid.items() if len(values) == 0]
+    if empty:
+        raise ValueError(f"grid has no value for {empty}")
     users, bought, new = window_targets(
         events, start=eval_window[0], end=eval_window[1], shape=shape
     )

@@ -461,3 +461,45 @@ def test_select_by_transfer_rejects_an_empty_grid(events):
         select_by_transfer(
             events, SHAPE, train_window=TRAIN, eval_window=EVAL, grid={}, new_only=True
         )
+
+
+def test_select_by_transfer_names_a_grid_key_without_values(events):
+    with pytest.raises(ValueError, match="no value for \\['max_iter'\\]"):
+        select_by_transfer(
+            events,
+            SHAPE,
+            train_window=TRAIN,
+            eval_window=EVAL,
+            grid={"max_iter": [], "max_leaf_nodes": [4]},
+            new_only=False,
+        )
+
+
+def test_labels_of_an_empty_candidate_set_are_empty():
+    empty = CandidateSet(
+        users=np.array([0]),
+        rows=np.zeros(0, np.int64),
+        items=np.zeros(0, np.int64),
+        features=np.zeros((0, len(FEATURES)), np.float32),
+        reference=ORIGIN,
+    )
+    labels = empty.labels(sp.csr_matrix((2, 3)))
+    assert labels.shape == (0,) and labels.dtype == bool
+
+
+def test_a_history_too_short_for_the_ridge_scores_it_zero():
+    """One invoice per customer: nobody bought both before and inside the ridge's
+    window, so the next-period member is 0 and the other features still work."""
+    rows = [(u, u % 4, u, f"2011-01-{u + 1:02d}") for u in range(12)]
+    candidates = candidate_features(
+        dated(rows),
+        reference="2011-02-01",
+        users=np.arange(12),
+        shape=(12, 4),
+        new_only=False,
+        n_candidates=2,
+    )
+    features = candidates.features
+    assert np.isfinite(features).all()
+    np.testing.assert_array_equal(features[:, FEATURES.index("next_period")], 0.0)
+    assert (features[:, FEATURES.index("share")] > 0).any()
