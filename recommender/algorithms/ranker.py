@@ -14,6 +14,10 @@ at one origin must transfer to a later one. Its size is chosen the same way
 the setting that transfers best. On Online Retail, larger trees scored higher on
 held-out customers of the training window but lower one window later.
 
+Measured by ``benchmarks/recommender.py`` (train < 2011-09-01, test the Sep-Dec
+purchases, NDCG@10): alone "all" 0.3971 (buy-again x repeat rate 0.3926), "new"
+0.1353 (EASE 0.1235); as a member of the validation-weighted blend 0.4006 / 0.1381.
+
 References
 ----------
 Covington, Adams & Sargin, "Deep neural networks for YouTube recommendations",
