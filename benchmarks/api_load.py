@@ -6,8 +6,9 @@ Usage (with the server running on localhost:8000 and the same database settings)
 
 It samples customers and products from the database the server uses (Django ORM,
 read only), gets a REST token for a staff account (``--user``, default the admin
-user of ``manage.py bootstrap``), sends a bounded number of GET requests over
-keep-alive connections and prints p50/p95/p99 latency per endpoint. It stops by
+user of ``manage.py bootstrap``), sends a bounded number of requests over
+keep-alive connections (and POSTs of 1-5 product ids to the basket endpoint)
+and prints p50/p95/p99 latency per endpoint. It stops by
 itself after ``--requests`` requests per endpoint (at most 20,000) and never talks
 to any host other than localhost.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
 import statistics
@@ -78,9 +80,19 @@ def _worker(base, paths, token, out, errors):
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
     headers = {"Authorization": f"Token {token}", "Connection": "keep-alive"}
     for path in paths:
+        # a str is a GET; a (path, json body) pair a POST
+        path, body = (path, None) if isinstance(path, str) else path
         start = time.perf_counter()
         try:
-            conn.request("GET", path, headers=headers)
+            if body is None:
+                conn.request("GET", path, headers=headers)
+            else:
+                conn.request(
+                    "POST",
+                    path,
+                    body=json.dumps(body),
+                    headers={**headers, "Content-Type": "application/json"},
+                )
             response = conn.getresponse()
             response.read()
             status = response.status
@@ -119,11 +131,19 @@ def _pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--base", default="http://localhost:8000")
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--customers", type=int, default=500)
-    parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument(
+        "--base", default="http://localhost:8000", help="the running server's URL"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=1000, help="requests per endpoint"
+    )
+    parser.add_argument(
+        "--customers", type=int, default=500, help="distinct customers sampled"
+    )
+    parser.add_argument("--k", type=int, default=10, help="list length asked for")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="requests in flight at once"
+    )
     parser.add_argument("--user", default=None, help="staff username for the token")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
@@ -144,6 +164,10 @@ def main() -> None:
         ),
         "bought together": lambda: (
             f"/api/v1/products/{rng.choice(products)}/bought-together?k={args.k}"
+        ),
+        "basket (1-5 products)": lambda: (
+            "/api/v1/recommendations/basket",
+            {"product_ids": rng.sample(products, rng.randint(1, 5)), "k": args.k},
         ),
     }
     print(

@@ -144,9 +144,9 @@ def algorithm_get(name: str, *, servable: bool = False) -> AlgorithmSpec:
     try:
         spec = ALGORITHMS[name]
     except KeyError:
+        known = sorted(n for n, s in ALGORITHMS.items() if s.servable or not servable)
         raise InvalidInput(
-            f"unknown algorithm {name!r}; "
-            f"choose one of {', '.join(sorted(ALGORITHMS))}",
+            f"unknown algorithm {name!r}; choose one of {', '.join(known)}",
             field="algorithm",
         )
     if servable and not spec.servable:

@@ -33,6 +33,7 @@ from ..conf import rec_settings
 from ..data import sequences_from_frame
 from ..models import EvaluationResult, EvaluationRun
 from ..registry import algorithm_get, algorithms_available
+from .collector import check_k
 
 DEFAULT_CUTOFF = "2011-09-01"
 VARIANTS = ("all", "new")
@@ -155,12 +156,22 @@ def recommenders_evaluate(
     Raises
     ------
     InvalidInput
-        Bad cut-off (field ``cutoff``) or an empty train/test window.
+        Bad cut-off (not a date, or with a time zone: field ``cutoff``), an empty
+        train/test window, or ``k`` outside 1..``RECOMMENDER["max_k"]`` (field ``k``).
     """
     try:
         when = pd.Timestamp(cutoff)
-    except ValueError:
+    except (TypeError, ValueError):
         raise InvalidInput(f"cutoff is not a date: {cutoff!r}", field="cutoff")
+    if pd.isna(when):
+        raise InvalidInput(f"cutoff is not a date: {cutoff!r}", field="cutoff")
+    if when.tzinfo is not None:
+        raise InvalidInput(
+            f"cutoff {cutoff!r} has a time zone; give the shop's local date, "
+            "e.g. 2011-09-01",
+            field="cutoff",
+        )
+    k = check_k(k)
     names = algorithms or algorithms_available()
     for name in names:
         algorithm_get(name)

@@ -124,3 +124,39 @@ def test_scheduled_retraining_never_trains_the_ranker(rec_world, settings):
         recommenders_train()
     assert err.value.field == "algorithm"
     assert not ModelArtifact.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--cutoff", "2011-05-01T00:00Z"], "has a time zone"),
+        (["--cutoff", ""], "cutoff is not a date: ''"),
+        (["--cutoff", "2011-13-45"], "cutoff is not a date"),
+        (["--k", "0"], "k must be between 1 and"),
+        (["--k", "-1"], "k must be between 1 and"),
+        (["--k", "100000"], "k must be between 1 and"),
+    ],
+)
+def test_bad_evaluation_options_are_one_line_errors(rec_world, args, message):
+    """No traceback and no stored run for a bad cut-off or k."""
+    from recommender.models import EvaluationRun
+
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "evaluate_recommenders",
+            "--algorithm",
+            "popularity",
+            *args,
+            stdout=StringIO(),
+        )
+    assert not EvaluationRun.objects.exists()
+
+
+def test_an_unknown_algorithm_for_training_lists_only_servable_ones():
+    with pytest.raises(InvalidInput) as err:
+        algorithm_get("nosuch", servable=True)
+    assert "ease" in err.value.message and "ranker" not in err.value.message
+    with pytest.raises(InvalidInput) as err:
+        algorithm_get("nosuch")
+    assert "ranker" in err.value.message  # evaluation lists every algorithm

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core.exceptions import DomainError
+from recommender.registry import ALGORITHMS
 from recommender.services.evaluation import DEFAULT_CUTOFF, recommenders_evaluate
 
 
@@ -14,9 +15,22 @@ class Command(BaseCommand):
     help = "Evaluate every recommender on the temporal purchase split (issue 3)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--cutoff", default=DEFAULT_CUTOFF)
-        parser.add_argument("--algorithm", action="append", dest="algorithms")
-        parser.add_argument("--k", type=int, default=10)
+        parser.add_argument(
+            "--cutoff",
+            default=DEFAULT_CUTOFF,
+            help="train on purchases before this date (YYYY-MM-DD, the shop's "
+            f"local time), test on the rest (default {DEFAULT_CUTOFF})",
+        )
+        parser.add_argument(
+            "--algorithm",
+            action="append",
+            dest="algorithms",
+            help="evaluate only this algorithm (repeatable; default: all of "
+            f"{', '.join(sorted(ALGORITHMS))})",
+        )
+        parser.add_argument(
+            "--k", type=int, default=10, help="list length of the metrics (default 10)"
+        )
 
     def handle(self, *args, cutoff, algorithms=None, k=10, **options):
         started = time.perf_counter()
