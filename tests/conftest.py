@@ -101,3 +101,28 @@ def require_service(reachable: bool, what: str) -> None:
     if services_required():
         pytest.fail(f"{what} is not reachable but CI=true requires it")
     pytest.skip(f"{what} is not reachable")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_other_test_db_sessions(request, django_db_blocker):
+    """On PostgreSQL, end the sessions other processes or threads (Celery workers,
+    the live server) still hold on the test database before pytest-django drops
+    it; otherwise the drop fails with "being accessed by other users"."""
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        yield
+        return
+    request.getfixturevalue("django_db_setup")  # so this teardown runs first
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        except Exception:  # noqa: BLE001 - the database may already be gone
+            pass
