@@ -21,3 +21,5 @@ urlpatterns = [
 
 admin.site.site_header = "Shop AI suite"
 admin.site.site_title = "Shop AI suite"
+
+handler404 = "core.api.not_found"

@@ -67,3 +67,15 @@ def exception_handler(exc, context):
                 "fields": data,
             }
     return response
+
+
+def not_found(request, exception=None):
+    """Django's 404 view (``handler404``): JSON like the API's own 404s for paths
+    under ``/api/`` (an unmatched URL such as ``/api/v1/products/abc/similar``),
+    Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "not_found", "detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -35,3 +35,20 @@ def test_deeply_nested_json_is_400(api_client):
     data = response.json()
     assert data["error"] == "parse_error"
     assert "nested" in data["detail"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/products/abc/similar", "/api/v1/no-such-endpoint/"]
+)
+def test_an_unmatched_api_url_is_a_json_404(settings, client, url):
+    settings.DEBUG = False
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Not found."}
+
+
+def test_an_unmatched_page_outside_the_api_stays_html(settings, client):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
