@@ -39,6 +39,7 @@ from recommender.algorithms.mf_sgd import SGDMatrixFactorization  # noqa: E402
 from recommender.algorithms.popularity import Popularity, RandomRecommender  # noqa: E402
 from recommender.algorithms.ranker import (  # noqa: E402
     CandidateRanker,
+    event_windows,
     select_by_transfer,
 )
 from recommender.algorithms.rebuy import RepeatTiming, purchase_timing  # noqa: E402
@@ -106,7 +107,8 @@ TIMING_SHRINKAGE = (0.1, 0.3, 1.0, 3.0)
 # next-period ridge and trending items, re-ranked by gradient boosted trees. The
 # trees' size is chosen by temporal transfer (fit on the RANKER_TRANSFER[0] window,
 # score the customers of RANKER_TRANSFER[1] at its start); the model then learns
-# from the RANKER_WINDOWS stacked (all end by the cut-off) and ranks at the cut-off.
+# from the four 3-month windows of ranker.event_windows stacked (2011-03..06 to
+# 2011-06..09, all end by the cut-off) and ranks at the cut-off.
 # Measured (this protocol, one test run each, reproduced once): ranker alone all
 # 0.3971, new 0.1353; as an eighth TemporalBlend member (weight 1.2 on validation,
 # where the member was fitted on the three months before the window only): all
@@ -115,12 +117,6 @@ TIMING_SHRINKAGE = (0.1, 0.3, 1.0, 3.0)
 # window only gave all 0.3846-0.3975, new 0.1342-0.1343; adding repeat-timing
 # features (gap, days since last / gap) lost on transfer (0.4250 vs 0.4271).
 RANKER_TRANSFER = (("2011-03-01", "2011-06-01"), ("2011-06-01", "2011-09-01"))
-RANKER_WINDOWS = (
-    ("2011-03-01", "2011-06-01"),
-    ("2011-04-01", "2011-07-01"),
-    ("2011-05-01", "2011-08-01"),
-    ("2011-06-01", "2011-09-01"),
-)
 RANKER_GRID = {"max_leaf_nodes": (4, 8, 16), "max_iter": (50, 100, 200, 400)}
 # EDLAE (EASE with emphasized denoising, Steck 2020) and RP3beta (Paudel et al.
 # 2017) grids, each variant's setting chosen on the 2011-06-01 window. Measured
@@ -290,22 +286,11 @@ def _evaluate(ids, split: splits.PurchaseSplit, users, variant) -> dict:
     out = metrics.ranking_metrics(
         ids, test, k=10, spend=spend, n_catalogue=split.n_items
     )
-    per_user = _ndcg_per_user(ids, test, k=10)
-    assert np.isclose(per_user.mean(), out["ndcg@10"])
+    evaluated = np.diff(test.indptr) > 0
+    per_user = metrics.per_row_metrics(ids, test, k=10)["ndcg@10"][evaluated]
     out["ndcg_se"] = float(per_user.std(ddof=1) / np.sqrt(per_user.size))
     out["ndcg_per_user"] = per_user
     return out
-
-
-def _ndcg_per_user(ids, relevant, k: int) -> np.ndarray:
-    """NDCG@k of each row with a relevant item (the terms ranking_metrics means)."""
-    relevant = sp.csr_matrix(relevant)
-    n_rel = np.diff(relevant.indptr)
-    hits = metrics.hit_matrix(np.asarray(ids)[:, :k], relevant).astype(np.float64)
-    discount = 1.0 / np.log2(np.arange(hits.shape[1]) + 2.0)
-    ideal = np.cumsum(1.0 / np.log2(np.arange(k) + 2.0))
-    rows = n_rel > 0
-    return (hits @ discount)[rows] / ideal[np.minimum(n_rel[rows], k) - 1]
 
 
 def run_purchases(
@@ -627,7 +612,7 @@ def _ranker_rows(add, rows, events, split) -> dict:
     """CandidateRanker rows, one per variant, its tree size chosen by transfer.
 
     Returns {variant: {"params": the chosen setting, "test": the model fitted on
-    RANKER_WINDOWS}} for the blends (:func:`_temporal_blends`).
+    four windows of ``event_windows``}} for the blends (:func:`_temporal_blends`).
     """
     shape, out = split.train.shape, {}
     for variant in ("all", "new"):
@@ -654,7 +639,8 @@ def _ranker_rows(add, rows, events, split) -> dict:
 
         def fit(new=new, best=best, variant=variant):
             model = CandidateRanker(new_only=new, **best)
-            out[variant]["test"] = model.fit(events, RANKER_WINDOWS, shape)
+            windows = event_windows(split.cutoff, events["date"].min())
+            out[variant]["test"] = model.fit(events, windows, shape)
             return model
 
         before = len(rows)
@@ -678,11 +664,9 @@ class _RankerMember:
         candidates = self.ranker.candidates(
             self.events, self.reference, np.asarray(user_ids), self.ranker.shape_
         )
-        grid = np.zeros((len(candidates.users), self.ranker.shape_[1]), np.float32)
-        grid[candidates.rows, candidates.items] = self.ranker.score_candidates(
-            candidates
+        return candidates.grid(
+            self.ranker.score_candidates(candidates), self.ranker.shape_[1], fill=0.0
         )
-        return grid
 
 
 class _PlusMember(Recommender):
@@ -872,10 +856,10 @@ def _temporal_blends(
         ranked = np.zeros(parts.shape[1:], np.float32)
         if with_ranker:
             if (variant, k) not in ranker_cache:
-                start = w["cut"] - pd.DateOffset(months=3)
+                window = event_windows(w["cut"], events["date"].min(), n=1)
                 model = CandidateRanker(
                     new_only=variant == "new", **ranker[variant]["params"]
-                ).fit(events, [(start, w["cut"])], shape)
+                ).fit(events, window, shape)
                 scores = _RankerMember(model, events, w["cut"]).score(w["users"], None)
                 ranker_cache[(variant, k)] = _row_max_scale(scores).astype(np.float32)
             ranked = ranker_cache[(variant, k)]

@@ -141,20 +141,19 @@ def algorithm_get(name: str, *, servable: bool = False) -> AlgorithmSpec:
         ``servable``, an evaluation-only algorithm (field ``algorithm``), listing
         the servable ones.
     """
-    try:
-        spec = ALGORITHMS[name]
-    except KeyError:
-        known = sorted(n for n, s in ALGORITHMS.items() if s.servable or not servable)
+    choices = ", ".join(
+        sorted(n for n, s in ALGORITHMS.items() if s.servable or not servable)
+    )
+    spec = ALGORITHMS.get(name)
+    if spec is None:
         raise InvalidInput(
-            f"unknown algorithm {name!r}; choose one of {', '.join(known)}",
-            field="algorithm",
+            f"unknown algorithm {name!r}; choose one of {choices}", field="algorithm"
         )
     if servable and not spec.servable:
-        usable = sorted(n for n, s in ALGORITHMS.items() if s.servable)
         raise InvalidInput(
             f"{name} is evaluation-only: it cannot be trained for serving (run "
             f"`manage.py evaluate_recommenders --algorithm {name}`); "
-            f"choose one of {', '.join(usable)}",
+            f"choose one of {choices}",
             field="algorithm",
         )
     return spec

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import Recommender, as_csr
-from .knn import _pad
+from .knn import stored_neighbours
 
 
 def _row_normalised(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -206,22 +206,7 @@ class RP3beta(Recommender):
         NotFittedError, ValueError (n < 1, ids out of range)
         """
         self._check_fitted()
-        if int(n) < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
-        single = np.isscalar(item_ids)
-        items = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
-        if items.size and (items.min() < 0 or items.max() >= self.n_items_):
-            raise ValueError("item_ids out of range")
-        sim, all_ids, all_scores = self.similarity_, [], []
-        for item in items:
-            lo, hi = sim.indptr[item], sim.indptr[item + 1]
-            ids, vals = sim.indices[lo:hi], sim.data[lo:hi]
-            keep = ids != item
-            order = np.lexsort((ids[keep], -vals[keep]))
-            all_ids.append(ids[keep][order].astype(np.int64))
-            all_scores.append(vals[keep][order])
-        ids, scores = _pad(all_ids, all_scores, int(n))
-        return (ids[0], scores[0]) if single else (ids, scores)
+        return stored_neighbours(self.similarity_, item_ids, n)
 
     def _state(self):
         sim = self.similarity_

@@ -145,6 +145,43 @@ def cosine_neighbours(
     return ids[order].astype(np.int64), sims[ids[order]].astype(np.float32)
 
 
+def stored_neighbours(similarity: sp.csr_matrix, item_ids, n: int):
+    """The stored neighbours of each item in a sparse item-item matrix, highest
+    weight first (ties by id), the item itself excluded.
+
+    Parameters
+    ----------
+    similarity : csr (n_items, n_items), row i = the neighbours kept for item i.
+    item_ids : int or array of int (b,); n : int >= 1 (padded with -1 / -inf).
+
+    Returns
+    -------
+    ids : int64 (b, n) (or (n,) for a scalar), scores : float32, same shape.
+
+    Raises
+    ------
+    ValueError
+        ``n`` < 1 or ids out of range.
+    """
+    if int(n) < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    single = np.isscalar(item_ids)
+    items = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
+    if items.size and (items.min() < 0 or items.max() >= similarity.shape[0]):
+        raise ValueError("item_ids out of range")
+    all_ids, all_scores = [], []
+    for item in items:
+        lo, hi = similarity.indptr[item], similarity.indptr[item + 1]
+        ids, vals = similarity.indices[lo:hi], similarity.data[lo:hi]
+        keep = ids != item
+        ids, vals = ids[keep], vals[keep]
+        order = np.lexsort((ids, -vals))
+        all_ids.append(ids[order].astype(np.int64))
+        all_scores.append(vals[order])
+    ids, scores = _pad(all_ids, all_scores, int(n))
+    return (ids[0], scores[0]) if single else (ids, scores)
+
+
 def _pad(ids: list[np.ndarray], scores: list[np.ndarray], n: int):
     out_ids = np.full((len(ids), n), -1, dtype=np.int64)
     out_scores = np.full((len(ids), n), -np.inf, dtype=np.float32)
@@ -418,24 +455,7 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         NotFittedError, ValueError (n < 1, ids out of range)
         """
         self._check_fitted()
-        if int(n) < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
-        single = np.isscalar(item_ids)
-        items = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
-        if items.size and (items.min() < 0 or items.max() >= self.n_items_):
-            raise ValueError("item_ids out of range")
-        sim = self.similarity_
-        all_ids, all_scores = [], []
-        for item in items:
-            lo, hi = sim.indptr[item], sim.indptr[item + 1]
-            ids, vals = sim.indices[lo:hi], sim.data[lo:hi]
-            keep = ids != item
-            ids, vals = ids[keep], vals[keep]
-            order = np.lexsort((ids, -vals))
-            all_ids.append(ids[order].astype(np.int64))
-            all_scores.append(vals[order])
-        ids, scores = _pad(all_ids, all_scores, int(n))
-        return (ids[0], scores[0]) if single else (ids, scores)
+        return stored_neighbours(self.similarity_, item_ids, n)
 
     def _sim_state(self) -> dict[str, np.ndarray]:
         sim = self.similarity_

@@ -53,6 +53,52 @@ def hit_matrix(ids: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
     return (ids >= 0) & np.asarray(found, dtype=bool)
 
 
+def per_row_metrics(
+    ids: np.ndarray, relevant: sp.csr_matrix, *, k: int = 10
+) -> dict[str, np.ndarray]:
+    """Top-``k`` metrics of each row: the terms :func:`ranking_metrics` averages.
+
+    Parameters
+    ----------
+    ids : int array (b, >= k), recommended items best first, ``-1`` pads.
+    relevant : csr (b, n_items_all), non-zero = held-out relevant item.
+
+    Returns
+    -------
+    dict of float arrays (b,): ``precision@k``, ``recall@k``, ``ndcg@k``,
+    ``map@k``, ``hit@k``; rows without a relevant item score 0 (averages and
+    standard errors should use only the rows with one).
+
+    Raises
+    ------
+    ValueError
+        Shapes disagree or ``k`` < 1.
+    """
+    if int(k) < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    relevant = sp.csr_matrix(relevant)
+    ids = np.asarray(ids, dtype=np.int64)[:, :k]
+    n_rel = np.diff(relevant.indptr)
+    hits = hit_matrix(ids, relevant).astype(np.float64)
+    ranks = np.arange(ids.shape[1])
+    discount = 1.0 / np.log2(ranks + 2.0)
+    dcg = hits @ discount
+    ideal_len = np.minimum(n_rel, k)
+    cum_discount = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(k) + 2.0))])
+    idcg = cum_discount[ideal_len]
+    n_hits = hits.sum(axis=1)
+    precision_at = np.cumsum(hits, axis=1) / (ranks + 1.0)
+    ap = (precision_at * hits).sum(axis=1) / np.maximum(ideal_len, 1)
+    safe = np.maximum(n_rel, 1)
+    return {
+        f"precision@{k}": n_hits / k,
+        f"recall@{k}": n_hits / safe,
+        f"ndcg@{k}": np.divide(dcg, idcg, out=np.zeros_like(dcg), where=idcg > 0),
+        f"map@{k}": ap,
+        f"hit@{k}": (n_hits > 0).astype(np.float64),
+    }
+
+
 def ranking_metrics(
     ids: np.ndarray,
     relevant: sp.csr_matrix,
@@ -83,30 +129,10 @@ def ranking_metrics(
     ValueError
         Shapes disagree or ``k`` < 1.
     """
-    if int(k) < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
     relevant = sp.csr_matrix(relevant)
     ids = np.asarray(ids, dtype=np.int64)[:, :k]
-    n_rel = np.diff(relevant.indptr)
-    evaluated = n_rel > 0
-    hits = hit_matrix(ids, relevant).astype(np.float64)
-    ranks = np.arange(ids.shape[1])
-    discount = 1.0 / np.log2(ranks + 2.0)
-    dcg = hits @ discount
-    ideal_len = np.minimum(n_rel, k)
-    cum_discount = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(k) + 2.0))])
-    idcg = cum_discount[ideal_len]
-    n_hits = hits.sum(axis=1)
-    precision_at = np.cumsum(hits, axis=1) / (ranks + 1.0)
-    ap = (precision_at * hits).sum(axis=1) / np.maximum(ideal_len, 1)
-    safe = np.maximum(n_rel, 1)
-    out = {
-        f"precision@{k}": n_hits / k,
-        f"recall@{k}": n_hits / safe,
-        f"ndcg@{k}": np.divide(dcg, idcg, out=np.zeros_like(dcg), where=idcg > 0),
-        f"map@{k}": ap,
-        f"hit@{k}": (n_hits > 0).astype(np.float64),
-    }
+    evaluated = np.diff(relevant.indptr) > 0
+    out = per_row_metrics(ids, relevant, k=k)
     result = {
         name: float(v[evaluated].mean()) if evaluated.any() else 0.0
         for name, v in out.items()

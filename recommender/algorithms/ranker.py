@@ -41,6 +41,8 @@ from .repeat import EASE, decayed_counts, repeat_rate
 from .temporal import NextPeriodRidge, stacked_next_period_matrices
 
 EVENT_COLUMNS = ("u", "i", "invoice", "date")
+EVENT_WINDOW_MONTHS = 3  # training windows of event_windows
+EVENT_WINDOWS = 4
 CAP_DAYS = 120.0  # ages and gaps are capped so that origins compare
 FEATURES = (
     "share",  # invoices with the product / the customer's invoices
@@ -144,11 +146,15 @@ class CandidateSet:
         rel = sp.csr_matrix(relevant)[self.users]
         return np.asarray(rel[self.rows, self.items]).ravel() > 0
 
+    def grid(self, scores: np.ndarray, n_items: int, fill: float = -np.inf):
+        """Pair ``scores`` (m,) as a float32 (b, n_items) matrix, ``fill`` elsewhere."""
+        out = np.full((len(self.users), n_items), fill, np.float32)
+        out[self.rows, self.items] = scores
+        return out
+
     def top(self, scores: np.ndarray, n: int, n_items: int) -> np.ndarray:
         """Top-``n`` product ids per user from pair ``scores`` (m,); -1 pads."""
-        grid = np.full((len(self.users), n_items), -np.inf, np.float32)
-        grid[self.rows, self.items] = scores
-        return top_n(grid, n)[0]
+        return top_n(self.grid(scores, n_items), n)[0]
 
 
 def candidate_features(
@@ -206,7 +212,8 @@ def candidate_features(
     counts = _decayed(past, reference, shape, None)
     x = _dense(counts, users)
     decayed_30 = _dense(_decayed(past, reference, shape, 30.0), users)
-    decayed_180 = _dense(_decayed(past, reference, shape, 180.0), users)
+    history_180 = _decayed(past, reference, shape, 180.0)
+    decayed_180 = _dense(history_180, users)
     pair = past.groupby(["u", "i"])["date"].agg(["max", "min"])
     pu = pair.index.get_level_values(0).to_numpy()
     pi = pair.index.get_level_values(1).to_numpy()
@@ -258,7 +265,7 @@ def candidate_features(
         ridge = NextPeriodRidge(
             regularization=float(ridge_regularization), new_only=new_only
         ).fit(history, future=future, sample_weight=weight)
-        ridge_scores = ridge.score(users, _decayed(past, reference, shape, 180.0))
+        ridge_scores = ridge.score(users, history_180)
     except ValueError:
         # History too short to learn "next window" (no customer bought both before
         # and inside its last window): the member scores 0 and ranks nothing.
@@ -311,6 +318,32 @@ def candidate_features(
         [np.asarray(columns[name], np.float32) for name in FEATURES]
     )
     return CandidateSet(users, r, c, features, reference)
+
+
+def event_windows(
+    cutoff, first_event, *, months: int = EVENT_WINDOW_MONTHS, n: int = EVENT_WINDOWS
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Training windows [start, end) of an "events" algorithm, oldest first.
+
+    ``n`` windows of ``months`` months ending at the cut-off, one month apart: for
+    n=4, months=3: (cut-6m, cut-3m), (cut-5m, cut-2m), (cut-4m, cut-1m),
+    (cut-3m, cut) (calendar months, ``pd.DateOffset``). A window that starts
+    before ``first_event`` (no history to compute features from) is skipped, so
+    the list may be empty.
+
+    Parameters
+    ----------
+    cutoff, first_event : date-like (naive, shop local time like the lines).
+    months : int, window length; n : int, windows before skipping.
+    """
+    cut, first = pd.Timestamp(cutoff), pd.Timestamp(first_event)
+    out = []
+    for back in range(n - 1, -1, -1):
+        end = cut - pd.DateOffset(months=back)
+        start = end - pd.DateOffset(months=months)
+        if start >= first:
+            out.append((start, end))
+    return out
 
 
 def window_targets(events: pd.DataFrame, *, start, end, shape: tuple[int, int]):

@@ -28,6 +28,7 @@ from core.exceptions import InvalidInput
 from core.taskruns import progress, task_run
 
 from ..algorithms.metrics import ranking_metrics
+from ..algorithms.ranker import EVENT_WINDOW_MONTHS, event_windows
 from ..algorithms.splits import purchase_split
 from ..conf import rec_settings
 from ..data import sequences_from_frame
@@ -37,34 +38,6 @@ from .collector import check_k
 
 DEFAULT_CUTOFF = "2011-09-01"
 VARIANTS = ("all", "new")
-EVENT_WINDOW_MONTHS = 3
-EVENT_WINDOWS = 4
-
-
-def event_windows(
-    cutoff, first_event, *, months: int = EVENT_WINDOW_MONTHS, n: int = EVENT_WINDOWS
-) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Training windows [start, end) of an "events" algorithm, oldest first.
-
-    ``n`` windows of ``months`` months ending at the cut-off, one month apart: for
-    n=4, months=3: (cut-6m, cut-3m), (cut-5m, cut-2m), (cut-4m, cut-1m),
-    (cut-3m, cut) (calendar months, ``pd.DateOffset``). A window that starts
-    before ``first_event`` (no history to compute features from) is skipped, so
-    the list may be empty.
-
-    Parameters
-    ----------
-    cutoff, first_event : date-like (naive, shop local time like the lines).
-    months : int, window length; n : int, windows before skipping.
-    """
-    cut, first = pd.Timestamp(cutoff), pd.Timestamp(first_event)
-    out = []
-    for back in range(n - 1, -1, -1):
-        end = cut - pd.DateOffset(months=back)
-        start = end - pd.DateOffset(months=months)
-        if start >= first:
-            out.append((start, end))
-    return out
 
 
 def evaluation_lines() -> pd.DataFrame:
@@ -162,8 +135,8 @@ def recommenders_evaluate(
     try:
         when = pd.Timestamp(cutoff)
     except (TypeError, ValueError):
-        raise InvalidInput(f"cutoff is not a date: {cutoff!r}", field="cutoff")
-    if pd.isna(when):
+        when = pd.NaT
+    if pd.isna(when):  # also "" and None, which pandas reads as NaT
         raise InvalidInput(f"cutoff is not a date: {cutoff!r}", field="cutoff")
     if when.tzinfo is not None:
         raise InvalidInput(
@@ -238,20 +211,9 @@ def _evaluate_one(evaluation, split, name: str, params: dict, k: int) -> None:
         for variant in VARIANTS:  # one model per variant, each may fail alone
             try:
                 metrics, seconds = _score_events(spec, params, split, variant, k)
-                EvaluationResult.objects.create(
-                    run=evaluation,
-                    algorithm=name,
-                    variant=variant,
-                    metrics=metrics,
-                    fit_seconds=round(seconds, 3),
-                )
+                _store(evaluation, name, variant, metrics=metrics, seconds=seconds)
             except Exception as exc:  # stored like any failing algorithm
-                EvaluationResult.objects.update_or_create(
-                    run=evaluation,
-                    algorithm=name,
-                    variant=variant,
-                    defaults={"error": f"{type(exc).__name__}: {exc}"[:2000]},
-                )
+                _store(evaluation, name, variant, error=exc)
         return
     try:
         model = spec.build(params)
@@ -273,21 +235,31 @@ def _evaluate_one(evaluation, split, name: str, params: dict, k: int) -> None:
             model.fit(split.train)
         fit_seconds = time.perf_counter() - started
         for variant in VARIANTS:
-            EvaluationResult.objects.create(
-                run=evaluation,
-                algorithm=name,
-                variant=variant,
-                metrics=_score(model, split, variant, k),
-                fit_seconds=round(fit_seconds, 3),
-            )
+            metrics = _score(model, split, variant, k)
+            _store(evaluation, name, variant, metrics=metrics, seconds=fit_seconds)
     except Exception as exc:  # one failing algorithm does not stop the table
         for variant in VARIANTS:
-            EvaluationResult.objects.update_or_create(
-                run=evaluation,
-                algorithm=name,
-                variant=variant,
-                defaults={"error": f"{type(exc).__name__}: {exc}"[:2000]},
-            )
+            _store(evaluation, name, variant, error=exc)
+
+
+def _store(evaluation, name, variant, *, metrics=None, seconds=None, error=None):
+    """One EvaluationResult row: the metrics and fit seconds, or the error (which
+    replaces a row already stored for that variant)."""
+    if error is not None:
+        EvaluationResult.objects.update_or_create(
+            run=evaluation,
+            algorithm=name,
+            variant=variant,
+            defaults={"error": f"{type(error).__name__}: {error}"[:2000]},
+        )
+        return
+    EvaluationResult.objects.create(
+        run=evaluation,
+        algorithm=name,
+        variant=variant,
+        metrics=metrics,
+        fit_seconds=round(seconds, 3),
+    )
 
 
 def _code_texts(split) -> list[str]:

@@ -138,3 +138,20 @@ def test_select_on_windows_keeps_the_best_on_average():
         select_on_windows([], windows)
     with pytest.raises(ValueError):
         mean_over_windows([])
+
+
+def test_per_row_metrics_are_the_terms_ranking_metrics_averages():
+    relevant = sp.csr_matrix(
+        ([1.0, 1.0, 1.0, 1.0], ([0, 0, 1, 3], [2, 5, 0, 4])), shape=(4, 6)
+    )
+    ids = np.array([[2, 1, 5], [3, 4, -1], [0, 1, 2], [4, 0, 1]])
+    rows = metrics.per_row_metrics(ids, relevant, k=3)
+    means = metrics.ranking_metrics(ids, relevant, k=3)
+    evaluated = np.array([True, True, False, True])  # row 2 has nothing held out
+    for name, values in rows.items():
+        assert values.shape == (4,)
+        assert np.isclose(values[evaluated].mean(), means[name]), name
+    np.testing.assert_allclose(rows["hit@3"], [1.0, 0.0, 0.0, 1.0])
+    assert rows["ndcg@3"][3] == 1.0  # the only relevant item ranked first
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        metrics.per_row_metrics(ids, relevant, k=0)
