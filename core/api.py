@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import APIException
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -79,3 +80,11 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"error": "not_found", "detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+class PageSizePagination(PageNumberPagination):
+    """The API's pagination: pages of ``PAGE_SIZE`` (50) by default, ``?page_size=``
+    up to 200, on every list endpoint."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200

@@ -7,7 +7,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import filters, generics, permissions, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,20 +22,11 @@ LINE_AMOUNT = ExpressionWrapper(
 )
 
 
-class ProductPagination(PageNumberPagination):
-    """Pages of 50 by default; ``page_size`` up to 200."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 @extend_schema(tags=["catalogue"])
 class ProductListView(generics.ListAPIView):
     """Products, ordered by id. ``search`` matches stock code or description."""
 
     serializer_class = s.ProductOut
-    pagination_class = ProductPagination
     permission_classes = [permissions.AllowAny]
     filterset_class = ProductFilter
     filter_backends = [DjangoFilterBackend, filters.SearchFilter]

@@ -225,3 +225,14 @@ def test_product_list_selector_matches_api_filters(catalogue):
     codes = [p.stock_code for p in product_list(search="heart", is_active=True)]
     assert codes == ["10001", "10003"]
     assert [p.stock_code for p in product_list(max_price=Decimal("2"))] == ["10001"]
+
+
+def test_every_list_endpoint_honours_page_size(api_client, two_customers):
+    staff = get_user_model().objects.create_user(
+        username="pager", password="x" * 12, is_staff=True
+    )
+    api_client.force_authenticate(staff)
+    body = api_client.get("/api/v1/orders/?page_size=1").json()
+    assert body["count"] == 2 and len(body["results"]) == 1 and body["next"]
+    capped = api_client.get("/api/v1/orders/?page_size=100000").json()
+    assert len(capped["results"]) == 2  # max_page_size caps, never an error
