@@ -14,6 +14,9 @@ DEFAULTS: dict[str, Any] = {
     # List price = median unit price of customer-identified sale lines in the last
     # N days of the product's sales (see shop.datasets.online_retail.typical_prices).
     "LIST_PRICE_WINDOW_DAYS": 90,
+    # Sources of demo rating data sets (explicit-rating models learn from them); their
+    # products are never listed, searched, recommended or stocked as the shop's own.
+    "DEMO_SOURCES": ["movielens"],
 }
 
 

@@ -33,8 +33,33 @@ class Category(TimeStampedModel):
         return self.name
 
 
+class ProductQuerySet(models.QuerySet):
+    """Catalogue filters shared by every app (storefront, API, chatbot, recommender).
+
+    ``of_shop()``: the shop's own catalogue, without the rows of demo rating data sets
+    (``SHOP["DEMO_SOURCES"]``, default ``["movielens"]``), which the explicit-rating
+    models learn from but which are never the shop's merchandise.
+    ``sellable()``: what a shopper may see and buy: the shop's own, active
+    merchandise (no postage, packing charges, manuals, samples or other service codes).
+    """
+
+    def of_shop(self) -> ProductQuerySet:
+        from .conf import shop_setting
+
+        return self.exclude(source__in=list(shop_setting("DEMO_SOURCES")))
+
+    def sellable(self) -> ProductQuerySet:
+        return self.of_shop().filter(
+            is_active=True, is_merchandise=True, kind=Product.Kind.MERCHANDISE
+        )
+
+
 class Product(TimeStampedModel):
-    """A catalogue entry. ``is_merchandise`` is False for postage, fees, adjustments."""
+    """A catalogue entry. ``is_merchandise`` is False for postage, fees, adjustments.
+
+    ``Product.objects.sellable()`` is what a shopper may see; ``of_shop()`` leaves out
+    the demo rating data sets (MovieLens).
+    """
 
     class Kind(models.TextChoices):
         MERCHANDISE = "merchandise"
@@ -64,6 +89,8 @@ class Product(TimeStampedModel):
     is_active = models.BooleanField(default=True, db_index=True)
     first_sold_at = models.DateTimeField(null=True, blank=True)
     last_sold_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
