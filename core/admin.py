@@ -1,5 +1,5 @@
-"""Admin: task runs (filterable), model artifacts, and the periodic-task schedules with
-a "Run now" button and the last run/error of each schedule."""
+"""Admin of operations: task runs (each run's page is its progress page), trained
+models, locks, and the periodic-task schedules (last run, last error, Run now)."""
 
 from __future__ import annotations
 
@@ -15,50 +15,106 @@ from django.utils.html import format_html
 from django_celery_beat.admin import PeriodicTaskAdmin as BasePeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
+from .adminkit import ReadOnlyAdminMixin, column
 from .charts import Chart
+from .exceptions import DomainError, NotFound
+from .formatting import age, duration, moment, number
+from .jobs import job_for_task
+from .launch import is_eager, is_tracked, local_executor, scheduling_mode, task_launch
 from .models import Lock, ModelArtifact, TaskRun
 from .scheduling import schedule_run_now
 
 
+def _flatten(value, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested metrics as ``[("popularity › artifact", "recommender.purchases:v1")]``."""
+    if isinstance(value, dict):
+        rows = []
+        for key, item in value.items():
+            rows += _flatten(item, f"{prefix} › {key}" if prefix else str(key))
+        return rows
+    if isinstance(value, bool) or value is None:
+        text = {True: "yes", False: "no", None: "–"}[value]
+    elif isinstance(value, int):
+        text = number(value)
+    elif isinstance(value, float):
+        text = f"{value:,.4g}" if abs(value) < 1000 else number(value, places=1)
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value[:20]) + (" …" if len(value) > 20 else "")
+    else:
+        text = str(value)
+    return [(prefix or "value", text)]
+
+
+def format_html_rows(rows: list[tuple[str, str]]):
+    from django.utils.html import format_html_join
+
+    return format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+
+
 @admin.register(TaskRun)
-class TaskRunAdmin(admin.ModelAdmin):
+class TaskRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Task runs: a queue of failures (filter by status) and, per run, its progress."""
+
     list_display = (
-        "id",
-        "task_name",
-        "status",
-        "schedule",
-        "started_at",
-        "finished_at",
-        "duration",
+        "run",
+        "job",
+        "status_badge",
         "progress_bar",
-        "retries",
+        "started",
+        column("duration_seconds", duration, "duration", ordering="finished_at"),
+        "origin",
         "short_error",
     )
+    list_display_links = ("run", "job")
     list_filter = ("status", "task_name", "schedule", "started_at")
     search_fields = ("task_name", "task_id", "error", "schedule")
     date_hierarchy = "started_at"
-    readonly_fields = [f.name for f in TaskRun._meta.fields] + ["duration"]
+    list_select_related = ("requested_by",)
+    change_form_template = "admin/core/taskrun/change_form.html"
+    fields = ("task_name", "task_id", "worker", "host", "pid", "retries")
+    readonly_fields = fields
 
-    @admin.display(description="duration (s)")
-    def duration(self, obj: TaskRun):
-        value = obj.duration_seconds
-        return None if value is None else round(value, 1)
+    @admin.display(description="run", ordering="id")
+    def run(self, obj: TaskRun):
+        return f"#{obj.pk}"
 
-    @admin.display(description="progress")
+    @admin.display(description="job", ordering="task_name")
+    def job(self, obj: TaskRun):
+        job = job_for_task(obj.task_name)
+        return job.title if job else obj.task_name
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: TaskRun):
+        from .templatetags.suite import status_badge
+
+        return status_badge(obj.status)
+
+    @admin.display(description="progress", ordering="progress")
     def progress_bar(self, obj: TaskRun):
         pct = round(100 * (obj.progress or 0))
         return format_html(
-            '<progress max="100" value="{}" style="width:80px"></progress> {}%',
+            '<progress max="100" value="{}" style="width:70px"></progress> {} %',
             pct,
             pct,
         )
 
+    @admin.display(description="started", ordering="started_at")
+    def started(self, obj: TaskRun):
+        return format_html(
+            '<span title="{}">{}</span>',
+            moment(obj.started_at or obj.created_at),
+            age(obj.started_at or obj.created_at),
+        )
+
+    @admin.display(description="started by")
+    def origin(self, obj: TaskRun):
+        if obj.requested_by_id:
+            return str(obj.requested_by)
+        return f"schedule: {obj.schedule}" if obj.schedule else "command or worker"
+
     @admin.display(description="error")
     def short_error(self, obj: TaskRun):
         return (obj.error or "")[:120]
-
-    def has_add_permission(self, request):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -68,7 +124,27 @@ class TaskRunAdmin(admin.ModelAdmin):
                 finished_at__isnull=False, started_at__isnull=False
             )
             response.context_data["run_chart"] = run_duration_chart(list(runs[:60]))
+            response.context_data["mode"] = scheduling_mode()
         return response
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            job = job_for_task(obj.task_name)
+            waiting = obj.status == TaskRun.Status.PENDING and not is_eager()
+            context.update(
+                {
+                    "run": obj,
+                    "job": job,
+                    "mode": scheduling_mode(),
+                    "results": job.result_links(obj) if job else [],
+                    "arguments": _flatten(obj.arguments or {}),
+                    "metrics": _flatten(obj.metrics or {}),
+                    "live": obj.status
+                    in (TaskRun.Status.PENDING, TaskRun.Status.RUNNING),
+                    "waiting_for_worker": waiting,
+                }
+            )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
 
 def run_duration_chart(runs: list[TaskRun]):
@@ -90,23 +166,81 @@ def run_duration_chart(runs: list[TaskRun]):
 
 
 @admin.register(ModelArtifact)
-class ModelArtifactAdmin(admin.ModelAdmin):
+class ModelArtifactAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every trained model; one active per kind. Recommenders are activated from
+    Recommender › Recommender models; other kinds by their training task."""
+
     list_display = (
+        "label",
+        "algorithm",
+        "status",
+        "created",
+        "activated",
+        "size",
+    )
+    list_filter = ("kind", "status", "algorithm")
+    search_fields = ("kind", "algorithm", "sha256")
+    fields = (
         "kind",
         "version",
         "algorithm",
         "status",
+        "metrics_table",
+        "params_table",
+        "window_table",
+        "file",
+        "sha256",
+        "size",
+        "library",
+        "task_run",
         "created_at",
         "activated_at",
-        "sha256",
+        "notes",
     )
-    list_filter = ("kind", "status", "algorithm")
-    search_fields = ("kind", "algorithm", "sha256")
-    readonly_fields = [f.name for f in ModelArtifact._meta.fields]
+    readonly_fields = fields
+
+    @admin.display(description="model", ordering="kind")
+    def label(self, obj):
+        return obj.label
+
+    @admin.display(description="trained", ordering="created_at")
+    def created(self, obj):
+        return moment(obj.created_at)
+
+    @admin.display(description="activated", ordering="activated_at")
+    def activated(self, obj):
+        return moment(obj.activated_at)
+
+    @admin.display(description="file size", ordering="size_bytes")
+    def size(self, obj):
+        return f"{obj.size_bytes / 1e6:,.1f} MB"
+
+    def _table(self, value):
+        rows = _flatten(value or {})
+        if not rows:
+            return "–"
+        body = format_html_rows(rows)
+        return format_html('<table class="suite-kv">{}</table>', body)
+
+    @admin.display(description="metrics")
+    def metrics_table(self, obj):
+        return self._table(obj.metrics)
+
+    @admin.display(description="parameters")
+    def params_table(self, obj):
+        return self._table(obj.params)
+
+    @admin.display(description="data window")
+    def window_table(self, obj):
+        return self._table(obj.data_window)
+
+    @admin.display(description="library versions")
+    def library(self, obj):
+        return ", ".join(f"{k} {v}" for k, v in (obj.library_versions or {}).items())
 
 
 @admin.register(Lock)
-class LockAdmin(admin.ModelAdmin):
+class LockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "owner", "acquired_at", "expires_at")
 
 
@@ -127,7 +261,8 @@ admin.site.unregister(PeriodicTask)
 
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
-    """django-celery-beat's admin plus last run, last error and a Run-now button."""
+    """django-celery-beat's admin plus last run, last error and a Run-now button;
+    in eager mode the list says that schedules do not run."""
 
     list_display = (
         "name",
@@ -139,6 +274,7 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
         "last_error",
         "run_now_button",
     )
+    change_list_template = "admin/core/periodictask/change_list.html"
 
     def get_queryset(self, request):
         return (
@@ -162,13 +298,17 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
         return format_html(
             "{}<br><small>{}</small>",
             obj._last_error[:160],
-            obj._last_error_at.strftime("%Y-%m-%d %H:%M") if obj._last_error_at else "",
+            moment(obj._last_error_at),
         )
 
     @admin.display(description="")
     def run_now_button(self, obj):
         url = reverse("admin:core_periodictask_run_now", args=[obj.pk])
         return format_html('<a class="button" href="{}">Run now</a>', url)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "mode": scheduling_mode()}
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         extra = [
@@ -180,6 +320,31 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
         ]
         return extra + super().get_urls()
 
+    def _run_now(self, request, task: PeriodicTask):
+        """Send the schedule's task now (never inside this request); where to go."""
+        from config.celery import app
+
+        changelist = reverse("admin:django_celery_beat_periodictask_changelist")
+        app.loader.import_default_modules()
+        if task.task not in app.tasks:
+            raise NotFound(f"task {task.task!r} is not registered", field="task")
+        if is_tracked(task.task):
+            run = task_launch(
+                name=task.task,
+                kwargs=json.loads(task.kwargs or "{}"),
+                by=request.user,
+                schedule=task.name,
+            )
+            self.message_user(request, f"{task.task} queued as run #{run.pk}.")
+            return reverse("admin:core_taskrun_change", args=[run.pk])
+        if is_eager():
+            local_executor().submit(schedule_run_now, periodic_task=task)
+            self.message_user(request, f"{task.task} started in the background.")
+        else:
+            task_id = schedule_run_now(periodic_task=task)
+            self.message_user(request, f"{task.task} sent (task id {task_id}).")
+        return changelist
+
     def run_now_view(self, request, pk: int):
         task = get_object_or_404(PeriodicTask, pk=pk)
         if not self.has_change_permission(request, task):
@@ -187,13 +352,13 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
         changelist = reverse("admin:django_celery_beat_periodictask_changelist")
         if request.method == "POST":
             try:
-                task_id = schedule_run_now(periodic_task=task)
-            except Exception as exc:  # unknown task, broker down: say so
+                return HttpResponseRedirect(self._run_now(request, task))
+            except DomainError as exc:
+                self.message_user(request, exc.message, level=messages.ERROR)
+            except Exception as exc:  # broker down: say so
                 self.message_user(
                     request, f"Could not run {task.task}: {exc}", level=messages.ERROR
                 )
-            else:
-                self.message_user(request, f"{task.task} sent (task id {task_id}).")
             return HttpResponseRedirect(changelist)
         context = {
             **self.admin_site.each_context(request),

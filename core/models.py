@@ -50,6 +50,14 @@ class TaskRun(TimeStampedModel):
     schedule = models.CharField(
         max_length=200, blank=True, db_index=True, help_text="periodic task name"
     )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="who started it from the admin (empty: a schedule or a command)",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -59,6 +59,27 @@ def run_start(
     )
 
 
+def run_adopt(
+    task_id: str, *, worker: str = "", retries: int = 0, schedule: str = ""
+) -> TaskRun | None:
+    """Start the ``pending`` run that :func:`core.launch.task_launch` created for
+    ``task_id`` (so the admin's progress page follows the task), or return None."""
+    if not task_id:
+        return None
+    run = TaskRun.objects.filter(task_id=task_id, status=TaskRun.Status.PENDING).first()
+    if run is None:
+        return None
+    run.status = TaskRun.Status.RUNNING
+    run.started_at = timezone.now()
+    run.worker = worker or socket.gethostname()
+    run.host = socket.gethostname()
+    run.pid = os.getpid()
+    run.retries = retries
+    run.schedule = schedule or run.schedule
+    run.save()
+    return run
+
+
 def run_finish(
     run: TaskRun,
     status: str,

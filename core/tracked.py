@@ -39,7 +39,7 @@ from django.utils import timezone
 from .artifacts import json_safe
 from .locks import LockBusy, maybe_single_flight
 from .models import TaskRun
-from .taskruns import run_context, run_finish, run_start
+from .taskruns import run_adopt, run_context, run_finish, run_start
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
@@ -76,7 +76,9 @@ class TrackedTask(Task):
         task_id = request.id or ""
         retries = int(request.retries or 0)
         if task_id:
-            earlier = TaskRun.objects.filter(task_id=task_id)
+            earlier = TaskRun.objects.filter(task_id=task_id).exclude(
+                status=TaskRun.Status.PENDING
+            )
             retries = max(retries, earlier.count())
             earlier.filter(status=TaskRun.Status.RUNNING).update(
                 status=TaskRun.Status.RETRIED,
@@ -85,13 +87,16 @@ class TrackedTask(Task):
                 "redelivered and runs again",
             )
         arguments = json_safe(dict(kwargs, **({"args": list(args)} if args else {})))
-        run = run_start(
+        schedule = _request_schedule(request)
+        run = run_adopt(
+            task_id, worker=request.hostname or "", retries=retries, schedule=schedule
+        ) or run_start(
             self.name,
             arguments,
             task_id=task_id,
             worker=request.hostname or "",
             retries=retries,
-            schedule=_request_schedule(request),
+            schedule=schedule,
         )
         with run_context(run):
             try:

@@ -30,9 +30,12 @@ def recommender_train_task(algorithm: str = "", force: bool = False) -> dict:
 
 
 @tracked_task(name="recommender.evaluate", lock=True)
-def recommender_evaluate_task(cutoff: str = "2011-09-01") -> dict:
-    """Run every algorithm on the temporal split and store an EvaluationRun."""
-    return {"evaluation_run": recommenders_evaluate(cutoff=cutoff).pk}
+def recommender_evaluate_task(
+    cutoff: str = "2011-09-01", algorithms: list[str] | None = None, k: int = 10
+) -> dict:
+    """Run the algorithms (default: all) on the temporal split; store the run."""
+    run = recommenders_evaluate(cutoff=cutoff, algorithms=algorithms or None, k=k)
+    return {"evaluation_run": run.pk}
 
 
 @tracked_task(name="recommender.cold_start_product")

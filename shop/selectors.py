@@ -100,3 +100,11 @@ def product_get(*, product_id: int) -> Product | None:
 
 def import_issues(*, report_id: int) -> QuerySet[ImportIssue]:
     return ImportIssue.objects.filter(report_id=report_id).order_by("row_number", "id")
+
+
+def orders_newest_at():
+    """When the newest order was placed (None without orders): on historical data,
+    the data's "today" that forecasts and model windows count from."""
+    from django.db.models import Max
+
+    return Order.objects.aggregate(newest=Max("placed_at"))["newest"]

@@ -1,0 +1,288 @@
+"""The admin toolkit: review queues with formatted columns, read-only records, and
+Approve / Reject buttons on detail pages that share their service with bulk actions.
+
+Columns with units::
+
+    from core.adminkit import column
+    from core.formatting import money, percent, units
+
+    list_display = (
+        "product",
+        column("suggested_price", money, "suggested"),
+        column("stockout_risk", percent, "stock-out risk"),
+        column("mean_daily", lambda v: units(v, "units/day"), "demand"),
+    )
+
+Read-only records (no Add, no Save, no Delete; the detail page is a view)::
+
+    class ForecastAdmin(ReadOnlyAdminMixin, admin.ModelAdmin): ...
+
+Decisions (buttons on the detail page and the same service as a bulk action)::
+
+    class SuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
+        decisions = (
+            Decision(
+                "approve",
+                "Approve and apply",
+                run=lambda request, rows: approve(ids=[r.pk for r in rows],
+                                                   by=request.user),
+                applies=lambda obj: obj.status == "proposed",
+                style="primary",
+            ),
+            Decision("reject", "Reject", run=..., applies=..., note=True,
+                     style="danger"),
+        )
+
+A decision's ``run(request, rows)`` calls ONE service with the selected rows (a list of
+model instances) and returns a message (or None); a :class:`core.exceptions.DomainError`
+it raises (a stale suggestion, a wrong status) is shown as an error naming the reason,
+and nothing is changed. ``note=True`` asks for a note on the detail page (passed as
+``request.POST["note"]``; read it with :func:`decision_note`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from .exceptions import DomainError
+from .formatting import MISSING
+
+
+def column(
+    field: str,
+    fmt: Callable[[Any], str],
+    description: str | None = None,
+    *,
+    ordering: str | None = None,
+    align: str = "right",
+) -> Callable:
+    """A changelist/readonly column showing ``fmt(obj.<field>)``, sortable by field.
+
+    ``field`` may follow relations with ``__`` (``"product__list_price"``). Numbers
+    are right-aligned so that digits line up.
+    """
+
+    def display(obj):
+        value = obj
+        for part in field.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        text = fmt(value) if value is not None else MISSING
+        if align == "right":
+            return format_html('<span style="white-space:nowrap">{}</span>', text)
+        return text
+
+    display.__name__ = f"{field}_display"
+    display.short_description = description or field.replace("_", " ")
+    display.admin_order_field = ordering or field
+    return display
+
+
+class ReadOnlyAdminMixin:
+    """Records written by services, imports or tasks: viewable, never edited here.
+
+    No Add, no Save, no Delete (Django shows the detail page as a view with Close).
+    """
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInlineMixin:
+    """An inline of read-only rows (no add, no delete, no edit)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision a person takes on a queue row (approve, reject, receive ...).
+
+    Parameters
+    ----------
+    name : str, URL-safe id (``"approve"``).
+    label : str, the button text (``"Approve and apply"``).
+    run : callable(request, rows) -> str | None, calls the service; returns a message.
+    applies : callable(obj) -> bool, whether the button shows for this row (status).
+    style : ``"primary"``, ``"danger"`` or ``"default"``.
+    note : bool, ask for a note (a reason) on the detail page.
+    permission : str, the model permission needed (``"change"``).
+    bulk : bool, also offer it as a bulk action on the list.
+    """
+
+    name: str
+    label: str
+    run: Callable[[Any, list], str | None]
+    applies: Callable[[Any], bool] = lambda obj: True
+    style: str = "default"
+    note: bool = False
+    permission: str = "change"
+    bulk: bool = True
+
+
+def decision_note(request) -> str:
+    """The note typed beside a decision button ('' from a bulk action)."""
+    return (request.POST.get("note") or "").strip()[:500]
+
+
+class DecisionAdminMixin:
+    """Approve / Reject (any :class:`Decision`) as buttons on the detail page and as
+    bulk actions on the list, through the same service call."""
+
+    decisions: tuple[Decision, ...] = ()
+    change_form_template = "admin/core/decision_change_form.html"
+
+    def _decision(self, name: str) -> Decision:
+        for decision in self.decisions:
+            if decision.name == name:
+                return decision
+        raise PermissionDenied(f"unknown decision {name!r}")
+
+    def _may(self, request, decision: Decision) -> bool:
+        opts = self.model._meta
+        codename = f"{decision.permission}_{opts.model_name}"
+        return request.user.has_perm(f"{opts.app_label}.{codename}")
+
+    def decide(self, request, decision: Decision, rows: list) -> bool:
+        """Run ``decision`` on ``rows``; report the outcome as a message."""
+        try:
+            message = decision.run(request, rows)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return False
+        self.message_user(
+            request, message or f"{decision.label}: done.", messages.SUCCESS
+        )
+        return True
+
+    def get_urls(self):
+        opts = self.model._meta
+        extra = [
+            path(
+                "<path:object_id>/decide/<str:name>/",
+                self.admin_site.admin_view(self.decide_view),
+                name=f"{opts.app_label}_{opts.model_name}_decide",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def decide_view(self, request, object_id: str, name: str):
+        """POST: take decision ``name`` on one row, then back to its page."""
+        decision = self._decision(name)
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if request.method != "POST" or not self._may(request, decision):
+            raise PermissionDenied
+        if not decision.applies(obj):
+            self.message_user(
+                request,
+                f"{decision.label} does not apply to {obj} any more "
+                "(its status changed); nothing was done.",
+                messages.ERROR,
+            )
+        else:
+            self.decide(request, decision, [obj])
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        query = unquote(request.POST.get("_changelist_filters") or "")
+        if query:
+            url += "?" + urlencode({"_changelist_filters": query})
+        return HttpResponseRedirect(url)
+
+    def decision_buttons(self, request, obj) -> list[dict]:
+        """The decisions to show on ``obj``'s page, with their form URLs."""
+        if obj is None:
+            return []
+        opts = self.model._meta
+        return [
+            {
+                "name": d.name,
+                "label": d.label,
+                "style": d.style,
+                "note": d.note,
+                "url": reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_decide",
+                    args=[obj.pk, d.name],
+                ),
+            }
+            for d in self.decisions
+            if d.applies(obj) and self._may(request, d)
+        ]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["decision_buttons"] = self.decision_buttons(request, obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for decision in self.decisions:
+            if decision.bulk and self._may(request, decision):
+                actions[f"decide_{decision.name}"] = (
+                    _bulk_action(decision),
+                    f"decide_{decision.name}",
+                    f"{decision.label} (selected rows)",
+                )
+        return actions
+
+
+def _bulk_action(decision: Decision) -> Callable:
+    def action(modeladmin, request, queryset):
+        rows = list(queryset)
+        skipped = [row for row in rows if not decision.applies(row)]
+        rows = [row for row in rows if decision.applies(row)]
+        if skipped:
+            modeladmin.message_user(
+                request,
+                f"{len(skipped)} selected row(s) skipped: {decision.label} does not "
+                "apply to them (status).",
+                messages.WARNING,
+            )
+        if rows:
+            modeladmin.decide(request, decision, rows)
+
+    action.__name__ = f"decide_{decision.name}"
+    return action
+
+
+def admin_link(obj, text: str | None = None) -> str:
+    """An HTML link to ``obj``'s admin page (its label when ``text`` is None)."""
+    if obj is None:
+        return MISSING
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, text if text is not None else obj)
+
+
+def changelist_url(model, **filters) -> str:
+    """The admin list of ``model`` filtered by ``filters`` (query parameters)."""
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
