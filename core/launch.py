@@ -155,8 +155,13 @@ def task_launch(
         progress_message="queued",
         schedule=schedule,
     )
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _send(task, run, kwargs))
-    else:
-        _send(task, run, kwargs)
+    after_commit(lambda: _send(task, run, kwargs))
     return run
+
+
+def after_commit(fn) -> None:
+    """Run ``fn`` once the current transaction commits (at once outside one)."""
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(fn)
+    else:
+        fn()

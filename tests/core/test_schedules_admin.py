@@ -69,15 +69,19 @@ def test_changelist_shows_last_run_and_error(staff_client):
     assert "Run now" in html
 
 
-def test_run_now_confirms_then_sends_with_schedule_name(staff_client):
+def test_run_now_confirms_then_sends_with_schedule_name(staff_client, queued_tasks):
     schedules_setup(demo=True)
     demo = PeriodicTask.objects.get(task="core.demo_train")
     url = f"/admin/django_celery_beat/periodictask/{demo.pk}/run-now/"
     assert staff_client.get(url).status_code == 200
     assert not TaskRun.objects.exists()  # GET only asks
     response = staff_client.post(url)
-    assert response.status_code == 302
-    run = TaskRun.objects.get(task_name="core.demo_train")  # eager: ran in-process
+    assert response.status_code == 302  # to the run's progress page
+    run = TaskRun.objects.get(task_name="core.demo_train")
+    assert response.url == f"/admin/core/taskrun/{run.pk}/change/"
+    assert run.status == "pending"  # not run inside the request
+    assert queued_tasks.run_all() == 1
+    run.refresh_from_db()
     assert run.status == "succeeded"
     assert run.schedule == demo.name
     assert run.arguments == {"epochs": 50}
