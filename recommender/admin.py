@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from core.exceptions import DomainError
 
+from . import admin_views
 from .charts import metric_history_charts
 from .models import (
     EvaluationResult,
@@ -135,3 +136,8 @@ class PrecomputedRecommendationAdmin(admin.ModelAdmin):
     list_display = ("customer", "kind", "strategy", "model_version", "updated_at")
     raw_id_fields = ("customer",)
     readonly_fields = ("customer", "kind", "items", "strategy", "model_version")
+
+
+admin.site.register_view(
+    "recommender/preview/", admin_views.preview_view, name="recommender_preview"
+)
