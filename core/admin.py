@@ -15,40 +15,14 @@ from django.utils.html import format_html
 from django_celery_beat.admin import PeriodicTaskAdmin as BasePeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
-from .adminkit import ReadOnlyAdminMixin, column
+from .adminkit import ReadOnlyAdminMixin, column, flatten, kv_table
 from .charts import Chart
 from .exceptions import DomainError, NotFound
-from .formatting import age, duration, moment, number
+from .formatting import age, duration, moment
 from .jobs import job_for_task
 from .launch import is_eager, is_tracked, local_executor, scheduling_mode, task_launch
 from .models import Lock, ModelArtifact, TaskRun
 from .scheduling import schedule_run_now
-
-
-def _flatten(value, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested metrics as ``[("popularity › artifact", "recommender.purchases:v1")]``."""
-    if isinstance(value, dict):
-        rows = []
-        for key, item in value.items():
-            rows += _flatten(item, f"{prefix} › {key}" if prefix else str(key))
-        return rows
-    if isinstance(value, bool) or value is None:
-        text = {True: "yes", False: "no", None: "–"}[value]
-    elif isinstance(value, int):
-        text = number(value)
-    elif isinstance(value, float):
-        text = f"{value:,.4g}" if abs(value) < 1000 else number(value, places=1)
-    elif isinstance(value, list):
-        text = ", ".join(str(v) for v in value[:20]) + (" …" if len(value) > 20 else "")
-    else:
-        text = str(value)
-    return [(prefix or "value", text)]
-
-
-def format_html_rows(rows: list[tuple[str, str]]):
-    from django.utils.html import format_html_join
-
-    return format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
 
 
 @admin.register(TaskRun)
@@ -137,8 +111,8 @@ class TaskRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "job": job,
                     "mode": scheduling_mode(),
                     "results": job.result_links(obj) if job else [],
-                    "arguments": _flatten(obj.arguments or {}),
-                    "metrics": _flatten(obj.metrics or {}),
+                    "arguments": flatten(obj.arguments or {}),
+                    "metrics": flatten(obj.metrics or {}),
                     "live": obj.status
                     in (TaskRun.Status.PENDING, TaskRun.Status.RUNNING),
                     "waiting_for_worker": waiting,
@@ -215,24 +189,17 @@ class ModelArtifactAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def size(self, obj):
         return f"{obj.size_bytes / 1e6:,.1f} MB"
 
-    def _table(self, value):
-        rows = _flatten(value or {})
-        if not rows:
-            return "–"
-        body = format_html_rows(rows)
-        return format_html('<table class="suite-kv">{}</table>', body)
-
     @admin.display(description="metrics")
     def metrics_table(self, obj):
-        return self._table(obj.metrics)
+        return kv_table(obj.metrics)
 
     @admin.display(description="parameters")
     def params_table(self, obj):
-        return self._table(obj.params)
+        return kv_table(obj.params)
 
     @admin.display(description="data window")
     def window_table(self, obj):
-        return self._table(obj.data_window)
+        return kv_table(obj.data_window)
 
     @admin.display(description="library versions")
     def library(self, obj):

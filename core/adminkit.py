@@ -52,11 +52,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from .exceptions import DomainError
-from .formatting import MISSING
+from .formatting import MISSING, number
 
 
 def column(
@@ -286,3 +286,41 @@ def changelist_url(model, **filters) -> str:
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def flatten(value, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested data as readable rows: ``[("popularity › artifact", "…:v1")]``;
+    numbers with thousands separators and 4 significant digits."""
+    if isinstance(value, dict):
+        rows = []
+        for key, item in value.items():
+            rows += flatten(item, f"{prefix} › {key}" if prefix else str(key))
+        return rows
+    if isinstance(value, bool) or value is None:
+        text = {True: "yes", False: "no", None: MISSING}[value]
+    elif isinstance(value, int):
+        text = number(value)
+    elif isinstance(value, float):
+        text = f"{value:,.4g}" if abs(value) < 1000 else number(value, places=1)
+    elif isinstance(value, list):
+        shown = [flatten(v)[0][1] if isinstance(v, int | float) else str(v)
+                 for v in value[:20]]  # fmt: skip
+        text = ", ".join(shown) + (f" … ({len(value):,} in all)" if len(value) > 20
+                                   else "")  # fmt: skip
+    else:
+        text = str(value)
+    return [(prefix or "value", text)]
+
+
+def kv_table(value) -> str:
+    """A JSON field (dict) as a two-column HTML table instead of raw JSON."""
+    rows = flatten(value or {})
+    if not rows:
+        return MISSING
+    body = format_html_join(
+        "",
+        '<tr><th style="font-weight:normal;padding:2px 12px 2px 0;text-align:left">'
+        "{}</th><td>{}</td></tr>",
+        rows,
+    )
+    return format_html('<table class="suite-kv">{}</table>', body)

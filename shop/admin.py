@@ -1,56 +1,65 @@
-"""Django admin of the shop. Status, price and stock changes go through services."""
+"""Django admin of the shop's catalogue (products, prices, categories); customers and
+orders are in :mod:`shop.admin_orders`, the read-only records (stock, events,
+imports) in :mod:`shop.admin_records`. Price changes go through services."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
+from django.utils.html import format_html
 
-from core.exceptions import DomainError
+from core.adminkit import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+)
+from core.formatting import MISSING, money, number
 
-from .charts import import_issues_chart, price_history_chart
+from . import (
+    admin_orders,  # noqa: F401  (customers and orders)
+    admin_records,  # noqa: F401  (registers the read-only records)
+)
+from .admin_orders import days_before_today
+from .charts import price_history_chart
 from .models import (
     Category,
-    Customer,
-    Event,
-    ImportIssue,
-    ImportReport,
-    Order,
-    OrderLine,
-    OrderStatusChange,
     PriceChange,
     Product,
-    Rating,
     StockLevel,
-    StockMovement,
 )
 from .services.catalog import product_set_price
-from .services.orders import order_cancel, order_transition
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by services or imports: viewable, not editable here."""
+class CatalogueFilter(admin.SimpleListFilter):
+    """The shop's own products by default; the demo rating data on request."""
 
-    show_full_result_count = False
+    title = "catalogue"
+    parameter_name = "catalogue"
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def lookups(self, request, model_admin):
+        return [("demo", "demo rating data (MovieLens)"), ("all", "everything")]
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "the shop's own",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: value}
+                ),
+                "display": label,
+            }
 
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        shop = Product.objects.of_shop().values("pk")
+        if self.value() == "demo":
+            return queryset.exclude(pk__in=shop)
+        return queryset.filter(pk__in=shop)
 
 
 @admin.register(Category)
@@ -59,42 +68,104 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
-class PriceChangeInline(ReadOnlyInline):
+class PriceChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = PriceChange
-    fields = ("changed_at", "old_price", "new_price", "origin", "changed_by", "reason")
+    fields = ("changed_at", "old", "new", "origin", "changed_by", "reason")
     readonly_fields = fields
     ordering = ("-changed_at",)
+    max_num = 0
+
+    @admin.display(description="old price")
+    def old(self, obj):
+        return money(obj.old_price, obj.currency)
+
+    @admin.display(description="new price")
+    def new(self, obj):
+        return money(obj.new_price, obj.currency)
 
 
-class StockLevelInline(ReadOnlyInline):
+class StockLevelInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = StockLevel
     fields = ("on_hand", "reserved", "is_assumed", "assumption")
     readonly_fields = fields
 
 
+def _price(obj) -> str:
+    return money(obj.list_price, obj.currency)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    """The catalogue: price, stock and recency first; prices change through
+    ``product_set_price`` (recorded)."""
+
     list_display = (
         "stock_code",
         "description",
+        "price",
+        "in_stock",
+        "last_sold",
         "kind",
-        "is_merchandise",
-        "list_price",
-        "currency",
         "is_active",
-        "source",
-        "last_sold_at",
     )
-    list_filter = ("source", "kind", "is_merchandise", "is_active", "category")
+    list_display_links = ("stock_code", "description")
+    list_filter = (
+        CatalogueFilter,
+        "kind",
+        "is_active",
+        "stock__is_assumed",
+        "category",
+    )
     search_fields = ("stock_code", "description")
-    list_select_related = ("category",)
+    list_select_related = ("category", "stock")
     show_full_result_count = False
-    readonly_fields = ("first_sold_at", "last_sold_at", "price_history")
+    readonly_fields = (
+        "first_sold_at",
+        "last_sold_at",
+        "price_history",
+        "recommendations",
+        "other_descriptions",
+    )
+    exclude = ("alt_descriptions",)
     inlines = [StockLevelInline, PriceChangeInline]
+
+    @admin.display(description="price", ordering="list_price")
+    def price(self, obj):
+        return _price(obj)
+
+    @admin.display(description="available", ordering="stock__on_hand")
+    def in_stock(self, obj):
+        stock = getattr(obj, "stock", None)
+        if stock is None:
+            return MISSING
+        return format_html(
+            '<span style="white-space:nowrap">{} units</span>{}',
+            number(stock.available),
+            format_html(' <small class="quiet">assumed</small>')
+            if stock.is_assumed
+            else "",
+        )
+
+    @admin.display(description="last sold", ordering="last_sold_at")
+    def last_sold(self, obj):
+        return days_before_today(obj.last_sold_at)
 
     @admin.display(description="price history")
     def price_history(self, obj):
         return price_history_chart(obj)
+
+    @admin.display(description="other descriptions seen")
+    def other_descriptions(self, obj):
+        return "; ".join(obj.alt_descriptions or []) or MISSING
+
+    @admin.display(description="recommendations")
+    def recommendations(self, obj):
+        url = reverse("admin:recommender_preview") + f"?product=%23{obj.pk}"
+        return format_html('<a class="button" href="{}">Preview what it shows</a>', url)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + (["source", "stock_code"] if obj else [])
 
     def save_model(self, request, obj, form, change):
         """A new list price is applied through ``product_set_price`` (recorded)."""
@@ -122,260 +193,26 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriceChange)
-class PriceChangeAdmin(ReadOnlyAdmin):
-    list_display = ("product", "changed_at", "old_price", "new_price", "origin")
+class PriceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("product", "changed_at", "old", "new", "change", "origin", "by")
     list_filter = ("origin", "currency")
     search_fields = ("product__stock_code", "suggestion_ref", "reason")
-    list_select_related = ("product",)
-    raw_id_fields = ("product", "changed_by")
+    list_select_related = ("product", "changed_by")
 
+    @admin.display(description="old price", ordering="old_price")
+    def old(self, obj):
+        return money(obj.old_price, obj.currency)
 
-@admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("external_id", "source", "country", "email", "user", "erased_at")
-    list_filter = ("source", "country")
-    search_fields = ("external_id", "email", "user__username")
-    raw_id_fields = ("user",)
-    list_select_related = ("user",)
-    show_full_result_count = False
-    actions = ["erase_personal_data"]
+    @admin.display(description="new price", ordering="new_price")
+    def new(self, obj):
+        return money(obj.new_price, obj.currency)
 
-    @admin.action(description="Erase personal data (GDPR request)")
-    def erase_personal_data(self, request, queryset):
-        from core.privacy import customer_erase
+    @admin.display(description="change")
+    def change(self, obj):
+        if not obj.old_price:
+            return MISSING
+        return f"{(obj.new_price / obj.old_price - 1) * 100:+.1f} %"
 
-        for pk in queryset.values_list("pk", flat=True).order_by("pk"):
-            customer_erase(customer_id=pk, by=request.user)
-        self.message_user(request, f"Erased {queryset.count()} customer(s).")
-
-
-class OrderLineInline(ReadOnlyInline):
-    model = OrderLine
-    fields = ("line_no", "product", "description", "quantity", "unit_price")
-    readonly_fields = fields
-
-
-class OrderStatusChangeInline(ReadOnlyInline):
-    model = OrderStatusChange
-    fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
-    readonly_fields = fields
-
-
-def _transition_action(to_status: str):
-    def action(modeladmin, request, queryset):
-        done = 0
-        for order in queryset:
-            try:
-                order_transition(order=order, to_status=to_status, by=request.user)
-                done += 1
-            except DomainError as exc:
-                modeladmin.message_user(request, str(exc), messages.WARNING)
-        modeladmin.message_user(request, f"{done} order(s) now {to_status}.")
-
-    action.__name__ = f"mark_{to_status}"
-    action.short_description = f"Mark selected orders {to_status.replace('_', ' ')}"
-    return action
-
-
-@admin.action(description="Cancel selected orders (credit note, stock released)")
-def cancel_orders(modeladmin, request, queryset):
-    done = 0
-    for order in queryset:
-        try:
-            order_cancel(order=order, by=request.user, reason="cancelled in the admin")
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, str(exc), messages.WARNING)
-    modeladmin.message_user(request, f"{done} order(s) cancelled.")
-
-
-@admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = (
-        "invoice_no",
-        "customer",
-        "placed_at",
-        "kind",
-        "status",
-        "country",
-        "source",
-    )
-    list_filter = ("kind", "status", "source", "country")
-    search_fields = ("invoice_no", "customer__external_id")
-    date_hierarchy = "placed_at"
-    list_select_related = ("customer",)
-    raw_id_fields = ("customer", "import_report", "cancels")
-    readonly_fields = ("status",)
-    show_full_result_count = False
-    inlines = [OrderLineInline, OrderStatusChangeInline]
-    actions = [
-        _transition_action("paid"),
-        _transition_action("shipped"),
-        _transition_action("delivered"),
-        cancel_orders,
-    ]
-
-
-@admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdmin):
-    list_display = ("order", "line_no", "product", "quantity", "unit_price")
-    search_fields = ("order__invoice_no", "product__stock_code", "description")
-    list_filter = ("product__is_merchandise", "order__kind")
-    list_select_related = ("order", "product")
-    raw_id_fields = ("order", "product")
-
-
-@admin.register(OrderStatusChange)
-class OrderStatusChangeAdmin(ReadOnlyAdmin):
-    list_display = ("order", "from_status", "to_status", "changed_at", "changed_by")
-    list_filter = ("to_status",)
-    search_fields = ("order__invoice_no", "note")
-    list_select_related = ("order", "changed_by")
-
-
-@admin.register(StockLevel)
-class StockLevelAdmin(ReadOnlyAdmin):
-    list_display = ("product", "on_hand", "reserved", "available", "is_assumed")
-    list_filter = ("is_assumed",)
-    search_fields = ("product__stock_code", "product__description")
-    list_select_related = ("product",)
-
-
-@admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
-    list_display = (
-        "product",
-        "delta_on_hand",
-        "delta_reserved",
-        "reason",
-        "reference",
-        "changed_at",
-    )
-    list_filter = ("reason",)
-    search_fields = ("product__stock_code", "reference")
-    list_select_related = ("product",)
-
-
-@admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    list_display = (
-        "kind",
-        "customer",
-        "session_key",
-        "product",
-        "query",
-        "occurred_at",
-    )
-    list_filter = ("kind",)
-    search_fields = ("session_key", "query", "customer__external_id")
-    list_select_related = ("customer", "product")
-
-
-@admin.register(Rating)
-class RatingAdmin(ReadOnlyAdmin):
-    list_display = ("customer", "product", "value", "rated_at")
-    list_filter = ("customer__source",)
-    search_fields = ("customer__external_id", "product__stock_code")
-    list_select_related = ("customer", "product")
-
-
-def _issues_url(report_id: int, **extra) -> str:
-    query = urlencode({"report__id__exact": report_id, **extra})
-    return f"{reverse('admin:shop_importissue_changelist')}?{query}"
-
-
-@admin.register(ImportReport)
-class ImportReportAdmin(ReadOnlyAdmin):
-    list_display = (
-        "id",
-        "kind",
-        "path",
-        "status",
-        "rows_total",
-        "rows_imported",
-        "rows_rejected",
-        "rows_repaired",
-        "created_at",
-    )
-    list_filter = ("kind", "status")
-    search_fields = ("path", "file_sha256")
-    fields = (
-        "kind",
-        "path",
-        "file_sha256",
-        "status",
-        "started_at",
-        "finished_at",
-        "rows_total",
-        "rows_imported",
-        "rows_skipped_existing",
-        "rows_rejected",
-        "rows_repaired",
-        "summary",
-        "error",
-        "issues_by_reason",
-        "issues_chart",
-        "first_issues",
-    )
-    readonly_fields = fields
-    FIRST_ISSUES = 25
-
-    @admin.display(description="first issues")
-    def first_issues(self, obj):
-        rows = obj.issues.order_by("row_number", "id")[: self.FIRST_ISSUES]
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "</tr>",
-            (
-                (i.row_number, i.action, i.reason, i.field, i.value, i.message)
-                for i in rows
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>row</th><th>action</th><th>reason</th>"
-            "<th>field</th><th>value</th><th>message</th></tr></thead>"
-            '<tbody>{}</tbody></table><p><a href="{}">All issues, paginated</a></p>',
-            body,
-            _issues_url(obj.pk),
-        )
-
-    @admin.display(description="issues by reason")
-    def issues_by_reason(self, obj):
-        rows = [
-            (
-                action,
-                _issues_url(obj.pk, action__exact=action, reason__exact=reason),
-                reason,
-                f"{n:,}",
-            )
-            for action in ("rejected", "repaired", "flagged")
-            for reason, n in sorted(obj.counts_by_reason.get(action, {}).items())
-        ]
-        if not rows:
-            return "none"
-        body = format_html_join(
-            "",
-            '<tr><td>{}</td><td><a href="{}">{}</a></td>'
-            '<td style="text-align:right">{}</td></tr>',
-            rows,
-        )
-        return format_html(
-            "<table><thead><tr><th>action</th><th>reason</th><th>rows</th></tr>"
-            '</thead><tbody>{}</tbody></table><p><a href="{}">All issues of this '
-            "report, with row numbers</a></p>",
-            body,
-            _issues_url(obj.pk),
-        )
-
-    @admin.display(description="chart")
-    def issues_chart(self, obj):
-        return import_issues_chart(obj)
-
-
-@admin.register(ImportIssue)
-class ImportIssueAdmin(ReadOnlyAdmin):
-    list_display = ("report", "row_number", "action", "reason", "field", "value")
-    list_filter = ("action", "reason", "report")
-    search_fields = ("value", "message")
-    list_per_page = 100
+    @admin.display(description="by", ordering="changed_by")
+    def by(self, obj):
+        return obj.changed_by or obj.get_origin_display()
