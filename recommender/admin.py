@@ -1,16 +1,24 @@
-"""Admin of the recommender: model registry, evaluations (with charts), rules."""
+"""Admin of the recommender: the trained models (Activate as a decision), evaluation
+runs with charts, merchandisers' pinned rules, and the preview of every surface."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
-from core.exceptions import DomainError
+from core.adminkit import (
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    admin_link,
+    kv_table,
+)
+from core.exceptions import InvalidInput
+from core.formatting import MISSING, day, duration, moment, number, percent
 
 from . import admin_views
-from .charts import metric_history_charts
+from .charts import evaluation_chart, metric_history_charts
 from .models import (
-    EvaluationResult,
     EvaluationRun,
     PinnedRule,
     PrecomputedRecommendation,
@@ -20,8 +28,14 @@ from .models import (
 from .services.training import recommender_activate
 
 
+def _activate(request, rows):
+    if len(rows) != 1:
+        raise InvalidInput("select exactly one version to activate", field="action")
+    return f"{recommender_activate(artifact_id=rows[0].pk).label} now serves."
+
+
 @admin.register(RecommenderModel)
-class RecommenderModelAdmin(admin.ModelAdmin):
+class RecommenderModelAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The registry of trained recommenders; "Activate this version" serves one."""
 
     list_display = (
@@ -29,83 +43,167 @@ class RecommenderModelAdmin(admin.ModelAdmin):
         "algorithm",
         "status",
         "validation",
-        "created_at",
-        "activated_at",
-        "size_bytes",
+        "trained",
+        "activated",
+        "size",
     )
     list_filter = ("kind", "status", "algorithm")
     search_fields = ("algorithm", "sha256", "notes")
-    readonly_fields = [f.name for f in RecommenderModel._meta.fields]
-    actions = ["activate_version"]
+    fields = (
+        "kind",
+        "version",
+        "algorithm",
+        "status",
+        "validation",
+        "metrics_table",
+        "params_table",
+        "window_table",
+        "notes",
+        "trained",
+        "activated",
+        "task_run",
+        "file",
+        "sha256",
+        "size",
+    )
+    readonly_fields = fields
+    decisions = (
+        Decision(
+            "activate",
+            "Activate this version",
+            run=_activate,
+            applies=lambda obj: obj.status in ("candidate", "retired", "rejected"),
+            style="primary",
+        ),
+    )
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    @admin.display(description="model", ordering="kind")
+    def label(self, obj) -> str:
+        return obj.label
 
-    @admin.display(description="validation")
+    @admin.display(description="validation (NDCG@10)")
     def validation(self, obj) -> str:
         val = (obj.metrics or {}).get("validation", {})
         if "ndcg@10" in val:
-            return f"NDCG@10 {val['ndcg@10']:.4f} ({val.get('variant', '')})"
-        return val.get("skipped", "")
+            return f"{val['ndcg@10']:.3f} ({val.get('variant', '')} customers)"
+        return val.get("skipped", MISSING)
 
-    @admin.action(description="Activate this version")
-    def activate_version(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, "Select exactly one version.", messages.ERROR)
-            return
-        try:
-            artifact = recommender_activate(artifact_id=queryset.get().pk)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return
-        self.message_user(request, f"{artifact.label} now serves.", messages.SUCCESS)
+    @admin.display(description="trained", ordering="created_at")
+    def trained(self, obj):
+        return moment(obj.created_at)
+
+    @admin.display(description="activated", ordering="activated_at")
+    def activated(self, obj):
+        return moment(obj.activated_at)
+
+    @admin.display(description="file size", ordering="size_bytes")
+    def size(self, obj):
+        return f"{obj.size_bytes / 1e6:,.1f} MB"
+
+    @admin.display(description="metrics")
+    def metrics_table(self, obj):
+        return kv_table(obj.metrics)
+
+    @admin.display(description="parameters")
+    def params_table(self, obj):
+        return kv_table(obj.params)
+
+    @admin.display(description="data")
+    def window_table(self, obj):
+        return kv_table(obj.data_window)
 
 
-class EvaluationResultInline(admin.TabularInline):
-    model = EvaluationResult
-    extra = 0
-    can_delete = False
-    readonly_fields = ("algorithm", "variant", "metrics", "fit_seconds", "error")
+def _best(run: EvaluationRun, variant: str) -> str:
+    scored = [
+        (r.metrics.get(f"ndcg@{run.k}", -1), r.algorithm)
+        for r in run.results.all()
+        if r.variant == variant and not r.error
+    ]
+    if not scored:
+        return MISSING
+    value, name = max(scored)
+    return f"{name} {value:.3f}"
 
 
 @admin.register(EvaluationRun)
-class EvaluationRunAdmin(admin.ModelAdmin):
-    """Evaluation runs; the list page shows the metric history as SVG charts."""
+class EvaluationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Evaluation runs; the list shows the metric history, each run its table and
+    chart of every algorithm."""
 
-    list_display = ("id", "created_at", "cutoff", "k", "status", "best")
+    list_display = ("id", "when", "cutoff_", "k", "status", "best_all", "best_new")
     list_filter = ("status",)
-    readonly_fields = ("status", "cutoff", "k", "split", "table", "task_run")
-    exclude = ("summary",)
-    inlines = [EvaluationResultInline]
+    fields = ("status", "cutoff_", "k", "split_table", "chart", "results", "task_run")
+    readonly_fields = fields
     change_list_template = "admin/recommender/evaluationrun/change_list.html"
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("results")
 
-    @admin.display(description="best NDCG@k (all / new)")
-    def best(self, obj) -> str:
-        out = []
-        for variant in ("all", "new"):
-            scored = [
-                (r.metrics.get(f"ndcg@{obj.k}", -1), r.algorithm)
-                for r in obj.results.filter(variant=variant)
-            ]
-            if scored:
-                value, name = max(scored)
-                out.append(f"{name} {value:.3f}")
-        return " / ".join(out)
+    @admin.display(description="run on", ordering="created_at")
+    def when(self, obj):
+        return moment(obj.created_at)
+
+    @admin.display(description="cut-off", ordering="cutoff")
+    def cutoff_(self, obj):
+        return day(obj.cutoff)
+
+    @admin.display(description="best NDCG@k, all customers")
+    def best_all(self, obj) -> str:
+        return _best(obj, "all")
+
+    @admin.display(description="best NDCG@k, new customers")
+    def best_new(self, obj) -> str:
+        return _best(obj, "new")
+
+    @admin.display(description="split")
+    def split_table(self, obj):
+        return kv_table(obj.split)
+
+    @admin.display(description="NDCG@k by algorithm")
+    def chart(self, obj):
+        return evaluation_chart(obj)
 
     @admin.display(description="results")
-    def table(self, obj):
-        return format_html("<pre>{}</pre>", obj.summary)
+    def results(self, obj):
+        k = obj.k
+        names = [f"ndcg@{k}", f"precision@{k}", f"recall@{k}", f"hit@{k}",
+                 f"coverage@{k}"]  # fmt: skip
+        rows = []
+        for r in sorted(obj.results.all(), key=lambda r: (r.variant, r.algorithm)):
+            values = [_metric(r.metrics.get(n), n) for n in names]
+            rows.append(
+                (r.variant, r.algorithm, *values, duration(r.fit_seconds),
+                 r.error[:80])
+            )  # fmt: skip
+        head = format_html_join("", "<th>{}</th>", ((n,) for n in names))
+        body = format_html_join(
+            "", "<tr>" + "<td>{}</td>" * (len(names) + 4) + "</tr>", rows
+        )
+        return format_html(
+            '<div class="table-scroll"><table><thead><tr><th>customers</th>'
+            "<th>algorithm</th>{}<th>fit</th><th>error</th></tr></thead>"
+            "<tbody>{}</tbody></table></div>",
+            head,
+            body,
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "charts": metric_history_charts()}
         return super().changelist_view(request, extra_context=extra_context)
 
 
+def _metric(value, name: str) -> str:
+    if value is None:
+        return MISSING
+    if name.startswith(("hit", "coverage")):
+        return percent(value)
+    return f"{value:.4f}"
+
+
 @admin.register(PinnedRule)
 class PinnedRuleAdmin(admin.ModelAdmin):
+    """Merchandisers' pins: a product at a position on a surface while valid."""
+
     list_display = (
         "product",
         "surface",
@@ -123,19 +221,77 @@ class PinnedRuleAdmin(admin.ModelAdmin):
     raw_id_fields = ("product",)
 
 
+def _products_table(pairs: list[tuple[int, float | None]], reasons=None) -> str:
+    from shop.models import Product
+
+    products = Product.objects.in_bulk([pk for pk, _ in pairs])
+    rows = [
+        (
+            rank,
+            admin_link(products.get(pk), products[pk].stock_code)
+            if pk in products
+            else f"#{pk}",
+            products[pk].description if pk in products else "(deleted)",
+            MISSING if score is None else f"{score:.3f}",
+            (reasons or {}).get(pk, ""),
+        )
+        for rank, (pk, score) in enumerate(pairs, start=1)
+    ]
+    if not rows:
+        return MISSING
+    body = format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
+    )
+    return format_html(
+        "<table><thead><tr><th>#</th><th>product</th><th>description</th>"
+        "<th>score</th><th>reason</th></tr></thead><tbody>{}</tbody></table>",
+        body,
+    )
+
+
 @admin.register(ProductNeighbours)
-class ProductNeighboursAdmin(admin.ModelAdmin):
-    list_display = ("product", "method", "updated_at")
-    raw_id_fields = ("product",)
-    readonly_fields = ("product", "method", "neighbour_ids", "scores", "model_version")
-    exclude = ("vector",)
+class ProductNeighboursAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("product", "method", "count", "model_version", "updated_at")
+    list_select_related = ("product",)
+    search_fields = ("product__stock_code",)
+    fields = ("product", "method", "model_version", "updated_at", "neighbours")
+    readonly_fields = fields
+
+    @admin.display(description="neighbours")
+    def count(self, obj):
+        return number(len(obj.neighbour_ids or []))
+
+    @admin.display(description="neighbours, best first")
+    def neighbours(self, obj):
+        scores = list(obj.scores or []) + [None] * len(obj.neighbour_ids or [])
+        return _products_table(list(zip(obj.neighbour_ids or [], scores, strict=False)))
 
 
 @admin.register(PrecomputedRecommendation)
-class PrecomputedRecommendationAdmin(admin.ModelAdmin):
-    list_display = ("customer", "kind", "strategy", "model_version", "updated_at")
-    raw_id_fields = ("customer",)
-    readonly_fields = ("customer", "kind", "items", "strategy", "model_version")
+class PrecomputedRecommendationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "customer",
+        "kind",
+        "strategy",
+        "model_version",
+        "count",
+        "updated_at",
+    )
+    list_select_related = ("customer",)
+    search_fields = ("customer__external_id",)
+    fields = ("customer", "kind", "strategy", "model_version", "updated_at", "list_")
+    readonly_fields = fields
+
+    @admin.display(description="items")
+    def count(self, obj):
+        return number(len(obj.items or []))
+
+    @admin.display(description="recommendations, best first")
+    def list_(self, obj):
+        items = [i for i in (obj.items or []) if isinstance(i, dict)]
+        pairs = [(i.get("product_id"), i.get("score")) for i in items]
+        reasons = {i.get("product_id"): i.get("reason", "") for i in items}
+        return _products_table(pairs, reasons)
 
 
 admin.site.register_view(

@@ -37,3 +37,27 @@ def metric_history_charts(metric: str = "ndcg@10", *, last: int = 50) -> list:
             )
         charts.append(chart.svg())
     return charts
+
+
+def evaluation_chart(run: EvaluationRun) -> SafeString:
+    """NDCG@k of every algorithm of one run: all customers above, new ones below."""
+    metric = f"ndcg@{run.k}"
+    values: dict[str, dict[str, float]] = {"all": {}, "new": {}}
+    for row in run.results.all():
+        if metric in (row.metrics or {}) and row.variant in values:
+            values[row.variant][row.algorithm] = float(row.metrics[metric])
+    names = sorted(
+        set(values["all"]) | set(values["new"]),
+        key=lambda n: -values["all"].get(n, values["new"].get(n, 0.0)),
+    )
+    chart = Chart(title=f"{metric.upper()} of evaluation run #{run.pk}", x_label="")
+    for variant, title in (("all", "all customers"), ("new", "new customers")):
+        if values[variant]:
+            panel = chart.panel(y_label=metric.upper(), y_format="{:.2f}", y_min=0,
+                                height=150, title=title)  # fmt: skip
+            panel.bars(
+                names,
+                [values[variant].get(n, 0.0) for n in names],
+                color="blue" if variant == "all" else "orange",
+            )
+    return chart.svg()

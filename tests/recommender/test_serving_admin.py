@@ -28,14 +28,23 @@ def test_registry_admin_lists_and_activates_a_version(trained, admin_client):
     url = "/admin/recommender/recommendermodel/"
     page = admin_client.get(url)
     assert page.status_code == 200 and b"NDCG@10" in page.content
-    response = admin_client.post(
-        url,
-        {"action": "activate_version", "_selected_action": [trained["artifact"].pk]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    assert ModelArtifact.objects.get(pk=trained["artifact"].pk).status == "active"
+    old = trained["artifact"]
+    detail = admin_client.get(f"{url}{old.pk}/change/").content.decode()
+    assert "Activate this version" in detail  # the decision button
+    assert "Save" not in detail and "Delete" not in detail  # a record, not a form
+    response = admin_client.post(f"{url}{old.pk}/decide/activate/", follow=True)
+    assert response.status_code == 200 and "now serves" in response.content.decode()
+    assert ModelArtifact.objects.get(pk=old.pk).status == "active"
     assert ModelArtifact.objects.get(pk=v2.pk).status == "retired"
+    active = admin_client.get(f"{url}{old.pk}/change/").content.decode()
+    assert "Activate this version" not in active  # no button on the serving one
+    both = admin_client.post(  # the bulk action: the serving one is skipped
+        url,
+        {"action": "decide_activate", "_selected_action": [old.pk, v2.pk]},
+        follow=True,
+    ).content.decode()
+    assert "1 selected row(s) skipped" in both and "now serves" in both
+    assert ModelArtifact.objects.get(pk=v2.pk).status == "active"
 
 
 def test_evaluate_command_stores_a_run_and_admin_draws_the_history(
