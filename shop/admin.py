@@ -141,7 +141,7 @@ class ProductAdmin(admin.ModelAdmin):
         return format_html(
             '<span style="white-space:nowrap">{} units</span>{}',
             number(stock.available),
-            format_html(' <small class="quiet">assumed</small>')
+            format_html(' <small class="quiet">{}</small>', "assumed")
             if stock.is_assumed
             else "",
         )
