@@ -29,7 +29,6 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "core.apps.SuiteAdminConfig",  # django.contrib.admin with the suite's home
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,7 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
-    "core",
+    "core",  # before the admin: its templates/admin/base_site.html adds the suite's CSS
+    "core.apps.SuiteAdminConfig",  # django.contrib.admin with the suite's home page
     "shop",
     "recommender",
     "pricing",
