@@ -303,13 +303,23 @@ def flatten(value, prefix: str = "") -> list[tuple[str, str]]:
     elif isinstance(value, float):
         text = f"{value:,.4g}" if abs(value) < 1000 else number(value, places=1)
     elif isinstance(value, list):
-        shown = [flatten(v)[0][1] if isinstance(v, int | float) else str(v)
-                 for v in value[:20]]  # fmt: skip
-        text = ", ".join(shown) + (f" … ({len(value):,} in all)" if len(value) > 20
-                                   else "")  # fmt: skip
+        text = _list_text(value)
     else:
         text = str(value)
     return [(prefix or "value", text)]
+
+
+LIST_LIMIT = 1000
+
+
+def _list_text(values: list) -> str:
+    """Numbers on one line; texts (rejected rows...) one per line, up to 1,000."""
+    if all(isinstance(v, int | float) for v in values) and len(values) <= 20:
+        return ", ".join(flatten(v)[0][1] for v in values)
+    shown = "\n".join(str(v) for v in values[:LIST_LIMIT])
+    if len(values) > LIST_LIMIT:
+        shown += f"\n… {len(values) - LIST_LIMIT:,} more ({len(values):,} in all)"
+    return shown
 
 
 def kv_table(value) -> str:
@@ -320,7 +330,7 @@ def kv_table(value) -> str:
     body = format_html_join(
         "",
         '<tr><th style="font-weight:normal;padding:2px 12px 2px 0;text-align:left">'
-        "{}</th><td>{}</td></tr>",
+        '{}</th><td style="white-space:pre-line">{}</td></tr>',
         rows,
     )
     return format_html('<table class="suite-kv">{}</table>', body)

@@ -63,6 +63,9 @@ class EvaluationResult(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.algorithm} on {self.variant} customers (run {self.run_id})"
+
 
 class PinnedRule(TimeStampedModel):
     """A merchandiser's rule: show ``product`` at ``position`` while it is valid.
@@ -162,6 +165,9 @@ class PrecomputedRecommendation(TimeStampedModel):
                 fields=["customer", "kind"], name="precomputed_customer_kind_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} list of customer {self.customer_id}"
 
 
 class RecommenderModelManager(models.Manager):

@@ -131,6 +131,12 @@ class PriceChange(TimeStampedModel):
     class Meta:
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:
+        return (
+            f"{self.product.stock_code}: {self.old_price} -> "
+            f"{self.new_price} {self.currency} ({self.origin})"
+        )
+
 
 class Customer(TimeStampedModel):
     source = models.CharField(max_length=32, default="shop", db_index=True)
@@ -241,6 +247,12 @@ class OrderLine(models.Model):
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
 
+    def __str__(self) -> str:
+        return (
+            f"{self.order.invoice_no} line {self.line_no}: {self.quantity} x "
+            f"{self.product.stock_code}"
+        )
+
 
 class OrderStatusChange(models.Model):
     order = models.ForeignKey(
@@ -256,6 +268,11 @@ class OrderStatusChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.order.invoice_no}: {self.from_status or 'new'} -> {self.to_status}"
+        )
 
 
 class StockLevel(TimeStampedModel):
@@ -283,6 +300,9 @@ class StockLevel(TimeStampedModel):
     def available(self) -> int:
         return self.on_hand - self.reserved
 
+    def __str__(self) -> str:
+        return f"stock of {self.product.stock_code}: {self.available} available"
+
 
 class StockMovement(models.Model):
     product = models.ForeignKey(
@@ -299,6 +319,9 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product.stock_code} {self.delta_on_hand:+d} ({self.reason})"
 
 
 class Event(models.Model):
@@ -325,6 +348,9 @@ class Event(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
 
 class Rating(models.Model):
     """An explicit rating (e.g. 0.5..5 stars) of a product by a customer."""
@@ -344,6 +370,9 @@ class Rating(models.Model):
                 fields=["customer", "product"], name="rating_customer_product_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.value:g} / 5 for {self.product_id} by {self.customer_id}"
 
 
 class ImportReport(TimeStampedModel):
@@ -399,3 +428,6 @@ class ImportIssue(models.Model):
 
     class Meta:
         ordering = ["report_id", "row_number"]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.action} ({self.reason})"

@@ -200,3 +200,22 @@ def test_the_web_process_runs_the_task_in_a_background_thread(
     finally:
         gate.set()
         jobs._jobs.pop("test-demo-thread", None)
+
+
+def test_stock_count_upload_lists_every_rejected_row_on_the_run_page(
+    client, staff, queued_tasks, settings, tmp_path
+):
+    from tests.factories import make_product
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    make_product("85123A")
+    body = "product,on_hand\n85123A,10\nNOPE,5\n85123A,7\n"
+    upload = SimpleUploadedFile("counts.csv", body.encode(), content_type="text/csv")
+    response = client.post("/admin/jobs/inventory-import-stock/", {"file": upload})
+    assert response.status_code == 302
+    queued_tasks.run_all()
+    run = TaskRun.objects.get(task_name="inventory.import_stock")
+    assert run.status == "succeeded", run.error
+    assert run.metrics["rows_imported"] == 1 and run.metrics["rows_rejected"] == 2
+    page = client.get(response.url).content.decode()
+    assert "row 2: product" in page and "row 3: product" in page
