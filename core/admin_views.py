@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from .dashboard import data_sources, model_rows, queue_cards
 from .exceptions import DomainError
-from .jobs import AUDIENCES, job_for_task, job_get, jobs_for
+from .jobs import AUDIENCES, job_for_task, job_get, jobs_for, links_for
 from .launch import scheduling_mode, task_launch
 from .models import TaskRun
 
@@ -30,10 +30,22 @@ def recent_runs(user, *, limit: int = 8) -> list[dict]:
 
 
 def _grouped_jobs(user) -> list[tuple[str, list]]:
-    groups: dict[str, list] = {}
+    """``[(audience, [{"title", "url", "description", "is_job"}])]`` in order."""
+    groups: dict[str, list] = {label: [] for label in AUDIENCES.values()}
     for job in jobs_for(user):
-        groups.setdefault(AUDIENCES[job.audience], []).append(job)
-    return list(groups.items())
+        groups[AUDIENCES[job.audience]].append(
+            {
+                "title": job.title,
+                "description": job.description,
+                "url": reverse("admin:job", args=[job.name]),
+                "is_job": True,
+            }
+        )
+    for link in links_for(user):
+        groups[AUDIENCES[link.audience]].append(
+            {"title": link.title, "description": "", "url": link.url(), "is_job": False}
+        )
+    return [(label, items) for label, items in groups.items() if items]
 
 
 def dashboard_context(request) -> dict:

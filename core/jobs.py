@@ -64,6 +64,9 @@ class UploadJobForm(JobForm):
 
     #: accepted file name endings
     extensions: tuple[str, ...] = (".csv", ".csv.gz", ".gz", ".txt")
+    #: largest accepted file, bytes (the full Online Retail history is 23 MB gzipped,
+    #: 45 MB as CSV)
+    max_bytes: int = 512 * 2**20
     file = forms.FileField(help_text="CSV file (.csv or .csv.gz)")
 
     def clean_file(self):
@@ -75,6 +78,12 @@ class UploadJobForm(JobForm):
             )
         if not upload.size:
             raise forms.ValidationError(f"{upload.name} is empty")
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                f"{upload.name} is {upload.size / 2**20:,.0f} MB; at most "
+                f"{self.max_bytes / 2**20:,.0f} MB (import larger files with the "
+                "command line)"
+            )
         return upload
 
     def task_kwargs(self) -> dict:
@@ -120,8 +129,13 @@ class Job:
     )
 
     def allowed(self, user) -> bool:
-        return bool(user.is_active and user.is_staff) and (
-            not self.permission or user.has_perm(self.permission)
+        """Whether ``user`` may start it (and its task exists in this code base)."""
+        from .launch import is_tracked
+
+        return (
+            bool(user.is_active and user.is_staff)
+            and (not self.permission or user.has_perm(self.permission))
+            and is_tracked(self.task)
         )
 
     def result_links(self, run: TaskRun) -> list[tuple[str, str]]:
@@ -131,6 +145,38 @@ class Job:
             return list(self.results(run))
         except Exception:  # a link is a convenience; never break the page
             return []
+
+
+@dataclass(frozen=True)
+class Link:
+    """A page (not a task) shown beside the jobs of its audience, e.g. a preview."""
+
+    name: str
+    title: str
+    url: Callable[[], str]
+    audience: str = "operations"
+    permission: str = ""
+
+    def allowed(self, user) -> bool:
+        return bool(user.is_active and user.is_staff) and (
+            not self.permission or user.has_perm(self.permission)
+        )
+
+
+_links: dict[str, Link] = {}
+
+
+def register_link(link: Link) -> Link:
+    """Show ``link`` among the jobs of its audience (home page and jobs page)."""
+    if link.audience not in AUDIENCES:
+        raise ValueError(f"link {link.name}: audience must be one of {list(AUDIENCES)}")
+    _links[link.name] = link
+    return link
+
+
+def links_for(user) -> list[Link]:
+    jobs_discover()
+    return [link for link in _links.values() if link.allowed(user)]
 
 
 def register(job: Job) -> Job:

@@ -1,5 +1,6 @@
 """Jobs of the inventory app started from the admin (see core.jobs): forecast demand,
-upload stock counts."""
+upload stock counts (offered once the ``inventory.import_stock`` task exists; E1's
+issue-16.4 work adds it)."""
 
 from __future__ import annotations
 

@@ -35,18 +35,3 @@ def forecast_publish_task(results: list) -> dict:
     run_id = next(r["run_id"] for r in results if isinstance(r, dict))
     run = services.forecast_run_finish(run_id=run_id)
     return {"run_id": run.pk, **run.metrics}
-
-
-@tracked_task(name="inventory.import_stock", lock="inventory.import_stock")
-def import_stock_task(path: str) -> dict:
-    """Import stock counts (twin: ``manage.py import_stock PATH``); every rejected
-    row is returned with its number, field and reason."""
-    report = services.stock_import(path=path)
-    return {
-        "rows_total": report.rows_total,
-        "rows_imported": report.imported,
-        "rows_rejected": report.rejected,
-        "rejected_rows": [
-            f"row {row}: {field}: {message}" for row, field, message in report.errors
-        ],
-    }

@@ -7,7 +7,7 @@ from datetime import date
 from django import forms
 from django.urls import reverse
 
-from core.jobs import Job, JobForm, register
+from core.jobs import Job, JobForm, Link, register, register_link
 
 from .registry import ALGORITHMS
 
@@ -97,5 +97,14 @@ register(
         form=TrainForm,
         permission="recommender.view_recommendermodel",
         results=_models_link,
+    )
+)
+register_link(
+    Link(
+        name="recommender-preview",
+        title="Preview recommendations",
+        url=lambda: reverse("admin:recommender_preview"),
+        audience="merchandiser",
+        permission="recommender.view_recommendermodel",
     )
 )
