@@ -93,6 +93,7 @@ def _shoot(page, shots: Path, name: str, width: int) -> None:
 def test_dashboard_and_every_queue(live_server, browser, shop, shots):
     for width in WIDTHS:
         page = browser.new_page(viewport={"width": width, "height": 900})
+        page.set_default_timeout(60_000)  # a loaded 2-core machine
         _login(page, live_server.url)
         home = page.inner_text("#content")
         assert "No Celery worker: schedules do not run" in home
@@ -136,8 +137,10 @@ def test_upload_orders_from_the_admin_and_follow_it_to_its_report(
     path = tmp_path / "december.csv"
     path.write_text(",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in rows))
     page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(60_000)
     _login(page, live_server.url)
-    page.click("text=Upload orders")
+    page.click("a.button[href='/admin/jobs/shop-import-orders/']")  # home > jobs
+    page.wait_for_url("**/admin/jobs/shop-import-orders/")
     _shoot(page, shots, "job-upload-orders", 1400)
     page.set_input_files("input[type=file]", str(path))
     page.click("input[type=submit].default")
@@ -151,7 +154,7 @@ def test_upload_orders_from_the_admin_and_follow_it_to_its_report(
     box = page.inner_text(".progress-box")
     assert "succeeded" in box and "1 rejected rows, by row number" in box
     _shoot(page, shots, "job-done", 1400)
-    page.click("text=1 rejected rows, by row number")
+    page.click(".results a:has-text('rejected rows, by row number')")
     issues = page.inner_text("#result_list")
     assert "bad_quantity" in issues or "quantity" in issues.lower()
     assert re.search(r"^\s*2\s", issues, re.M)  # the bad row's number
