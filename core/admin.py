@@ -67,7 +67,8 @@ class TaskRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def progress_bar(self, obj: TaskRun):
         pct = round(100 * (obj.progress or 0))
         return format_html(
-            '<progress max="100" value="{}" style="width:70px"></progress> {} %',
+            '<span style="white-space:nowrap"><progress max="100" value="{}" '
+            'style="width:60px"></progress> {} %</span>',
             pct,
             pct,
         )
@@ -233,13 +234,12 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
 
     list_display = (
         "name",
+        "run_now_button",
         "enabled",
-        "task",
-        "scheduler",
-        "last_run_at",
         "last_status",
         "last_error",
-        "run_now_button",
+        "scheduler",
+        "task",
     )
     change_list_template = "admin/core/periodictask/change_list.html"
 
@@ -249,6 +249,7 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
             .get_queryset(request)
             .annotate(
                 _last_status=_last_run("status"),
+                _last_at=_last_run("created_at"),
                 _last_error=_last_failure("error"),
                 _last_error_at=_last_failure("created_at"),
             )
@@ -256,7 +257,11 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
 
     @admin.display(description="last run")
     def last_status(self, obj):
-        return obj._last_status or "-"
+        from .templatetags.suite import status_badge
+
+        if not obj._last_status:
+            return "never"
+        return format_html("{} {}", status_badge(obj._last_status), age(obj._last_at))
 
     @admin.display(description="last error")
     def last_error(self, obj):
@@ -271,7 +276,9 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
     @admin.display(description="")
     def run_now_button(self, obj):
         url = reverse("admin:core_periodictask_run_now", args=[obj.pk])
-        return format_html('<a class="button" href="{}">Run now</a>', url)
+        return format_html(
+            '<a class="button" style="white-space:nowrap" href="{}">Run now</a>', url
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "mode": scheduling_mode()}
