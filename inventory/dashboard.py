@@ -58,7 +58,7 @@ register_queue(
         title="Reorder suggestions to approve",
         audience="inventory planner",
         permission="inventory.view_reordersuggestion",
-        url=lambda: changelist_url(ReorderSuggestion, status__exact=PENDING),
+        url=lambda: changelist_url(ReorderSuggestion, status=PENDING),
         count=lambda: _pending().count(),
         urgent=_overdue,
         urgent_label="order-by date reached (the data's today)",

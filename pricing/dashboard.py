@@ -17,7 +17,11 @@ from core.formatting import number
 
 from .models import PriceSuggestion
 
-PROPOSED = PriceSuggestion.Status.PROPOSED
+# the status of a suggestion waiting for review ("proposed"; "pending" in the
+# reworked queue, whose stable filter is ?status=pending)
+PROPOSED = (
+    getattr(PriceSuggestion.Status, "PENDING", None) or PriceSuggestion.Status.PROPOSED
+)
 
 
 def _proposed():
@@ -44,7 +48,7 @@ register_queue(
         title="Price suggestions to review",
         audience="pricing analyst",
         permission="pricing.view_pricesuggestion",
-        url=lambda: changelist_url(PriceSuggestion, status__exact=PROPOSED),
+        url=lambda: changelist_url(PriceSuggestion, status=PROPOSED),
         count=lambda: _proposed().count(),
         urgent=lambda: (
             _proposed().exclude(current_price=F("product__list_price")).count()

@@ -56,10 +56,10 @@ def test_cards_count_what_waits_and_link_to_the_filtered_queue(client, boss):
         ),
         "Orders to ship (placed or paid)": (2, "/admin/shop/order/?status__in="),
         "Open support tickets": (1, "/admin/chatbot/supportticket/?status__in="),
-        "Price suggestions to review": (0, "/admin/pricing/pricesuggestion/?status"),
+        "Price suggestions to review": (0, "/admin/pricing/pricesuggestion/?status="),
         "Reorder suggestions to approve": (
             0,
-            "/admin/inventory/reordersuggestion/?status__exact=pending",
+            "/admin/inventory/reordersuggestion/?status=pending",
         ),
     }
     for title, (count, url) in expected.items():
