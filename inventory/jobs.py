@@ -27,11 +27,11 @@ class ForecastForm(JobForm):
 class StockCountForm(UploadJobForm):
     """Stock counts: ``product,on_hand[,lead_time_days]``."""
 
-
-StockCountForm.base_fields["file"].help_text = (
-    "CSV with a header: product,on_hand[,lead_time_days] (product = stock code). "
-    "Each bad row is reported with its number; the good rows are applied together."
-)
+    file = forms.FileField(
+        help_text="CSV with a header: product,on_hand[,lead_time_days] (product = "
+        "stock code). Each bad row is reported with its number; the good rows are "
+        "applied together."
+    )
 
 
 def _forecast_links(run) -> list[tuple[str, str]]:

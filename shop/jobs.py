@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.urls import reverse
 
 from core.jobs import Job, UploadJobForm, register
@@ -10,13 +11,12 @@ from core.jobs import Job, UploadJobForm, register
 class OrdersUploadForm(UploadJobForm):
     """An order-history file in the Online Retail layout."""
 
-
-OrdersUploadForm.base_fields["file"].help_text = (
-    "Order lines in the Online Retail layout (InvoiceNo, StockCode, Description, "
-    "Quantity, InvoiceDate, UnitPrice, CustomerID, Country), .csv or .csv.gz, UTF-8 "
-    "or Latin-1. Known invoices are skipped; every rejected or repaired row is "
-    "reported with its row number."
-)
+    file = forms.FileField(
+        help_text="Order lines in the Online Retail layout (InvoiceNo, StockCode, "
+        "Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country), .csv "
+        "or .csv.gz, UTF-8 or Latin-1. Known invoices are skipped; every rejected "
+        "or repaired row is reported with its row number."
+    )
 
 
 def _report_links(run) -> list[tuple[str, str]]:

@@ -222,3 +222,9 @@ def test_results_list_each_rejected_row_one_per_line():
         and text.splitlines()[0] == "row 2: on_hand: not a number"
     )
     assert "row 1001:" in text and "… 3 more (1,003 in all)" in text
+
+
+def test_each_upload_job_explains_its_own_file(client, staff):
+    orders = client.get("/admin/jobs/shop-import-orders/").content.decode()
+    assert "Online Retail layout (InvoiceNo" in orders
+    assert "product,on_hand" not in orders
