@@ -316,6 +316,8 @@ def _list_text(values: list) -> str:
     """Numbers on one line; texts (rejected rows...) one per line, up to 1,000."""
     if all(isinstance(v, int | float) for v in values) and len(values) <= 20:
         return ", ".join(flatten(v)[0][1] for v in values)
+    if len(values) <= 10 and all(len(str(v)) <= 40 for v in values):
+        return ", ".join(str(v) for v in values)  # a few names: one line
     shown = "\n".join(str(v) for v in values[:LIST_LIMIT])
     if len(values) > LIST_LIMIT:
         shown += f"\n… {len(values) - LIST_LIMIT:,} more ({len(values):,} in all)"
