@@ -79,9 +79,9 @@ class RecommenderModelAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelA
 
     @admin.display(description="model", ordering="kind")
     def label(self, obj) -> str:
-        return obj.label
+        return f"{obj.kind.removeprefix('recommender.')} v{obj.version}"
 
-    @admin.display(description="validation (NDCG@10)")
+    @admin.display(description="NDCG@10 on validation")
     def validation(self, obj) -> str:
         val = (obj.metrics or {}).get("validation", {})
         if "ndcg@10" in val:
