@@ -5,7 +5,6 @@ from django.contrib.admin import apps as admin_apps
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Operations"
-    default = True
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)

@@ -74,7 +74,9 @@ def run_adopt(
     run.worker = worker or socket.gethostname()
     run.host = socket.gethostname()
     run.pid = os.getpid()
-    run.retries = retries
+    # earlier attempts of this task id, not counting the pending row itself
+    others = TaskRun.objects.filter(task_id=task_id).exclude(pk=run.pk).count()
+    run.retries = max(others, retries - 1, 0)
     run.schedule = schedule or run.schedule
     run.save()
     return run

@@ -76,9 +76,7 @@ class TrackedTask(Task):
         task_id = request.id or ""
         retries = int(request.retries or 0)
         if task_id:
-            earlier = TaskRun.objects.filter(task_id=task_id).exclude(
-                status=TaskRun.Status.PENDING
-            )
+            earlier = TaskRun.objects.filter(task_id=task_id)
             retries = max(retries, earlier.count())
             earlier.filter(status=TaskRun.Status.RUNNING).update(
                 status=TaskRun.Status.RETRIED,

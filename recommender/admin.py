@@ -25,6 +25,7 @@ from .models import (
     ProductNeighbours,
     RecommenderModel,
 )
+from .services import training
 from .services.training import recommender_activate
 
 
@@ -83,6 +84,9 @@ class RecommenderModelAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelA
 
     @admin.display(description="NDCG@10 on validation")
     def validation(self, obj) -> str:
+        summary = getattr(training, "ndcg_summary", None)  # the reworked pipeline's
+        if summary is not None:
+            return summary(obj)
         val = (obj.metrics or {}).get("validation", {})
         if "ndcg@10" in val:
             return f"{val['ndcg@10']:.3f} ({val.get('variant', '')} customers)"

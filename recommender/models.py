@@ -166,9 +166,6 @@ class PrecomputedRecommendation(TimeStampedModel):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.kind} list of customer {self.customer_id}"
-
 
 class RecommenderModelManager(models.Manager):
     def get_queryset(self):

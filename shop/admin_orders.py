@@ -169,6 +169,10 @@ class OrderLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     readonly_fields = fields
     max_num = 0
 
+    def get_queryset(self, request):
+        # One JOIN, not a query per line (orders of 1,000+ lines exist).
+        return super().get_queryset(request).select_related("product")
+
     @admin.display(description="product")
     def product_link(self, obj):
         return admin_link(obj.product, obj.product.stock_code)

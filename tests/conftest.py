@@ -66,6 +66,39 @@ def api_client():
     return APIClient()
 
 
+class QueuedTasks:
+    """Stands in for core.launch's background thread: records what the admin
+    enqueued (so a test sees the request return first), then runs it on demand."""
+
+    def __init__(self) -> None:
+        self.calls: list = []
+
+    def submit(self, fn, *args, **kwargs):
+        self.calls.append((fn, args, kwargs))
+
+    def run_all(self) -> int:
+        done = 0
+        while self.calls:
+            fn, args, kwargs = self.calls.pop(0)
+            fn(*args, **kwargs)
+            done += 1
+        return done
+
+
+@pytest.fixture
+def queued_tasks(monkeypatch):
+    """Admin-launched tasks (core.launch, eager mode) are queued, not threaded; call
+    ``queued_tasks.run_all()`` to run them in the test's thread and transaction."""
+    import core.launch
+
+    queue = QueuedTasks()
+    monkeypatch.setattr(core.launch, "local_executor", lambda: queue)
+    monkeypatch.setattr(core.launch, "close_old_connections", lambda: None)
+    # the test's transaction never commits: send at once, as the admin's request does
+    monkeypatch.setattr(core.launch, "after_commit", lambda fn: fn())
+    return queue
+
+
 @pytest.fixture(scope="session")
 def online_retail_path() -> Path:
     if not ONLINE_RETAIL.exists():
@@ -126,36 +159,3 @@ def _close_other_test_db_sessions(request, django_db_blocker):
                 )
         except Exception:  # noqa: BLE001 - the database may already be gone
             pass
-
-
-class QueuedTasks:
-    """Stands in for core.launch's background thread: records what the admin
-    enqueued (so a test sees the request return first), then runs it on demand."""
-
-    def __init__(self) -> None:
-        self.calls: list = []
-
-    def submit(self, fn, *args, **kwargs):
-        self.calls.append((fn, args, kwargs))
-
-    def run_all(self) -> int:
-        done = 0
-        while self.calls:
-            fn, args, kwargs = self.calls.pop(0)
-            fn(*args, **kwargs)
-            done += 1
-        return done
-
-
-@pytest.fixture
-def queued_tasks(monkeypatch):
-    """Admin-launched tasks (core.launch, eager mode) are queued, not threaded; call
-    ``queued_tasks.run_all()`` to run them in the test's thread and transaction."""
-    import core.launch
-
-    queue = QueuedTasks()
-    monkeypatch.setattr(core.launch, "local_executor", lambda: queue)
-    monkeypatch.setattr(core.launch, "close_old_connections", lambda: None)
-    # the test's transaction never commits: send at once, as the admin's request does
-    monkeypatch.setattr(core.launch, "after_commit", lambda fn: fn())
-    return queue
