@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "core",  # before the admin: its templates/admin/base_site.html adds the suite's CSS
-    "core.apps.SuiteAdminConfig",  # django.contrib.admin with the suite's home page
+    "core.admin_site.SuiteAdminConfig",  # django.contrib.admin with the home page
     "shop",
     "recommender",
     "pricing",

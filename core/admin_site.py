@@ -1,8 +1,9 @@
 """The suite's admin site: Django's, with a home dashboard, the jobs pages and a
 place for apps to add their own admin views (``admin.site.register_view``).
 
-Installed through :class:`core.apps.SuiteAdminConfig` (in ``INSTALLED_APPS`` instead
-of ``django.contrib.admin``), so ``admin.site`` everywhere is this site.
+Installed through :class:`SuiteAdminConfig` (``core.admin_site.SuiteAdminConfig`` in
+``INSTALLED_APPS`` instead of ``django.contrib.admin``), so ``admin.site`` everywhere
+is this site.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
 from django.urls import path
 
 
@@ -52,3 +54,9 @@ class SuiteAdminSite(AdminSite):
 
         context = {**dashboard_context(request), **(extra_context or {})}
         return super().index(request, extra_context=context)
+
+
+class SuiteAdminConfig(AdminConfig):
+    """``django.contrib.admin`` with the suite's site (dashboard, jobs, views)."""
+
+    default_site = "core.admin_site.SuiteAdminSite"
