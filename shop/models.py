@@ -210,6 +210,13 @@ class Product(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.stock_code} {self.description}".strip()
 
+    @property
+    def name(self) -> str:
+        """The description in title case, as a shopper reads it (stock code if none)."""
+        from .naming import display_name
+
+        return display_name(self.description) or self.stock_code
+
 
 class PriceChange(TimeStampedModel):
     """Every change of a product's list price: who or what changed it, when and why."""
