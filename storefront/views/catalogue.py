@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from shop.models import Product
@@ -31,6 +33,10 @@ SORTS = {
 
 @ensure_csrf_cookie
 def home(request):
+    if request.GET.get("q"):  # the old storefront searched on its home page
+        return redirect(
+            f"{reverse('storefront:search')}?{urlencode({'q': request.GET['q']})}"
+        )
     customer = customer_for_user(user=request.user)
     shelf = (
         shelves.for_customer(customer)
