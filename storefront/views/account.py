@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse_lazy
 
 from shop.selectors import (
     customer_for_user,
@@ -32,6 +33,7 @@ class CustomerLoginView(auth_views.LoginView):
     template_name = "storefront/login.html"
     authentication_form = CustomerLoginForm
     redirect_authenticated_user = True
+    next_page = reverse_lazy("storefront:home")
 
     def form_valid(self, form):
         response = super().form_valid(form)
