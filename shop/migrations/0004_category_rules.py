@@ -53,10 +53,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # no index yet (the unique one comes last): PostgreSQL would otherwise get
+        # two "_like" indexes of the same name
         migrations.AddField(
             model_name="category",
             name="slug",
-            field=models.SlugField(max_length=140, null=True),
+            field=models.SlugField(max_length=140, null=True, db_index=False),
         ),
         migrations.AddField(
             model_name="category",

@@ -168,3 +168,12 @@ def test_task_twin_records_its_metrics(catalogue):
     assert metrics["status"] == "updated" and metrics["products"] == 4
     run = TaskRun.objects.get(task_name="shop.categorise_products")
     assert run.status == "succeeded" and run.metrics["fingerprint"]
+
+
+def test_new_products_get_categories_every_night():
+    from core.schedules import DEFAULT_SCHEDULES
+    from shop.tasks import shop_categorise_products_task
+
+    nightly = [s for s in DEFAULT_SCHEDULES if s.task == "shop.categorise_products"]
+    assert nightly and nightly[0].crontab == {"minute": "45", "hour": "1"}
+    assert shop_categorise_products_task.name == "shop.categorise_products"
