@@ -7,6 +7,7 @@ HTML or script typed into the chat shows as text.
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from .charts import score_bars
 from .models import (
     Conversation,
     EvaluationRun,
@@ -125,38 +126,6 @@ class IntentExampleAdmin(admin.ModelAdmin):
         self._changed(request)
 
 
-def _bar_chart(values: list[tuple[str, float]], *, width: int = 420) -> str:
-    """Horizontal bars (0..1) as inline SVG; labels escaped."""
-    bar_h, label_w = 14, 190
-    height = bar_h * len(values) + 4
-    bars = format_html_join(
-        "",
-        "<text x='0' y='{}' font-size='11'>{}</text>"
-        "<rect x='{}' y='{}' width='{}' height='{}' fill='{}'/>"
-        "<text x='{}' y='{}' font-size='10'>{}</text>",
-        (
-            (
-                i * bar_h + 11,
-                label,
-                label_w,
-                i * bar_h + 2,
-                max(1, round(v * (width - label_w - 40))),
-                bar_h - 3,
-                "#2e7d32" if v >= 0.9 else "#f9a825" if v >= 0.7 else "#c62828",
-                label_w + round(v * (width - label_w - 40)) + 3,
-                i * bar_h + 11,
-                f"{v:.2f}",
-            )
-            for i, (label, v) in enumerate(values)
-        ),
-    )
-    return format_html(
-        "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' role='img'>"
-        "{}</svg>",
-        width, height, bars,
-    )  # fmt: skip
-
-
 @admin.register(EvaluationRun)
 class EvaluationRunAdmin(admin.ModelAdmin):
     list_display = ("created_at", "model_version", "dataset", "n_examples", "accuracy",
@@ -173,10 +142,10 @@ class EvaluationRunAdmin(admin.ModelAdmin):
             ((k, v.get("f1", 0.0)) for k, v in (obj.per_intent or {}).items()),
             key=lambda kv: kv[1],
         )
-        return _bar_chart(values) if values else "-"
+        return score_bars(values, title="F1 per intent (worst first)")
 
     @admin.display(description="accuracy of recent runs on this dataset")
     def history_chart(self, obj):
         runs = EvaluationRun.objects.filter(dataset=obj.dataset).order_by("-created_at")
         values = [(f"{r.model_version} #{r.pk}", r.accuracy or 0.0) for r in runs[:15]]
-        return _bar_chart(values[::-1]) if values else "-"
+        return score_bars(values[::-1], title="Accuracy (oldest first)")

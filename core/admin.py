@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django_celery_beat.admin import PeriodicTaskAdmin as BasePeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
+from .charts import Chart
 from .models import Lock, ModelArtifact, TaskRun
 from .scheduling import schedule_run_now
 
@@ -47,11 +48,8 @@ class TaskRunAdmin(admin.ModelAdmin):
     def progress_bar(self, obj: TaskRun):
         pct = round(100 * (obj.progress or 0))
         return format_html(
-            '<svg width="80" height="10" role="img" aria-label="{}%">'
-            '<rect width="80" height="10" fill="#eee"/>'
-            '<rect width="{}" height="10" fill="#417690"/></svg> {}%',
+            '<progress max="100" value="{}" style="width:80px"></progress> {}%',
             pct,
-            round(0.8 * pct),
             pct,
         )
 
@@ -73,38 +71,22 @@ class TaskRunAdmin(admin.ModelAdmin):
         return response
 
 
-_COLORS = {"succeeded": "#3a8f3a", "failed": "#c0392b"}
-
-
-def run_duration_chart(runs: list[TaskRun], *, width: int = 600, height: int = 90):
-    """Bar geometry of run durations (oldest left) for the inline SVG, or None."""
-    if not runs:
-        return None
-    runs = runs[::-1]
-    longest = max(r.duration_seconds or 0.0 for r in runs) or 1.0
-    step = width / len(runs)
-    base = height - 2
-    bars = []
-    for i, run in enumerate(runs):
-        h = max(1.0, (base - 14) * (run.duration_seconds or 0.0) / longest)
-        bars.append(
-            {
-                "x": round(i * step + 1, 1),
-                "w": round(max(1.0, step - 2), 1),
-                "y": round(base - h, 1),
-                "h": round(h, 1),
-                "color": _COLORS.get(run.status, "#e0a030"),
-                "title": f"#{run.pk} {run.task_name} {run.status} "
-                f"{run.duration_seconds:.1f} s",
-            }
-        )
-    return {
-        "bars": bars,
-        "width": width,
-        "height": height,
-        "base": base,
-        "max_label": f"{longest:.1f}",
-    }
+def run_duration_chart(runs: list[TaskRun]):
+    """Duration (s) of finished ``runs`` against their start, one colour per status."""
+    chart = Chart(title="Duration of the finished runs in this list", x_label="started")
+    panel = chart.panel(y_label="duration (s)", y_format="{:,.0f}", y_min=0, height=140)
+    colors = {"succeeded": "green", "failed": "red", "retried": "orange"}
+    for status in ("succeeded", "failed", "retried", "skipped"):
+        group = [r for r in runs if r.status == status]
+        if group:
+            panel.scatter(
+                [r.started_at for r in group],
+                [r.duration_seconds for r in group],
+                label=f"{status} ({len(group)})",
+                color=colors.get(status, "grey"),
+                size=22,
+            )
+    return None if chart.is_empty else chart.svg()
 
 
 @admin.register(ModelArtifact)

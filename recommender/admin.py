@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from core.exceptions import DomainError
 
-from .charts import line_chart_svg
+from .charts import metric_history_charts
 from .models import (
     EvaluationResult,
     EvaluationRun,
@@ -67,25 +67,6 @@ class EvaluationResultInline(admin.TabularInline):
     readonly_fields = ("algorithm", "variant", "metrics", "fit_seconds", "error")
 
 
-def _history_charts(metric: str = "ndcg@10") -> list:
-    runs = list(
-        EvaluationRun.objects.filter(status="succeeded").order_by("created_at")[:50]
-    )
-    charts = []
-    for variant in ("all", "new"):
-        series: dict[str, list] = {}
-        rows = EvaluationResult.objects.filter(run__in=runs, variant=variant)
-        for row in rows.select_related("run").order_by("run__created_at"):
-            if metric in row.metrics:
-                label = f"#{row.run_id} {row.run.created_at:%m-%d}"
-                series.setdefault(row.algorithm, []).append(
-                    (label, float(row.metrics[metric]))
-                )
-        if series:
-            charts.append(line_chart_svg(series, title=f"{metric} history ({variant})"))
-    return charts
-
-
 @admin.register(EvaluationRun)
 class EvaluationRunAdmin(admin.ModelAdmin):
     """Evaluation runs; the list page shows the metric history as SVG charts."""
@@ -118,7 +99,7 @@ class EvaluationRunAdmin(admin.ModelAdmin):
         return format_html("<pre>{}</pre>", obj.summary)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "charts": _history_charts()}
+        extra_context = {**(extra_context or {}), "charts": metric_history_charts()}
         return super().changelist_view(request, extra_context=extra_context)
 
 

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 
 from core.exceptions import DomainError
 
-from .charts import PALETTE, bar_chart_svg, line_chart_svg
+from .charts import import_issues_chart, price_history_chart
 from .models import (
     Category,
     Customer,
@@ -214,14 +214,9 @@ class ProductAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/shop/product/move.html", context)
 
-    @admin.display(description="price history (GBP)")
+    @admin.display(description="price history")
     def price_history(self, obj):
-        rows = list(
-            obj.price_changes.order_by("changed_at", "id").values_list(
-                "changed_at", "new_price"
-            )
-        )
-        return line_chart_svg([(f"{t:%Y-%m-%d}", float(p)) for t, p in rows])
+        return price_history_chart(obj)
 
     def save_model(self, request, obj, form, change):
         """A new list price is applied through ``product_set_price`` (recorded); a
@@ -501,12 +496,7 @@ class ImportReportAdmin(ReadOnlyAdmin):
 
     @admin.display(description="chart")
     def issues_chart(self, obj):
-        bars = [
-            (f"{action}: {reason}", n, PALETTE.get(action, "#888"))
-            for action in ("rejected", "repaired", "flagged")
-            for reason, n in sorted(obj.counts_by_reason.get(action, {}).items())
-        ]
-        return bar_chart_svg(bars)
+        return import_issues_chart(obj)
 
 
 @admin.register(ImportIssue)

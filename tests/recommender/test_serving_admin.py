@@ -61,7 +61,9 @@ def test_evaluate_command_stores_a_run_and_admin_draws_the_history(
     assert 0 < knn.metrics["ndcg@10"] <= 1
     page = admin_client.get("/admin/recommender/evaluationrun/")
     assert page.status_code == 200
-    assert b"<svg" in page.content and b"<polyline" in page.content
+    html = page.content.decode()
+    assert 'class="chart"' in html and "NDCG@10 by evaluation run (all" in html
+    assert ">item_knn<" in html and ">popularity<" in html  # the legend
     detail = admin_client.get(f"/admin/recommender/evaluationrun/{run.pk}/change/")
     assert detail.status_code == 200 and b"ndcg@10" in detail.content
 
