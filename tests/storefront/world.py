@@ -20,6 +20,21 @@ def stock(product, units: int = 50):
     return product
 
 
+def _stocked(name: str, category: Category, price: str) -> list:
+    """Six products ``name 0`` .. ``name 5`` of ``category``, 50 units each."""
+    return [
+        stock(
+            make_product(
+                description=f"{name} {i}",
+                category=category,
+                list_price=Decimal(price),
+                source="online_retail",
+            )
+        )
+        for i in range(6)
+    ]
+
+
 def build_shop_world() -> dict:
     """Candles c0..c5 are bought together, as are mugs m0..m5, by 12 customers each;
     ``alice`` (a login) bought c0 and c1; ``bob`` (a login) bought m0; plus a film,
@@ -27,28 +42,8 @@ def build_shop_world() -> dict:
     rng = np.random.default_rng(0)
     candles_cat = Category.objects.create(name="Candles & T-light holders")
     mugs_cat = Category.objects.create(name="Mugs & tableware")
-    candles = [
-        stock(
-            make_product(
-                description=f"WHITE HANGING HEART T-LIGHT HOLDER {i}",
-                category=candles_cat,
-                list_price=Decimal("2.95"),
-                source="online_retail",
-            )
-        )
-        for i in range(6)
-    ]
-    mugs = [
-        stock(
-            make_product(
-                description=f"RED SPOTTY MUG {i}",
-                category=mugs_cat,
-                list_price=Decimal("1.25"),
-                source="online_retail",
-            )
-        )
-        for i in range(6)
-    ]
+    candles = _stocked("WHITE HANGING HEART T-LIGHT HOLDER", candles_cat, "2.95")
+    mugs = _stocked("RED SPOTTY MUG", mugs_cat, "1.25")
     start = timezone.make_aware(datetime(2011, 1, 3, 10, 0))
     for items in (candles, mugs):
         for _ in range(12):
