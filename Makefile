@@ -27,7 +27,7 @@ run: install
 	$(MAKE) serve
 
 serve:
-	@echo "Serving the admin at http://$(HOST):$(PORT)/admin/ and the API at http://$(HOST):$(PORT)/api/docs/"
+	@echo "Serving the storefront at http://$(HOST):$(PORT)/ (customers sign in at /account/login/), the admin at http://$(HOST):$(PORT)/admin/ and the API at http://$(HOST):$(PORT)/api/docs/"
 	# One process, many threads: models load once, and the default in-memory cache
 	# keeps API throttles exact. Production mode (docs/operations.md) uses Redis.
 	HF_HUB_OFFLINE=1 $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 1 --threads 8 --timeout 120 --access-logfile -

@@ -99,6 +99,7 @@ def _steps() -> list[tuple[str, list[str]]]:
     if Path(ratings).exists():
         steps.append(("import_ratings", [ratings]))
     steps += [
+        ("categorise_products", []),
         ("train_recommender", []),
         ("forecast_demand", []),
         ("suggest_prices", []),

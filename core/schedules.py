@@ -34,6 +34,13 @@ class DefaultSchedule:
 
 DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
     DefaultSchedule(
+        name="shop: nightly categories",
+        task="shop.categorise_products",
+        description="Give new products categories (01:45 nightly, before the "
+        "retrain); a no-op when no product or rule changed.",
+        crontab={"minute": "45", "hour": "1"},
+    ),
+    DefaultSchedule(
         name="recommender: nightly retrain",
         task="recommender.train",
         description="Retrain the recommenders on the latest orders (02:15 nightly).",

@@ -4,7 +4,9 @@ imports) in :mod:`shop.admin_records`. Price changes go through services."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -12,6 +14,7 @@ from core.adminkit import (
     ReadOnlyAdminMixin,
     ReadOnlyInlineMixin,
 )
+from core.exceptions import DomainError
 from core.formatting import MISSING, money, number
 
 from . import (
@@ -27,6 +30,12 @@ from .models import (
     StockLevel,
 )
 from .services.catalog import product_set_price
+from .services.categories import (
+    categories_merge,
+    products_categorise,
+    products_set_category,
+    split_keywords,
+)
 
 
 class CatalogueFilter(admin.SimpleListFilter):
@@ -64,8 +73,79 @@ class CatalogueFilter(admin.SimpleListFilter):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent")
-    search_fields = ("name",)
+    """Categories and their keyword rules: rename, edit keywords, merge, re-run."""
+
+    list_display = ("name", "products", "position", "overrides", "keyword_list")
+    list_filter = ("source", "origin", "overrides")
+    search_fields = ("name", "keywords", "weak_keywords")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = (
+        "name",
+        "slug",
+        "position",
+        "overrides",
+        "keywords",
+        "weak_keywords",
+        "parent",
+        "origin",
+        "source",
+    )
+    readonly_fields = ("origin", "source")
+    actions = ["merge_categories", "recategorise_products"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_products=Count("product"))
+
+    @admin.display(description="products", ordering="n_products")
+    def products(self, obj):
+        url = reverse("admin:shop_product_changelist")
+        return format_html(
+            '<a href="{}?category__id__exact={}">{}</a>', url, obj.pk, obj.n_products
+        )
+
+    @admin.display(description="keywords")
+    def keyword_list(self, obj):
+        words = split_keywords(obj.keywords)
+        more = f" … (+{len(words) - 8})" if len(words) > 8 else ""
+        return ", ".join(words[:8]) + more
+
+    @admin.action(description="Merge selected categories into one…")
+    def merge_categories(self, request, queryset):
+        chosen = list(queryset.order_by("name"))
+        if len(chosen) < 2:
+            self.message_user(request, "Select two or more categories to merge.")
+            return None
+        target_id = request.POST.get("target")
+        if target_id:
+            target = next((c for c in chosen if str(c.pk) == target_id), None)
+            try:
+                categories_merge(sources=chosen, target=target, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"Merged {len(chosen) - 1} into {target}.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge categories",
+            "categories": chosen,
+            "action": "merge_categories",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/shop/category/merge.html", context)
+
+    @admin.action(description="Re-run categorisation of all products")
+    def recategorise_products(self, request, queryset):
+        try:
+            result = products_categorise(force=True)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{result.products:,} products in {len(result.by_category)} categories; "
+            f"{result.moved:,} moved.",
+        )
 
 
 class PriceChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -105,6 +185,7 @@ class ProductAdmin(admin.ModelAdmin):
         "price",
         "in_stock",
         "last_sold",
+        "category",
         "kind",
         "is_active",
     )
@@ -114,6 +195,7 @@ class ProductAdmin(admin.ModelAdmin):
         "kind",
         "is_active",
         "stock__is_assumed",
+        "category_source",
         "category",
     )
     search_fields = ("stock_code", "description")
@@ -125,9 +207,40 @@ class ProductAdmin(admin.ModelAdmin):
         "price_history",
         "recommendations",
         "other_descriptions",
+        "category_source",
+        "category_evidence",
     )
     exclude = ("alt_descriptions",)
     inlines = [StockLevelInline, PriceChangeInline]
+    actions = ["move_to_category"]
+
+    @admin.action(description="Move selected products to a category…")
+    def move_to_category(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        category_id = request.POST.get("category")
+        if category_id:
+            category = (
+                None
+                if category_id == "rules"
+                else Category.objects.filter(pk=category_id).first()
+            )
+            n = products_set_category(
+                product_ids=ids, category=category, by=request.user
+            )
+            where = category or "the rules' choice (at the next categorisation)"
+            self.message_user(request, f"{n} product(s) moved to {where}.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Move products to a category",
+            "products": queryset.order_by("description")[:50],
+            "count": len(ids),
+            "ids": ids,
+            "categories": Category.objects.of_shop().order_by("name"),
+            "action": "move_to_category",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/shop/product/move.html", context)
 
     @admin.display(description="price", ordering="list_price")
     def price(self, obj):
@@ -168,7 +281,11 @@ class ProductAdmin(admin.ModelAdmin):
         return fields + (["source", "stock_code"] if obj else [])
 
     def save_model(self, request, obj, form, change):
-        """A new list price is applied through ``product_set_price`` (recorded)."""
+        """A new list price is applied through ``product_set_price`` (recorded); a
+        category chosen here is kept by later categorisation runs."""
+        if "category" in form.changed_data:
+            obj.category_source = "manual" if obj.category_id else ""
+            obj.category_evidence = f"set by {request.user.get_username()}"
         new_price = obj.list_price
         if change and "list_price" in form.changed_data:
             obj.list_price = form.initial["list_price"]

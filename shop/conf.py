@@ -17,6 +17,16 @@ DEFAULTS: dict[str, Any] = {
     # Sources of demo rating data sets (explicit-rating models learn from them); their
     # products are never listed, searched, recommended or stocked as the shop's own.
     "DEMO_SOURCES": ["movielens"],
+    # Categories from descriptions (shop.services.categories): the sentence encoder
+    # (dotted path to a function texts -> (n, d) unit-norm array), then the
+    # neighbour vote and clustering of what no keyword rule places.
+    "CATEGORY_ENCODER": "chatbot.nlu.encoder.encode",
+    "CATEGORY_NEIGHBOURS": 10,
+    "CATEGORY_MIN_SIMILARITY": 0.6,
+    "CATEGORY_MIN_SHARE": 0.5,
+    "CATEGORY_CLUSTER_DISTANCE": 0.55,
+    "CATEGORY_MIN_CLUSTER_SIZE": 8,
+    "CATEGORY_FALLBACK": "More gifts",
 }
 
 

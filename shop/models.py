@@ -19,11 +19,77 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 UNIT_PRICE = {"max_digits": 12, "decimal_places": 3}
 
 
+class CategoryQuerySet(models.QuerySet):
+    def of_shop(self) -> CategoryQuerySet:
+        """The shop's own categories (not the genres of demo rating data sets)."""
+        from .conf import shop_setting
+
+        return self.exclude(source__in=list(shop_setting("DEMO_SOURCES")))
+
+    def with_sellable(self) -> CategoryQuerySet:
+        """Categories holding at least one sellable product, with ``n_products``."""
+        return (
+            self.of_shop()
+            .filter(product__in=Product.objects.sellable())
+            .annotate(n_products=models.Count("product", distinct=True))
+            .order_by("name")
+        )
+
+
 class Category(TimeStampedModel):
+    """A category of products, shown to shoppers and used by every app (recommender
+    category caps, pins and bestsellers; pricing pools; inventory policies).
+
+    The shop's categories are assigned from product descriptions by
+    ``manage.py categorise_products`` (:mod:`shop.services.categories`) with the
+    keyword rules kept here, which a merchandiser edits in the admin.
+    """
+
+    class Origin(models.TextChoices):
+        TAXONOMY = "taxonomy", "default gift-shop list"
+        CLUSTER = "cluster", "found in the descriptions (named by its words)"
+        MANUAL = "manual", "created by hand"
+
     name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(
+        max_length=140, unique=True, help_text="the category's web address part"
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    source = models.CharField(
+        max_length=32,
+        default="shop",
+        db_index=True,
+        help_text="shop, or the demo rating data set whose genre this is",
+    )
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, default=Origin.MANUAL
+    )
+    position = models.PositiveIntegerField(
+        default=100,
+        help_text="order of the rules: on a tie between keywords of two categories, "
+        "the lower position wins",
+    )
+    keywords = models.TextField(
+        blank=True,
+        help_text="one keyword per line (or comma-separated): words of a product "
+        "description that say what the product is, e.g. T-LIGHT HOLDER. Whole words, "
+        "any case, plural optional; the most specific keyword of all categories wins "
+        "(more words, then longer).",
+    )
+    weak_keywords = models.TextField(
+        blank=True,
+        help_text="keywords used only when no category's keyword matches: a design "
+        "or theme, e.g. HEART, SPACEBOY",
+    )
+    overrides = models.BooleanField(
+        default=False,
+        help_text="its keywords beat every other category's (for seasons: a "
+        "Christmas card belongs to Christmas, not to Cards)",
+    )
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "categories"
@@ -31,6 +97,24 @@ class Category(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+
+def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    """A slug of ``name`` not used by another category (``bags``, ``bags-2``)."""
+    from django.utils.text import slugify
+
+    base = slugify(name.replace("&", "and"))[:130] or "category"
+    slug, n = base, 1
+    taken = Category.objects.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 class ProductQuerySet(models.QuerySet):
@@ -40,7 +124,9 @@ class ProductQuerySet(models.QuerySet):
     (``SHOP["DEMO_SOURCES"]``, default ``["movielens"]``), which the explicit-rating
     models learn from but which are never the shop's merchandise.
     ``sellable()``: what a shopper may see and buy: the shop's own, active
-    merchandise (no postage, packing charges, manuals, samples or other service codes).
+    merchandise (no postage, packing charges, manuals, samples or other service codes)
+    with a description and a price above zero (the Online Retail file lists codes seen
+    only in stock adjustments, never sold, with neither).
     """
 
     def of_shop(self) -> ProductQuerySet:
@@ -49,9 +135,20 @@ class ProductQuerySet(models.QuerySet):
         return self.exclude(source__in=list(shop_setting("DEMO_SOURCES")))
 
     def sellable(self) -> ProductQuerySet:
-        return self.of_shop().filter(
-            is_active=True, is_merchandise=True, kind=Product.Kind.MERCHANDISE
+        return (
+            self.of_shop()
+            .filter(is_active=True, is_merchandise=True, kind=Product.Kind.MERCHANDISE)
+            .filter(list_price__gt=0)
+            .exclude(description="")
         )
+
+
+class CategorySource(models.TextChoices):
+    RULE = "rule", "keyword rule"
+    SIMILAR = "similar", "like similar products"
+    CLUSTER = "cluster", "cluster of look-alikes"
+    FALLBACK = "fallback", "no rule nor look-alike"
+    MANUAL = "manual", "set by hand"
 
 
 class Product(TimeStampedModel):
@@ -79,6 +176,16 @@ class Product(TimeStampedModel):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL
     )
+    category_source = models.CharField(
+        max_length=10,
+        choices=CategorySource.choices,
+        blank=True,
+        help_text="how the category was assigned; categorise_products never moves "
+        "a product set by hand",
+    )
+    category_evidence = models.CharField(
+        max_length=255, blank=True, help_text="the keyword matched or the look-alike"
+    )
     kind = models.CharField(
         max_length=16, choices=Kind.choices, default=Kind.MERCHANDISE, db_index=True
     )
@@ -102,6 +209,13 @@ class Product(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.stock_code} {self.description}".strip()
+
+    @property
+    def name(self) -> str:
+        """The description in title case, as a shopper reads it (stock code if none)."""
+        from .naming import display_name
+
+        return display_name(self.description) or self.stock_code
 
 
 class PriceChange(TimeStampedModel):
@@ -329,6 +443,7 @@ class Event(models.Model):
 
     class Kind(models.TextChoices):
         VIEW = "view"
+        CLICK = "click"
         ADD_TO_CART = "add_to_cart"
         PURCHASE = "purchase"
         SEARCH = "search"
@@ -342,6 +457,20 @@ class Event(models.Model):
         Product, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     query = models.CharField(max_length=255, blank=True)
+    recommendation_id = models.CharField(
+        max_length=32,
+        blank=True,
+        db_index=True,
+        help_text="the recommendation response the product came from (attribution)",
+    )
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text="on a purchase: the order placed",
+    )
     occurred_at = models.DateTimeField(db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
 

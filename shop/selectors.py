@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from django.db.models import Count, Q, QuerySet
 
-from django.db.models import Q, QuerySet
-
-from .models import Customer, ImportIssue, Order, OrderLine, Product
+from .conf import shop_setting
+from .models import Category, Customer, ImportIssue, Order, OrderLine, Product
 
 
 def customer_for_user(*, user) -> Customer | None:
@@ -60,38 +59,91 @@ def merchandise_lines() -> QuerySet[OrderLine]:
     return OrderLine.objects.filter(product__is_merchandise=True)
 
 
-def product_list(
-    *,
-    search: str = "",
-    category: str | None = None,
-    is_merchandise: bool | None = None,
-    is_active: bool | None = None,
-    min_price: Decimal | None = None,
-    max_price: Decimal | None = None,
-    source: str | None = None,
-) -> QuerySet[Product]:
-    """Products filtered as the catalogue API offers, ordered by id (stable pages)."""
-    qs = Product.objects.select_related("category").order_by("id")
-    if search:
-        qs = qs.filter(
-            Q(stock_code__icontains=search) | Q(description__icontains=search)
+def product_catalogue(*, source: str | None = None) -> QuerySet[Product]:
+    """What the catalogue lists: the sellable products (no film, no postage or
+    service code, nothing inactive or unpriced), ordered by id.
+
+    ``source`` naming a demo rating data set (``SHOP["DEMO_SOURCES"]``, e.g.
+    ``movielens``) is the explicit opt-in that lists its items instead, for the
+    ratings demo; any other source narrows the sellable products to that source.
+    """
+    if source and source in shop_setting("DEMO_SOURCES"):
+        qs = Product.objects.filter(source=source, is_active=True)
+    else:
+        qs = Product.objects.sellable()
+        if source:
+            qs = qs.filter(source=source)
+    return qs.select_related("category").order_by("id")
+
+
+def product_public_get(*, product_id: int) -> Product | None:
+    """A product a shopper or the ratings demo may open by id: sellable, or an item
+    of a demo rating data set. Postage, fees and inactive products are not."""
+    demo = list(shop_setting("DEMO_SOURCES"))
+    return (
+        Product.objects.select_related("category")
+        .filter(pk=product_id)
+        .filter(Q(pk__in=Product.objects.sellable()) | Q(source__in=demo))
+        .first()
+    )
+
+
+SEARCH_FIELDS = ("description", "stock_code", "category__name")
+
+
+def search_terms(query: str) -> list[str]:
+    """Words of a search query, singular (``candles`` -> ``CANDLE``), at most 10."""
+    from .algorithms.categories import normalise_word
+
+    words = [w for w in str(query or "").replace(",", " ").split() if w.strip()]
+    return [normalise_word(w) for w in words[:10]]
+
+
+def products_search(*, queryset: QuerySet[Product], query: str) -> QuerySet[Product]:
+    """``queryset`` narrowed to products matching every word of ``query`` in the
+    description, stock code or category name (case-insensitive, plural optional)."""
+    for term in search_terms(query):
+        cond = Q()
+        for name in SEARCH_FIELDS:
+            cond |= Q(**{f"{name}__icontains": term})
+        queryset = queryset.filter(cond)
+    return queryset
+
+
+def product_popularity() -> dict[int, int]:
+    """``{product pk: number of sale orders}`` over the whole history, cached for 10
+    minutes (it orders the storefront's lists by popularity)."""
+    from django.core.cache import cache
+
+    key = "shop:product_popularity"
+    hit = cache.get(key)
+    if hit is None:
+        rows = (
+            OrderLine.objects.filter(order__kind="sale", quantity__gt=0)
+            .values("product_id")
+            .annotate(n=Count("order_id", distinct=True))
+            .values_list("product_id", "n")
         )
-    if category:
-        cond = Q(category__name__iexact=category)
-        if str(category).isdigit():
-            cond |= Q(category_id=int(category))
-        qs = qs.filter(cond)
-    if is_merchandise is not None:
-        qs = qs.filter(is_merchandise=is_merchandise)
-    if is_active is not None:
-        qs = qs.filter(is_active=is_active)
-    if min_price is not None:
-        qs = qs.filter(list_price__gte=min_price)
-    if max_price is not None:
-        qs = qs.filter(list_price__lte=max_price)
-    if source:
-        qs = qs.filter(source=source)
-    return qs
+        hit = dict(rows)
+        cache.set(key, hit, 600)
+    return hit
+
+
+def category_list(*, source: str | None = None) -> QuerySet[Category]:
+    """Categories a shopper browses: the shop's own that hold sellable products, with
+    ``n_products``; ``source`` naming a demo data set lists its genres instead."""
+    if source and source in shop_setting("DEMO_SOURCES"):
+        return (
+            Category.objects.filter(source=source)
+            .annotate(n_products=Count("product"))
+            .filter(n_products__gt=0)
+            .order_by("name")
+        )
+    return Category.objects.with_sellable()
+
+
+def category_get(*, slug: str) -> Category | None:
+    return Category.objects.of_shop().filter(slug=slug).first()
 
 
 def product_get(*, product_id: int) -> Product | None:

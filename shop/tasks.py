@@ -1,5 +1,5 @@
-"""Celery tasks of the shop (thin wrappers; twins: ``manage.py import_orders`` and
-``manage.py import_ratings``)."""
+"""Celery tasks of the shop (thin wrappers; twins: ``manage.py import_orders``,
+``manage.py import_ratings`` and ``manage.py categorise_products``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def shop_import_ratings_task(path: str, source: str = "movielens") -> dict:
     from .services.imports import ratings_import
 
     return _metrics(ratings_import(path=path, source=source))
+
+
+@tracked_task(name="shop.categorise_products", lock="shop.categorise")
+def shop_categorise_products_task(force: bool = False) -> dict:
+    from .services.categories import products_categorise
+
+    return products_categorise(force=force).as_metrics()
 
 
 def _metrics(report) -> dict:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import zlib
 from datetime import datetime
 from decimal import Decimal
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -57,3 +59,14 @@ def make_order(customer, items, *, invoice_no: str | None = None, placed_at=None
             description=product.description,
         )
     return order
+
+
+def word_vectors(texts) -> np.ndarray:
+    """A stand-in sentence encoder for tests: each word hashed to one of 256 axes,
+    rows L2-normalised (texts sharing words are alike). Shape (n, 256), float32."""
+    out = np.zeros((len(texts), 256), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in str(text).lower().split():
+            out[i, zlib.crc32(word.encode()) % 256] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1.0, norms)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from rest_framework.filters import SearchFilter
 
 from ..models import Product
+from ..selectors import products_search
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -24,7 +26,28 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["is_merchandise", "is_active", "kind", "source"]
 
     def filter_category(self, queryset, name, value):
-        cond = Q(category__name__iexact=value)
+        cond = Q(category__name__iexact=value) | Q(category__slug=value)
         if value.isdigit():
             cond |= Q(category_id=int(value))
         return queryset.filter(cond)
+
+
+class ProductSearchFilter(SearchFilter):
+    """``?search=``: every word must match the description, stock code or category
+    name (case-insensitive, plural optional): the storefront's search."""
+
+    def filter_queryset(self, request, queryset, view):
+        query = request.query_params.get(self.search_param, "")
+        return products_search(queryset=queryset, query=query) if query else queryset
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": "words that must all appear in the description, "
+                "stock code or category name (e.g. heart holder)",
+                "schema": {"type": "string"},
+            }
+        ]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import Customer, Event, Order, OrderLine, Product
+from ..conf import shop_setting
+from ..models import Category, Customer, Event, Order, OrderLine, Product
 
 
 class ProductOut(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name", default=None)
     list_price = serializers.DecimalField(max_digits=12, decimal_places=3)
+    name = serializers.CharField(
+        read_only=True, help_text="the description in title case, for display"
+    )
+    url = serializers.SerializerMethodField(help_text="storefront product page")
 
     class Meta:
         model = Product
@@ -18,6 +24,8 @@ class ProductOut(serializers.ModelSerializer):
             "source",
             "stock_code",
             "description",
+            "name",
+            "url",
             "alt_descriptions",
             "category",
             "kind",
@@ -28,6 +36,28 @@ class ProductOut(serializers.ModelSerializer):
             "first_sold_at",
             "last_sold_at",
         ]
+
+    def get_url(self, product) -> str | None:
+        """The product's page in the demo storefront (None for demo rating items)."""
+        if product.source in shop_setting("DEMO_SOURCES"):
+            return None
+        return reverse("storefront:product-detail", args=[product.pk])
+
+
+class CategoryOut(serializers.ModelSerializer):
+    products = serializers.IntegerField(
+        source="n_products", help_text="products listed in it"
+    )
+    url = serializers.SerializerMethodField(help_text="storefront category page")
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "products", "url"]
+
+    def get_url(self, category) -> str | None:
+        if category.source != "shop":
+            return None
+        return reverse("storefront:category", args=[category.slug])
 
 
 class OrderLineOut(serializers.ModelSerializer):
@@ -109,6 +139,18 @@ class EventIn(serializers.Serializer):
     session_key = serializers.CharField(required=False, allow_blank=True, max_length=64)
     occurred_at = serializers.DateTimeField(required=False)
     metadata = serializers.DictField(required=False)
+    recommendation_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=36,
+        help_text="recommendation_id of the response the product came from",
+    )
+    order = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="on a purchase: the invoice number of the order placed",
+    )
 
     def validate(self, attrs: dict) -> dict:
         alias = attrs.pop("product_id", None)
@@ -122,9 +164,20 @@ class EventIn(serializers.Serializer):
 
 
 class EventOut(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.invoice_no", default=None)
+
     class Meta:
         model = Event
-        fields = ["id", "kind", "product", "query", "session_key", "occurred_at"]
+        fields = [
+            "id",
+            "kind",
+            "product",
+            "query",
+            "session_key",
+            "recommendation_id",
+            "order",
+            "occurred_at",
+        ]
 
 
 class CustomerOut(serializers.ModelSerializer):

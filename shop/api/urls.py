@@ -9,6 +9,7 @@ urlpatterns = [
     path(
         "products/<int:pk>/", views.ProductDetailView.as_view(), name="product-detail"
     ),
+    path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("orders/", views.OrderListView.as_view(), name="order-list"),
     path(
         "orders/<str:invoice_no>/", views.OrderDetailView.as_view(), name="order-detail"

@@ -5,16 +5,16 @@ from __future__ import annotations
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import filters, generics, permissions, status
+from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
-from ..models import Order, Product
+from ..models import Order
 from ..services.events import event_record
 from . import serializers as s
-from .filters import ProductFilter
+from .filters import ProductFilter, ProductSearchFilter
 
 LINE_AMOUNT = ExpressionWrapper(
     F("lines__quantity") * F("lines__unit_price"),
@@ -24,23 +24,54 @@ LINE_AMOUNT = ExpressionWrapper(
 
 @extend_schema(tags=["catalogue"])
 class ProductListView(generics.ListAPIView):
-    """Products, ordered by id. ``search`` matches stock code or description."""
+    """The shop's products, ordered by id: merchandise a shopper can buy (never a
+    film of the ratings demo, postage, a fee or an inactive product). ``search``
+    matches every word in the description, stock code or category name (plural
+    optional). ``source=movielens`` (a demo rating data set) lists its items
+    instead: the explicit opt-in of the ratings demo."""
 
     serializer_class = s.ProductOut
     permission_classes = [permissions.AllowAny]
     filterset_class = ProductFilter
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter]
-    search_fields = ["stock_code", "description"]
+    filter_backends = [DjangoFilterBackend, ProductSearchFilter]
 
     def get_queryset(self):
-        return Product.objects.select_related("category").order_by("id")
+        return selectors.product_catalogue(
+            source=self.request.query_params.get("source")
+        )
 
 
-@extend_schema(tags=["catalogue"])
-class ProductDetailView(generics.RetrieveAPIView):
-    serializer_class = s.ProductOut
+@extend_schema(tags=["catalogue"], responses={200: s.ProductOut, 404: None})
+class ProductDetailView(APIView):
+    """One product by id: a sellable product or an item of a demo rating data set
+    (postage, fees and inactive products are 404)."""
+
     permission_classes = [permissions.AllowAny]
-    queryset = Product.objects.select_related("category")
+
+    def get(self, request, pk: int):
+        product = selectors.product_public_get(product_id=pk)
+        if product is None:
+            raise NotFound()
+        return Response(s.ProductOut(product, context={"request": request}).data)
+
+
+@extend_schema(
+    tags=["catalogue"],
+    parameters=[
+        OpenApiParameter(
+            "source", str, description="a demo rating data set (movielens): its genres"
+        )
+    ],
+)
+class CategoryListView(generics.ListAPIView):
+    """Categories holding products a shopper can buy, by name, with how many."""
+
+    serializer_class = s.CategoryOut
+    permission_classes = [permissions.AllowAny]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.category_list(source=self.request.query_params.get("source"))
 
 
 @extend_schema(tags=["orders"])
@@ -130,6 +161,8 @@ class EventCreateView(APIView):
             query=v.get("query", ""),
             occurred_at=v.get("occurred_at"),
             metadata=v.get("metadata"),
+            recommendation_id=v.get("recommendation_id", ""),
+            order=v.get("order", ""),
         )
         return Response(s.EventOut(event).data, status=status.HTTP_201_CREATED)
 

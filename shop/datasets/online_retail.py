@@ -95,6 +95,28 @@ NON_PRODUCT_CODES = {
     "PADS": "other",
 }
 NON_PRODUCT_PREFIXES = {"DCGS": "other", "GIFT_": "other"}
+# Services sold under a merchandise-shaped code (23444 "Next Day Carriage", 23574
+# "PACKING CHARGE", 22016 "Dotcomgiftshop Gift Voucher £100.00"): recognised by the
+# description (upper-cased, spaces collapsed). "CARRIAGE CLOCK" stays merchandise.
+SERVICE_DESCRIPTIONS: tuple[tuple[re.Pattern, str], ...] = (
+    (
+        re.compile(
+            r"^(NEXT DAY |EXPRESS |STANDARD )?(CARRIAGE|POSTAGE|DELIVERY|SHIPPING)$"
+        ),
+        "postage",
+    ),
+    (
+        re.compile(r"\b(PACKING|HANDLING|DELIVERY|POSTAGE|CARRIAGE|BANK) CHARGES?\b"),
+        "fee",
+    ),
+    (re.compile(r"\b(AMAZON|EBAY|PAYPAL) FEES?\b"), "fee"),
+    (re.compile(r"\bGIFT VOUCHER\b"), "other"),
+    (re.compile(r"^HIGH RESOLUTION IMAGES?$"), "other"),
+    (
+        re.compile(r"^(MANUAL|SAMPLES?|DISCOUNT|ADJUSTMENT|ADJUST BAD DEBT)$"),
+        "adjustment",
+    ),
+)
 UNSPECIFIED_COUNTRIES = {"", "unspecified"}
 PRICE_QUANTUM = Decimal("0.001")
 
@@ -114,6 +136,23 @@ def classify_stock_code(code: str) -> tuple[str, bool]:
         if code.startswith(prefix):
             return kind, False
     return "other", False
+
+
+def classify_product(code: str, description: str) -> tuple[str, bool]:
+    """``(kind, is_merchandise)`` of a product from its code and its description.
+
+    The code decides (:func:`classify_stock_code`), except that a description
+    naming a service (carriage, a packing charge, a gift voucher, ...; see
+    ``SERVICE_DESCRIPTIONS``) makes a merchandise-shaped code a non-product.
+    """
+    kind, merchandise = classify_stock_code(code)
+    if not merchandise:
+        return kind, merchandise
+    text = " ".join(str(description or "").upper().split())
+    for pattern, service_kind in SERVICE_DESCRIPTIONS:
+        if pattern.search(text):
+            return service_kind, False
+    return kind, merchandise
 
 
 @dataclass
@@ -432,8 +471,14 @@ def _log_flags(log: IssueLog, data: pd.DataFrame, cancels: pd.Series) -> None:
             field="UnitPrice",
             value=data["price"][mask].astype(str),
         )
-    non_product = ~data["code"].map(
-        {c: classify_stock_code(c)[1] for c in data["code"].unique()}
+    pairs = data[["code", "description"]].drop_duplicates()
+    merch = {
+        (c, d): classify_product(c, d)[1]
+        for c, d in zip(pairs["code"], pairs["description"], strict=True)
+    }
+    non_product = ~pd.Series(
+        [merch[k] for k in zip(data["code"], data["description"], strict=True)],
+        index=data.index,
     ).astype(bool)
     log.add(
         row[non_product],
@@ -538,7 +583,8 @@ def _products(data: pd.DataFrame, log: IssueLog, window_days: int) -> pd.DataFra
     codes = pd.Index(data["code"].unique(), name="code")
     sold = data[data["kind"].eq("sale") & data["qty"].gt(0)].groupby("code")["ts"]
     prices = typical_prices(data, window_days)
-    kinds = [classify_stock_code(c) for c in codes]
+    described = canonical.reindex(codes).fillna("")
+    kinds = [classify_product(c, d) for c, d in zip(codes, described, strict=True)]
     products = pd.DataFrame(
         {
             "code": codes,
@@ -576,4 +622,10 @@ def _customers(data: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-__all__ = ["FileError", "RetailData", "classify_stock_code", "parse_retail"]
+__all__ = [
+    "FileError",
+    "RetailData",
+    "classify_product",
+    "classify_stock_code",
+    "parse_retail",
+]

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from core.exceptions import InvalidInput
 
-from ..models import Customer, Event, Product
+from ..models import Customer, Event, Order, Product
 
 # A client clock may run a little fast; events further in the future are refused.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
-PRODUCT_KINDS = {Event.Kind.VIEW, Event.Kind.ADD_TO_CART, Event.Kind.PURCHASE}
+PRODUCT_KINDS = {
+    Event.Kind.VIEW,
+    Event.Kind.CLICK,
+    Event.Kind.ADD_TO_CART,
+    Event.Kind.PURCHASE,
+}
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _recommendation_id(value: str) -> str:
+    """The 32-hex id of a recommendation response (dashes of a uuid dropped)."""
+    text = str(value or "").strip().lower().replace("-", "")
+    if text and not _HEX32.fullmatch(text):
+        raise InvalidInput(
+            "recommendation_id must be the 32-hex id of a recommendation response",
+            field="recommendation_id",
+        )
+    return text
+
+
+def _order(invoice_no: str, customer: Customer | None) -> Order | None:
+    """The purchase's order: the customer's own (a guest order when anonymous)."""
+    if not invoice_no:
+        return None
+    order = Order.objects.filter(
+        invoice_no=str(invoice_no).strip(), customer=customer
+    ).first()
+    if order is None:
+        raise InvalidInput(f"order {invoice_no} is not one of yours", field="order")
+    return order
 
 
 def event_record(
@@ -24,21 +54,31 @@ def event_record(
     query: str = "",
     occurred_at: datetime | None = None,
     metadata: dict | None = None,
+    recommendation_id: str = "",
+    order: str = "",
 ) -> Event:
     """Store one behaviour event of a customer or an anonymous session.
 
     Parameters
     ----------
-    kind : ``view``, ``add_to_cart``, ``purchase`` (need ``product_id``) or
-        ``search`` (needs ``query``; ``product_id`` optional, e.g. the clicked hit).
+    kind : ``view``, ``click`` (on a recommended product), ``add_to_cart``,
+        ``purchase`` (need ``product_id``) or ``search`` (needs ``query``;
+        ``product_id`` optional, e.g. the clicked hit).
     customer : the signed-in customer, or None with a ``session_key``.
     occurred_at : tz-aware datetime; defaults to now; at most 5 minutes ahead.
+    recommendation_id : str, the ``recommendation_id`` of the recommendation
+        response the product came from (32 hex digits); an unknown or expired id
+        is stored as it is (unattributed), never an error.
+    order : str, on a purchase: the invoice number of the order placed (the
+        customer's own; a guest order when anonymous).
 
     Raises
     ------
     InvalidInput
         Unknown kind, missing or unknown product, missing query, neither customer
-        nor session key, a naive or future timestamp; the error names the field.
+        nor session key, a naive or future timestamp, a malformed
+        recommendation_id, an order that is not the customer's; the error names
+        the field.
     """
     if kind not in Event.Kind.values:
         raise InvalidInput(
@@ -77,8 +117,12 @@ def event_record(
         )
     elif occurred_at > now + MAX_CLOCK_SKEW:
         raise InvalidInput("occurred_at is in the future", field="occurred_at")
+    recommendation_id = _recommendation_id(recommendation_id)
+    placed = _order(order, customer)
     return Event.objects.create(
         kind=kind,
+        recommendation_id=recommendation_id,
+        order=placed,
         customer=customer,
         session_key="" if customer is not None else session_key,
         product=product,

@@ -583,7 +583,7 @@ def _write_rated_items(data: RatingsData, source: str) -> dict[str, int]:
     genres = {g for i in new if (g := data.genres.get(i))}
     with transaction.atomic():
         for name in sorted(genres):
-            Category.objects.get_or_create(name=name[:120])
+            Category.objects.get_or_create(name=name[:120], defaults={"source": source})
         cats = dict(Category.objects.filter(name__in=genres).values_list("name", "pk"))
         Product.objects.bulk_create(
             [

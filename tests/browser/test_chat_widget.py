@@ -70,11 +70,7 @@ def test_widget_sends_a_message_and_shows_the_reply(live_server, browser, traine
     assert page.locator("#chat-log b").count() == 0
     user_texts = page.locator("#chat-log .msg.user p").all_inner_texts()
     assert user_texts[-1] == "<img src=x onerror=alert(1)><b>bold</b>"
-    # The product page renders and asks the API for similar items.
+    # The product page renders (its recommendations are drawn by the server).
     page.goto(f"{live_server.url}/products/{product.pk}/")
-    page.wait_for_function(
-        "!document.querySelector('#similar').textContent.includes('Loading')",
-        timeout=30_000,
-    )
     assert page.locator("h1").inner_text().upper().startswith("WHITE HANGING HEART")
     page.close()

@@ -14,7 +14,7 @@ def test_product_list_search_and_page(client, db):
     assert page.status_code == 200 and "csrftoken" in page.cookies
     assert "Hanging Heart" in html and 'id="chat"' in html
     assert "<script>alert(1)</script>" not in html
-    found = client.get("/", {"q": "heart"}).content.decode()
+    found = client.get("/search/", {"q": "heart"}).content.decode()
     assert "Hanging Heart" in found and "Tin" not in found
     detail = client.get(f"/products/{heart.pk}/")
     assert detail.status_code == 200 and b'data-product-id="' in detail.content

@@ -44,27 +44,67 @@ def _codes(response):
 
 
 def test_product_search_and_filters(api_client, catalogue):
+    # the default listing is what a shopper can buy: no postage, nothing inactive
+    assert _codes(api_client.get("/api/v1/products/")) == ["10001", "10002", "10003"]
     assert _codes(api_client.get("/api/v1/products/?search=heart")) == [
         "10001",
         "10003",
-        "10004",
+    ]
+    # every word must match; plural optional; category names count
+    assert _codes(api_client.get("/api/v1/products/?search=hearts mug")) == ["10001"]
+    assert _codes(api_client.get("/api/v1/products/?search=mugs")) == [
+        "10001",
+        "10002",
     ]
     assert _codes(api_client.get("/api/v1/products/?search=1000")) == [
         "10001",
         "10002",
         "10003",
-        "10004",
     ]
-    assert _codes(api_client.get("/api/v1/products/?category=mugs")) == [
-        "10001",
-        "10002",
-    ]
-    assert _codes(api_client.get("/api/v1/products/?is_merchandise=false")) == ["POST"]
+    for category in ("mugs", "Mugs", str(catalogue[0].category_id)):
+        response = api_client.get(f"/api/v1/products/?category={category}")
+        assert _codes(response) == ["10001", "10002"]
+    assert _codes(api_client.get("/api/v1/products/?is_merchandise=false")) == []
+    assert _codes(api_client.get("/api/v1/products/?search=postage")) == []
     assert _codes(
         api_client.get("/api/v1/products/?min_price=2.5&max_price=10&is_active=true")
     ) == ["10002", "10003"]
     bad = api_client.get("/api/v1/products/?min_price=cheap")
     assert bad.status_code == 400 and "min_price" in bad.json()["fields"]
+
+
+def test_films_only_on_explicit_opt_in(api_client, catalogue):
+    drama = Category.objects.create(name="Drama", source="movielens")
+    film = make_product(
+        "1", source="movielens", description="Toy Story (1995)", category=drama
+    )
+    film.list_price = Decimal("0")
+    film.save()
+    assert "1" not in _codes(api_client.get("/api/v1/products/"))
+    assert _codes(api_client.get("/api/v1/products/?search=toy")) == []
+    assert _codes(api_client.get("/api/v1/products/?source=movielens")) == ["1"]
+    detail = api_client.get(f"/api/v1/products/{film.pk}/").json()
+    assert detail["source"] == "movielens" and detail["url"] is None
+    names = [c["name"] for c in api_client.get("/api/v1/categories/").json()["results"]]
+    assert names == ["Mugs"]
+    genres = api_client.get("/api/v1/categories/?source=movielens").json()["results"]
+    assert [(g["name"], g["products"], g["url"]) for g in genres] == [
+        ("Drama", 1, None)
+    ]
+
+
+def test_categories_list_only_what_can_be_bought(api_client, catalogue):
+    Category.objects.create(name="Empty")
+    body = api_client.get("/api/v1/categories/").json()["results"]
+    assert body == [
+        {
+            "id": catalogue[0].category_id,
+            "name": "Mugs",
+            "slug": "mugs",
+            "products": 2,
+            "url": "/c/mugs/",
+        }
+    ]
 
 
 def test_product_pagination_is_stable(api_client, catalogue):
@@ -75,8 +115,8 @@ def test_product_pagination_is_stable(api_client, catalogue):
         pages.append([p["id"] for p in body["results"]])
         url = body["next"]
     ids = [i for page in pages for i in page]
-    assert ids == sorted(p.pk for p in catalogue)
-    assert len(pages) == 3 and body["count"] == 5
+    assert ids == sorted(p.pk for p in catalogue[:3])
+    assert len(pages) == 2 and body["count"] == 3
 
 
 def test_product_detail(api_client, catalogue):
@@ -84,8 +124,12 @@ def test_product_detail(api_client, catalogue):
     body = api_client.get(f"/api/v1/products/{product.pk}/").json()
     assert body["stock_code"] == "10001" and body["list_price"] == "2.000"
     assert body["category"] == "Mugs" and body["currency"] == "GBP"
+    assert body["name"] == "Red Heart Mug"
+    assert body["url"] == f"/products/{product.pk}/"
     missing = api_client.get("/api/v1/products/999999/")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    for hidden in catalogue[3:]:  # postage, inactive
+        assert api_client.get(f"/api/v1/products/{hidden.pk}/").status_code == 404
 
 
 @pytest.fixture
@@ -207,6 +251,45 @@ def test_event_product_id_must_be_an_integer(api_client, catalogue, key):
     assert not Event.objects.exists()
 
 
+def test_events_carry_the_recommendation_and_the_order(api_client, catalogue):
+    alice = make_customer(with_user=True)
+    bob = make_customer(with_user=True)
+    order = make_order(alice, [(catalogue[0], 1, "2.00")])
+    others = make_order(bob, [(catalogue[0], 1, "2.00")])
+    api_client.force_authenticate(alice.user)
+    rec = "0f" * 16
+    click = api_client.post(
+        "/api/v1/events/",
+        {"kind": "click", "product": catalogue[0].pk, "recommendation_id": rec},
+        format="json",
+    )
+    assert click.status_code == 201 and click.json()["recommendation_id"] == rec
+    bought = api_client.post(
+        "/api/v1/events/",
+        {
+            "kind": "purchase",
+            "product": catalogue[0].pk,
+            "recommendation_id": "0F0F0F0F-0F0F-0F0F-0F0F-0F0F0F0F0F0F",
+            "order": order.invoice_no,
+        },
+        format="json",
+    )
+    assert bought.status_code == 201, bought.content
+    event = Event.objects.get(pk=bought.json()["id"])
+    assert (event.order, event.recommendation_id) == (order, rec)
+    for payload, field in (
+        ({"order": others.invoice_no}, "order"),
+        ({"order": "999999999"}, "order"),
+        ({"recommendation_id": "not-an-id"}, "recommendation_id"),
+    ):
+        bad = api_client.post(
+            "/api/v1/events/",
+            {"kind": "purchase", "product": catalogue[0].pk, **payload},
+            format="json",
+        )
+        assert bad.status_code == 400 and bad.json()["field"] == field
+
+
 def test_event_accepts_product_id_alias(api_client, catalogue):
     payload = {"kind": "view", "session_key": "s", "product_id": catalogue[0].pk}
     response = api_client.post("/api/v1/events/", payload, format="json")
@@ -215,16 +298,6 @@ def test_event_accepts_product_id_alias(api_client, catalogue):
     payload["product"] = catalogue[1].pk
     response = api_client.post("/api/v1/events/", payload, format="json")
     assert response.status_code == 400 and "product_id" in response.json()["fields"]
-
-
-def test_product_list_selector_matches_api_filters(catalogue):
-    from shop.selectors import product_list
-
-    codes = [p.stock_code for p in product_list(category="mugs")]
-    assert codes == ["10001", "10002"]
-    codes = [p.stock_code for p in product_list(search="heart", is_active=True)]
-    assert codes == ["10001", "10003"]
-    assert [p.stock_code for p in product_list(max_price=Decimal("2"))] == ["10001"]
 
 
 def test_every_list_endpoint_honours_page_size(api_client, two_customers):

@@ -20,6 +20,9 @@ class Command(BaseCommand):
         self.stdout.write(f"\nadmin login: {username} / {password}")
         self.stdout.write("(kept in var/credentials.txt)")
         if demo:
-            self.stdout.write(f"customer 17850 login: {demo[0]} / {demo[1]}")
+            self.stdout.write(
+                f"customer 17850 login: {demo[0]} / {demo[1]} (storefront: sign in "
+                "at /account/login/; the API takes it too)"
+            )
         if any(r.status == "failed" for r in results):
             self.stderr.write("some steps failed; see above. Serving starts anyway.")

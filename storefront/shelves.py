@@ -1,0 +1,171 @@
+"""Recommendation shelves of the storefront's pages, from the recommender services.
+
+Each shelf is one recommendation response: its ``recommendation_id`` goes into
+every card's link (``?rec=...&from=surface``), so a click, the add-to-cart and the
+purchase that follow carry it (attribution). A failing recommender never breaks a
+page: the shelf is simply empty (and the failure logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Count, Max
+from django.urls import reverse
+
+from recommender.services import (
+    bought_together,
+    recommend_for_basket,
+    recommend_for_customer,
+    similar_products,
+)
+from shop.models import Customer, OrderLine, Product
+from shop.naming import readable_text
+
+log = logging.getLogger(__name__)
+# "(item similarity)", "(ease)": how the model found it, not a shopper's reason
+_TECHNICAL = re.compile(r"\s*\([a-z_ ]+\)\s*$")
+
+
+@dataclass
+class Card:
+    product: Product
+    reason: str
+    recommendation_id: str
+    surface: str
+
+    @property
+    def url(self) -> str:
+        base = reverse("storefront:product-detail", args=[self.product.pk])
+        query = {"rec": self.recommendation_id, "from": self.surface}
+        return f"{base}?{urlencode(query)}"
+
+
+@dataclass
+class Shelf:
+    title: str
+    surface: str
+    recommendation_id: str = ""
+    strategy: str = ""
+    model_version: str | None = None
+    cards: list[Card] = field(default_factory=list)
+
+
+def reason_text(reason: str, subject: Product | None = None) -> str:
+    """A recommender reason as a shopper reads it: product names in title case,
+    without the model's technical note ("because you bought RED MUG (ease)" ->
+    "Because you bought Red Mug"); on a product's own page its name reads "this"
+    ("Bought with this in 497 orders")."""
+    text = _TECHNICAL.sub("", str(reason or ""))
+    if subject is not None and subject.description:
+        text = text.replace(subject.description, "this")
+    return readable_text(text)
+
+
+def _shelf(
+    title: str, surface: str, call: Callable, subject: Product | None = None, **kwargs
+) -> Shelf:
+    try:
+        result = call(**kwargs)
+    except Exception:  # noqa: BLE001 - a page never fails for a missing shelf
+        log.warning("recommendations for %s not available", surface, exc_info=True)
+        return Shelf(title, surface)
+    rec_id = getattr(result, "recommendation_id", None) or uuid.uuid4().hex
+    items = result.items
+    products = Product.objects.sellable().select_related("category", "stock")
+    found = {p.pk: p for p in products.filter(pk__in=[i["product_id"] for i in items])}
+    cards = [
+        Card(found[i["product_id"]], reason_text(i["reason"], subject), rec_id, surface)
+        for i in items
+        if i["product_id"] in found
+    ]
+    return Shelf(
+        title,
+        surface,
+        rec_id,
+        result.strategy,
+        result.model_version,
+        cards,
+    )
+
+
+def for_customer(customer: Customer, k: int = 12) -> Shelf:
+    """Home page, signed in: "Recommended for you"."""
+    return _shelf(
+        "Recommended for you", "for_you", recommend_for_customer, customer=customer, k=k
+    )
+
+
+def bestsellers(country: str = "", k: int = 12) -> Shelf:
+    """Home page, signed out: the shop's bestsellers (and featured products)."""
+    return _shelf(
+        "Bestsellers",
+        "bestsellers",
+        recommend_for_basket,
+        product_ids=[],
+        k=k,
+        country=country,
+    )
+
+
+def similar(product: Product, k: int = 6) -> Shelf:
+    return _shelf(
+        "Customers who bought this also bought", "similar", similar_products,
+        subject=product, product=product, k=k,
+    )  # fmt: skip
+
+
+def together(product: Product, k: int = 6) -> Shelf:
+    return _shelf(
+        "Often bought together", "bought_together", bought_together,
+        subject=product, product=product, k=k,
+    )  # fmt: skip
+
+
+def for_basket(product_ids: list[int], country: str = "", k: int = 6) -> Shelf:
+    return _shelf(
+        "Goes well with your basket", "basket", recommend_for_basket,
+        product_ids=product_ids, k=k, country=country,
+    )  # fmt: skip
+
+
+@dataclass
+class _BuyAgain:
+    items: list[dict]
+    strategy: str = "buy_again"
+    model_version: str | None = None
+
+
+def _bought_before(*, customer: Customer, k: int) -> _BuyAgain:
+    """What the customer bought most often (then most recently), still for sale."""
+    rows = (
+        OrderLine.objects.filter(
+            order__customer=customer,
+            order__kind="sale",
+            quantity__gt=0,
+            product__in=Product.objects.sellable(),
+        )
+        .values("product_id")
+        .annotate(orders=Count("order_id", distinct=True), last=Max("order__placed_at"))
+        .order_by("-orders", "-last", "product_id")[:k]
+    )
+    return _BuyAgain(
+        [{"product_id": r["product_id"], "reason": _bought_reason(r)} for r in rows]
+    )
+
+
+def _bought_reason(row: dict) -> str:
+    last: datetime = row["last"]
+    times = "once" if row["orders"] == 1 else f"{row['orders']} times"
+    return f"You ordered this {times}, last on {last:%-d %b %Y}"
+
+
+def buy_again(customer: Customer, k: int = 6) -> Shelf:
+    """Account page: products the customer ordered before, most often first."""
+    return _shelf("Buy again", "buy_again", _bought_before, customer=customer, k=k)

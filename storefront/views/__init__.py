@@ -1,0 +1,1 @@
+"""Pages of the demo storefront: catalogue, basket and checkout, customer account."""
