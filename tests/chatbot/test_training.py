@@ -129,8 +129,10 @@ def test_task_twin_calls_the_service(db, monkeypatch):
     monkeypatch.setattr(
         training,
         "chatbot_train",
-        lambda **kw: calls.append(kw)
-        or type("A", (), {"label": "x", "metrics": {"holdout_accuracy": 0.9}}),
+        lambda **kw: (
+            calls.append(kw)
+            or type("A", (), {"label": "x", "metrics": {"holdout_accuracy": 0.9}})
+        ),
     )
     assert tasks.chatbot_train_task.delay(force=True).get() == {
         "artifact": "x",
