@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.appsettings import AppSettings
+
 DEFAULTS: dict[str, Any] = {
     # Forecast horizon in calendar days (24 trading days with Saturdays closed).
     "HORIZON_DAYS": 28,
@@ -40,10 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "COST_SHARE_OF_PRICE": 0.6,
 }
 
+# Unknown keys in settings.INVENTORY are refused at start-up (core.appsettings).
+APP_SETTINGS = AppSettings("INVENTORY", DEFAULTS, env_name="INVENTORY_SETTINGS")
+
 
 def inventory_setting(name: str) -> Any:
     """The value of ``name`` from ``settings.INVENTORY``, else the default."""
-    from django.conf import settings
-
-    overrides = getattr(settings, "INVENTORY", None) or {}
-    return overrides[name] if name in overrides else DEFAULTS[name]
+    return APP_SETTINGS.get(name)
