@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.appsettings import AppSettings
+
 DEFAULTS: dict[str, Any] = {
     # Estimation (see pricing.algorithms.elasticity / panel / pooling)
     "SOURCES": None,  # product sources to estimate (None: all with sales lines)
@@ -39,11 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "SELLOUT_HORIZON_WEEKS": 8,
 }
 
+# Unknown keys in settings.PRICING are refused at start-up (core.appsettings).
+APP_SETTINGS = AppSettings("PRICING", DEFAULTS, env_name="PRICING_SETTINGS")
+
 
 def pricing_settings() -> dict[str, Any]:
     """The effective settings: DEFAULTS updated with ``settings.PRICING``."""
-    from django.conf import settings
-
-    merged = dict(DEFAULTS)
-    merged.update(getattr(settings, "PRICING", {}) or {})
-    return merged
+    return APP_SETTINGS.merged()
