@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "inventory",
     "chatbot",
     "storefront",
+    "experiments",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,7 @@ SECURE_PROXY_SSL_HEADER = (
 # Per-app defaults live in each app (e.g. recommender/conf.py); these override them.
 RECOMMENDER = env.json("RECOMMENDER_SETTINGS", default={})
 PRICING = env.json("PRICING_SETTINGS", default={})
+EXPERIMENTS = env.json("EXPERIMENTS_SETTINGS", default={})
 INVENTORY = env.json("INVENTORY_SETTINGS", default={})
 CHATBOT = env.json("CHATBOT_SETTINGS", default={})
 
