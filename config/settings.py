@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "inventory",
     "chatbot",
     "storefront",
+    "experiments",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,17 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis outage degrades the cache instead of failing requests: django-redis
+    # answers misses (throttles let requests through) and reconnects by itself when
+    # Redis is back; core.logging.CacheOutageFilter logs one warning per outage.
+    CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+    _cache_options = CACHES["default"].setdefault("OPTIONS", {})
+    _cache_options.setdefault("IGNORE_EXCEPTIONS", True)
+    _cache_options.setdefault("SOCKET_CONNECT_TIMEOUT", 0.5)  # seconds
+    _cache_options.setdefault("SOCKET_TIMEOUT", 0.5)
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "core.cache"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -221,7 +233,9 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600
 }
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One send per scheduled slot (core.beat); last_run_at saved after every send.
+CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Logging ----------------------------------------------------------------------
@@ -233,6 +247,7 @@ LOGGING = {
     "filters": {
         "redact": {"()": "core.logging.RedactFilter"},
         "task": {"()": "core.logging.TaskContextFilter"},
+        "cache_outage": {"()": "core.logging.CacheOutageFilter"},
     },
     "formatters": {
         "plain": {
@@ -252,6 +267,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-redis reports ignored Redis errors here: one warning per outage.
+        "core.cache": {"filters": ["cache_outage"], "level": "WARNING"},
         # Replace Django's own handlers (console under DEBUG, mail_admins), which
         # would print request paths with order numbers unredacted.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
@@ -289,5 +306,12 @@ SECURE_PROXY_SSL_HEADER = (
 # Per-app defaults live in each app (e.g. recommender/conf.py); these override them.
 RECOMMENDER = env.json("RECOMMENDER_SETTINGS", default={})
 PRICING = env.json("PRICING_SETTINGS", default={})
+EXPERIMENTS = env.json("EXPERIMENTS_SETTINGS", default={})
 INVENTORY = env.json("INVENTORY_SETTINGS", default={})
 CHATBOT = env.json("CHATBOT_SETTINGS", default={})
+
+# Replies to support tickets are e-mailed to the customer; the console backend prints
+# them (set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587, to send).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="help@example-giftshop.co.uk")

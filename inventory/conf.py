@@ -31,6 +31,12 @@ DEFAULTS: dict[str, Any] = {
     "ORDERING_COST": "25.00",  # GBP per purchase order line
     "MIN_ORDER_QTY": 1,
     "PACK_SIZE": 1,
+    # An order never lifts the position above this many days of mean demand
+    # (per policy: InventoryPolicy.max_days_of_cover).
+    "MAX_DAYS_OF_COVER": 90,
+    # Reorder suggestions from an assumed stock level (no count imported) only when
+    # the shop opts in: an assumed level is not evidence.
+    "SUGGEST_FROM_ASSUMED_STOCK": False,
     # The lead-time demand forecast of the policy is floored by the mean demand of
     # this many recent trading days (0 = the model's forecast alone); see
     # inventory.algorithms.calibration.lead_time_demand.

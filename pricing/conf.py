@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "SMALL_ORDER_QUANTILE": 0.5,
     "POOL_BELOW_PRICES": 3,
     "MIN_CATEGORY_SIZE": 5,
+    # A product whose price never moved gets its category's pooled elasticity,
+    # flagged as a prior (status "prior"); False leaves it without one.
+    "CATEGORY_PRIORS": True,
     # Optimisation rules (see pricing.algorithms.optimizer.Constraints)
     "MIN_MARGIN": 0.10,  # gross margin (p - c) / p
     "MAX_CHANGE": 0.10,  # +/- share of the current price per step
@@ -32,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     # observed list price. None -> maximise revenue instead of profit.
     "ASSUMED_MARGIN": 0.40,
     "SUGGEST_POOLED": True,  # also suggest prices for pooled (borrowed) elasticities
+    # Move a price on a category prior alone (the product's own sales never saw
+    # another price). Off: such products get an elasticity but no price move.
+    "MOVE_ON_PRIORS": False,
     # Markdown candidates (stock from shop.StockLevel, forecast from inventory)
     "OVERSTOCK_WEEKS": 26,  # weeks of cover above which a product is overstocked
     # Markdowns rest on stock the store imported or counted; a level set by the

@@ -180,6 +180,31 @@ def stockout_risk(
     return 1.0 - NormalDist(mu, sd).cdf(available)
 
 
+def expected_shortage(*, available: float, mean: float, sigma: float) -> float:
+    """Expected unserved units ``E[(D - available)^+]`` for ``D ~ N(mean, sigma^2)``.
+
+    ``sigma * G((available - mean) / sigma)`` with the standard normal loss function
+    ``G(z) = phi(z) - z (1 - Phi(z))``; ``max(mean - available, 0)`` when sigma = 0.
+    Used over the lead time: demand the stock on hand cannot serve before an order
+    placed today arrives. Units; multiply by the price for lost sales value (GBP).
+
+    Raises
+    ------
+    ValueError
+        ``mean`` or ``sigma`` negative or not finite.
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 6.5 and appendix B (the unit normal loss function).
+    """
+    _check_nonneg(mean=mean, sigma=sigma)
+    if sigma == 0:
+        return max(mean - available, 0.0)
+    z = (available - mean) / sigma
+    nd = NormalDist()
+    return sigma * (nd.pdf(z) - z * (1.0 - nd.cdf(z)))
+
+
 def round_order_quantity(quantity: float, *, pack_size: int = 1, moq: int = 1) -> int:
     """Round up to whole packs and at least the minimum order quantity (0 stays 0).
 
@@ -198,23 +223,143 @@ def round_order_quantity(quantity: float, *, pack_size: int = 1, moq: int = 1) -
     return int(math.ceil(qty / pack_size - 1e-9) * pack_size)
 
 
+@dataclass(frozen=True)
+class OrderPlan:
+    """An order quantity and the limits that shaped it (units).
+
+    quantity : int, units to order: whole packs, at least the MOQ (0: no order).
+    target : float, the position the order aims at: the order-up-to level ``S``,
+        capped at ``max_days_of_cover`` days of mean demand when that is lower.
+    limited_by : str, ``"order-up-to level"`` or ``"max days of cover"``.
+    rounding : str, how ``target - position`` became ``quantity`` ("" when it did
+        not change: "rounded up to whole packs of 12", "raised to the MOQ of 24").
+    """
+
+    quantity: int
+    target: float
+    limited_by: str
+    rounding: str
+
+
+def order_plan(
+    *,
+    position: float,
+    reorder_level: float,
+    order_up_to_level: float,
+    mean_daily: float | None = None,
+    max_days_of_cover: float | None = None,
+    pack_size: int = 1,
+    moq: int = 1,
+) -> OrderPlan:
+    """(s, S) order with a days-of-cover cap, rounded to packs and the MOQ.
+
+    When ``position <= s`` the order raises the position to
+    ``target = min(S, max_days_of_cover * mean_daily)``; ``target - position`` is
+    then rounded up to whole packs and raised to the minimum order quantity (the
+    supplier's terms win over the cap, and ``rounding`` says so). Above ``s``, or
+    when the position already reaches the target, nothing is ordered. The economic
+    order quantity never raises the target: an order beyond ``S`` buys stock the
+    policy does not need (issue 18: "order up to 75, EOQ 734" ordered 787).
+
+    Parameters
+    ----------
+    position : float, units: on hand - reserved + on order.
+    reorder_level, order_up_to_level : float, units (``s`` and ``S``).
+    mean_daily : float, optional, units per calendar day (needed for the cap).
+    max_days_of_cover : float, optional, calendar days; None = no cap.
+    pack_size : int >= 1, units per pack; moq : int >= 0, units.
+
+    Raises
+    ------
+    ValueError
+        ``pack_size`` < 1, ``moq`` < 0 or ``max_days_of_cover`` <= 0.
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 7.1 ((s, S) and (R, s, S) systems); Odoo 17
+    replenishment report (min/max quantities rounded to the vendor's packaging).
+    """
+    if max_days_of_cover is not None and max_days_of_cover <= 0:
+        raise ValueError(f"max_days_of_cover must be > 0, got {max_days_of_cover}")
+    target, limited_by = float(order_up_to_level), "order-up-to level"
+    if max_days_of_cover is not None and mean_daily is not None and mean_daily > 0:
+        cap = max_days_of_cover * mean_daily
+        if cap < target:
+            target, limited_by = cap, "max days of cover"
+    if position > reorder_level or target - position <= 0:
+        return OrderPlan(0, target, limited_by, "")
+    raw = target - position
+    qty = round_order_quantity(raw, pack_size=pack_size, moq=moq)
+    rounding = ""
+    if (
+        moq > 0
+        and qty
+        == round_order_quantity(moq, pack_size=pack_size)
+        > math.ceil(raw / pack_size - 1e-9) * pack_size
+    ):
+        rounding = f"raised to the MOQ of {moq}"
+    elif qty > math.ceil(raw - 1e-9):
+        rounding = f"rounded up to whole packs of {pack_size}"
+    return OrderPlan(qty, target, limited_by, rounding)
+
+
 def order_quantity(
     *,
     position: float,
     reorder_level: float,
     order_up_to_level: float,
-    eoq: float = 0.0,
     pack_size: int = 1,
     moq: int = 1,
 ) -> int:
-    """(s, S) order: when ``position <= s`` order up to ``max(S, s + EOQ)``, rounded.
+    """(s, S) order: when ``position <= s`` order up to ``S``, rounded to packs and
+    the MOQ (see :func:`order_plan`). ``position`` = on hand - reserved + on order
+    (units). Returns 0 above ``s``."""
+    return order_plan(
+        position=position,
+        reorder_level=reorder_level,
+        order_up_to_level=order_up_to_level,
+        pack_size=pack_size,
+        moq=moq,
+    ).quantity
 
-    ``position`` = on hand - reserved + on order (units). Returns 0 above ``s``.
+
+def min_max_rule(
+    history, *, lead_time: int, cover_days: int, window: int = 24
+) -> tuple[float, float]:
+    """The hand-made min/max rule shops type into their stock system (a baseline).
+
+    ``min = lead_time * highest daily demand of the last `window` days`` and
+    ``max = min + cover_days * mean daily demand of those days`` (units). With the
+    defaults in trading days of a six-day week: the last 4 weeks' highest daily rate
+    over the lead time, plus about 30 calendar days of average demand. The rule has
+    no forecast, no error distribution and no service-level target: it is what a
+    planner sets by hand, and what our policy has to beat.
+
+    Parameters
+    ----------
+    history : array of shape (t,), units per trading day, oldest first (only the
+        last ``window`` values are read).
+    lead_time, cover_days, window : int, trading days (``window`` >= 1).
+
+    Raises
+    ------
+    ValueError
+        ``window`` < 1, negative ``lead_time``/``cover_days``, or no history.
+
+    References
+    ----------
+    Odoo's reordering rules (min/max quantities set by hand); the rule of thumb
+    "max daily sales x lead time" for a reorder point (e.g. Silver, Pyke & Thomas
+    2017, 7.2, on ad hoc (s, S) settings).
     """
-    if position > reorder_level:
-        return 0
-    target = max(order_up_to_level, reorder_level + eoq)
-    return round_order_quantity(target - position, pack_size=pack_size, moq=moq)
+    if window < 1 or lead_time < 0 or cover_days < 0:
+        raise ValueError("window must be >= 1, lead_time and cover_days >= 0")
+    y = np.asarray(history, dtype=float)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError("history must be a non-empty 1-D array")
+    recent = np.clip(y[-window:], 0, None)
+    low = lead_time * float(recent.max())
+    return low, low + cover_days * float(recent.mean())
 
 
 @dataclass(frozen=True)
@@ -246,7 +391,6 @@ def simulate_policy(
     lead_time: int,
     review_period: int = 1,
     initial_stock: float | None = None,
-    eoq: float = 0.0,
     pack_size: int = 1,
     moq: int = 1,
 ) -> SimulationResult:
@@ -303,7 +447,6 @@ def simulate_policy(
                 position=stock + on_order,
                 reorder_level=float(s_levels[t]),
                 order_up_to_level=float(big_s[t]),
-                eoq=eoq,
                 pack_size=pack_size,
                 moq=moq,
             )

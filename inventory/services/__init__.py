@@ -4,6 +4,7 @@ from .forecasts import (
     forecast_demand,
     forecast_dispatch,
     forecast_products,
+    forecast_replan,
     forecast_run_finish,
     forecast_run_start,
 )
@@ -11,7 +12,9 @@ from .purchasing import (
     purchase_order_approve,
     purchase_order_receive,
     suggestions_approve,
+    suggestions_order,
     suggestions_reject,
+    suggestions_snooze,
 )
 from .simulation import RANK_BY as SIMULATION_RANK_BY
 from .simulation import inventory_simulate
@@ -22,6 +25,7 @@ __all__ = [
     "forecast_demand",
     "forecast_dispatch",
     "forecast_products",
+    "forecast_replan",
     "forecast_run_finish",
     "forecast_run_start",
     "inventory_simulate",
@@ -30,5 +34,7 @@ __all__ = [
     "stock_assume_initial",
     "stock_import",
     "suggestions_approve",
+    "suggestions_order",
     "suggestions_reject",
+    "suggestions_snooze",
 ]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import NotFound
+from experiments.serving import recommendations_serve
 from shop.models import Customer, Product
 
 from ..conf import rec_settings
@@ -44,6 +45,12 @@ SURFACE_PARAM = OpenApiParameter(
     description="for_you (default): the model of what you will buy next, re-buys "
     "included, each with its cycle as the reason; discover: products you never "
     "bought. Models and rules per surface: RECOMMENDER['surfaces'].",
+)
+SESSION_PARAM = OpenApiParameter(
+    "session_key",
+    OpenApiTypes.STR,
+    description="an anonymous visitor's session key: the experiment variant is "
+    "assigned by it (signed-in customers are assigned by their id)",
 )
 ERRORS = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
 FOR_YOU_EXAMPLE = OpenApiExample(
@@ -142,6 +149,24 @@ def _customer(request: Request, external_id: str, source: str) -> Customer:
     return matches[0]
 
 
+def _serve(request: Request, surface: str, k: int, recommend, customer=None):
+    """The experiments' serving hook: variant, recommendation_id, impression."""
+    if customer is None and request.user.is_authenticated:
+        customer = Customer.objects.filter(user_id=request.user.pk).first()
+    session = getattr(request, "session", None)
+    session_key = request.query_params.get("session_key") or (
+        session.session_key if session is not None else ""
+    )
+    return recommendations_serve(
+        surface=surface,
+        k=k,
+        recommend=recommend,
+        customer=customer,
+        session_key=(session_key or "")[:64],
+        country=customer.country if customer is not None else "",
+    )
+
+
 def _product(pk) -> Product:
     product = Product.objects.filter(pk=int(pk)).first()
     if product is None:
@@ -167,8 +192,13 @@ class CustomerRecommendationsView(APIView):
     def get(self, request: Request, external_id: str) -> Response:
         query = _query(request, CustomerQuerySerializer)
         customer = _customer(request, external_id, query["source"])
-        result = recommend_for_customer(
-            customer=customer, k=query["k"], surface=query["surface"]
+        surface = query["surface"]
+        result = _serve(
+            request,
+            surface,
+            query["k"],
+            lambda k: recommend_for_customer(customer=customer, k=k, surface=surface),
+            customer,
         )
         return Response(RecommendationSerializer(result).data)
 
@@ -190,7 +220,13 @@ class BuyAgainView(APIView):
     def get(self, request: Request, external_id: str) -> Response:
         query = _query(request)
         customer = _customer(request, external_id, query["source"])
-        result = recommend_buy_again(customer=customer, k=query["k"])
+        result = _serve(
+            request,
+            "buy_again",
+            query["k"],
+            lambda k: recommend_buy_again(customer=customer, k=k),
+            customer,
+        )
         return Response(RecommendationSerializer(result).data)
 
 
@@ -199,12 +235,18 @@ class SimilarProductsView(APIView):
 
     @extend_schema(
         summary="Products similar to a product",
-        parameters=[K_PARAM],
+        parameters=[K_PARAM, SESSION_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
-        result = similar_products(product=_product(pk), k=query["k"])
+        product = _product(pk)
+        result = _serve(
+            request,
+            "similar",
+            query["k"],
+            lambda k: similar_products(product=product, k=k),
+        )
         return Response(RecommendationSerializer(result).data)
 
 
@@ -213,12 +255,18 @@ class BoughtTogetherView(APIView):
 
     @extend_schema(
         summary="Frequently bought together (co-purchase in one invoice)",
-        parameters=[K_PARAM],
+        parameters=[K_PARAM, SESSION_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
-        result = bought_together(product=_product(pk), k=query["k"])
+        product = _product(pk)
+        result = _serve(
+            request,
+            "bought_together",
+            query["k"],
+            lambda k: bought_together(product=product, k=k),
+        )
         return Response(RecommendationSerializer(result).data)
 
 
@@ -233,5 +281,11 @@ class BasketRecommendationsView(APIView):
     def post(self, request: Request) -> Response:
         data = BasketInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = recommend_for_basket(**data.validated_data)
+        args = data.validated_data
+        result = _serve(
+            request,
+            "basket",
+            args["k"],
+            lambda k: recommend_for_basket(**{**args, "k": k}),
+        )
         return Response(RecommendationSerializer(result).data)
