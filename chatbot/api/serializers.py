@@ -13,6 +13,10 @@ class MessageInput(serializers.Serializer):
     )
 
 
+class FeedbackInput(serializers.Serializer):
+    helpful = serializers.BooleanField(help_text="false for a thumbs-down")
+
+
 class MessageOutput(serializers.Serializer):
     id = serializers.IntegerField()
     role = serializers.CharField()

@@ -274,3 +274,19 @@ def test_add_misunderstood_message_as_an_example_then_retrain(
     assert (
         run.status == "pending" and f"task run #{run.pk}" in response.content.decode()
     )
+
+
+def test_thumbs_down_over_the_api_flags_the_question(api_client, db):
+    customer = make_customer(with_user=True)
+    conversation = _conversation(customer, LINES)
+    api_client.force_authenticate(customer.user)
+    reply = conversation.messages.filter(role="bot", intent="track_order").get()
+    url = f"{START}{conversation.public_id}/messages/{reply.pk}/feedback/"
+    assert api_client.post(url, {"helpful": False}, format="json").status_code == 204
+    asked = conversation.messages.get(text__contains="broken mugs")
+    assert asked.review == "thumbs_down" and asked.review_status == "open"
+    assert api_client.post(url, {"helpful": "x"}, format="json").status_code == 400
+    user_message = f"{START}{conversation.public_id}/messages/{asked.pk}/feedback/"
+    assert api_client.post(user_message, {"helpful": False}).status_code == 404
+    api_client.force_authenticate(make_customer(with_user=True).user)  # not theirs
+    assert api_client.post(url, {"helpful": False}, format="json").status_code == 404
