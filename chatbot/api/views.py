@@ -33,7 +33,8 @@ class ConversationStartView(ChatView):
         )
         body = {"conversation": conversation, "reply": welcome}
         return Response(
-            ConversationStartOutput(body).data, status=status.HTTP_201_CREATED
+            ConversationStartOutput(body, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -54,7 +55,7 @@ class MessagePostView(ChatView):
             "reply": reply,
             "handoff": conversation.status == Conversation.Status.HANDED_OFF,
         }
-        return Response(ReplyOutput(body).data)
+        return Response(ReplyOutput(body, context={"request": request}).data)
 
 
 class TranscriptView(ChatView):
@@ -64,4 +65,4 @@ class TranscriptView(ChatView):
     def get(self, request, public_id):
         conversation = conversation_get(public_id=public_id, user=request.user)
         body = {"conversation": conversation, "messages": conversation.messages.all()}
-        return Response(TranscriptOutput(body).data)
+        return Response(TranscriptOutput(body, context={"request": request}).data)
