@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.appsettings import AppSettings
+
 DEFAULTS: dict[str, Any] = {
     # Model kinds in the artifact registry.
     "intent_kind": "chatbot.intents",
@@ -46,11 +48,10 @@ DEFAULTS: dict[str, Any] = {
     "random_state": 0,
 }
 
+# Unknown keys in settings.CHATBOT are refused at start-up (core.appsettings).
+APP_SETTINGS = AppSettings("CHATBOT", DEFAULTS, env_name="CHATBOT_SETTINGS")
+
 
 def chatbot_settings() -> dict[str, Any]:
     """The defaults merged with ``settings.CHATBOT`` (read at call time)."""
-    from django.conf import settings
-
-    merged = dict(DEFAULTS)
-    merged.update(getattr(settings, "CHATBOT", None) or {})
-    return merged
+    return APP_SETTINGS.merged()

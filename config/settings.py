@@ -99,6 +99,17 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis outage degrades the cache instead of failing requests: django-redis
+    # answers misses (throttles let requests through) and reconnects by itself when
+    # Redis is back; core.logging.CacheOutageFilter logs one warning per outage.
+    CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+    _cache_options = CACHES["default"].setdefault("OPTIONS", {})
+    _cache_options.setdefault("IGNORE_EXCEPTIONS", True)
+    _cache_options.setdefault("SOCKET_CONNECT_TIMEOUT", 0.5)  # seconds
+    _cache_options.setdefault("SOCKET_TIMEOUT", 0.5)
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "core.cache"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -234,6 +245,7 @@ LOGGING = {
     "filters": {
         "redact": {"()": "core.logging.RedactFilter"},
         "task": {"()": "core.logging.TaskContextFilter"},
+        "cache_outage": {"()": "core.logging.CacheOutageFilter"},
     },
     "formatters": {
         "plain": {
@@ -253,6 +265,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-redis reports ignored Redis errors here: one warning per outage.
+        "core.cache": {"filters": ["cache_outage"], "level": "WARNING"},
         # Replace Django's own handlers (console under DEBUG, mail_admins), which
         # would print request paths with order numbers unredacted.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -1,4 +1,4 @@
-"""System checks: refuse to run without a secret key when DEBUG is off."""
+"""System checks: a secret key when DEBUG is off; shared services in production."""
 
 from django.conf import settings
 from django.core.checks import Error, register
@@ -18,20 +18,29 @@ def secret_key_check(app_configs, **kwargs):
     return []
 
 
+PER_PROCESS_CACHES = ("LocMemCache", "DummyCache")
+
+
 @register(deploy=True)
 def production_services_check(app_configs, **kwargs):
-    """Deploy checks: a shared cache for throttles; broker and results."""
+    """Deploy checks: a shared cache for throttles; broker and results.
+
+    Throttling on a per-process cache is an Error (``core.E002``): with N gunicorn
+    workers each counts alone, so a 2/min limit lets up to 2N requests through.
+    """
     from django.core.checks import Warning
 
     out = []
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if backend.endswith(("LocMemCache", "DummyCache")):
+    throttles = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_CLASSES") or []
+    if throttles and backend.endswith(PER_PROCESS_CACHES):
         out.append(
-            Warning(
-                "The default cache is per-process, so API throttling counts each "
-                "gunicorn worker separately.",
+            Error(
+                f"API throttling ({len(throttles)} throttle classes) counts in a "
+                f"per-process cache ({backend.rsplit('.', 1)[-1]}), so each web "
+                "worker has its own budget and the limits do not hold.",
                 hint="Set CACHE_URL=redis://127.0.0.1:6379/1 in production.",
-                id="core.W001",
+                id="core.E002",
             )
         )
     broker = getattr(settings, "CELERY_BROKER_URL", "") or ""

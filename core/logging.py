@@ -76,3 +76,41 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
+
+
+class CacheOutageFilter(logging.Filter):
+    """One warning per cache outage instead of a traceback per request.
+
+    Attached to the logger django-redis reports ignored errors to
+    (``DJANGO_REDIS_LOGGER = "core.cache"``, with ``IGNORE_EXCEPTIONS``). The first
+    error of an outage passes as one WARNING line naming the exception class (never the
+    URL); later ones are dropped while they keep coming. An outage ends after
+    ``quiet_seconds`` without an error (Redis is back: its connection pool reconnects by
+    itself), so the next error is reported again.
+    """
+
+    def __init__(self, quiet_seconds: float = 60.0) -> None:
+        super().__init__()
+        self.quiet_seconds = float(quiet_seconds)
+        self._last_error: float | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import time
+
+        now = time.monotonic()
+        ongoing = (
+            self._last_error is not None and now - self._last_error < self.quiet_seconds
+        )
+        self._last_error = now
+        if ongoing:
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        cause = getattr(exc, "__cause__", None) or exc
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg = (
+            "cache unavailable (%s); serving without it: cached pages are rebuilt and "
+            "API throttles let requests through until it is back"
+        )
+        record.args = (type(cause).__name__ if cause else "error",)
+        record.exc_info = record.exc_text = None
+        return True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.appsettings import AppSettings
+
 DEFAULTS: dict[str, Any] = {
     # Forecast horizon in calendar days (24 trading days with Saturdays closed).
     "HORIZON_DAYS": 28,
@@ -29,6 +31,12 @@ DEFAULTS: dict[str, Any] = {
     "ORDERING_COST": "25.00",  # GBP per purchase order line
     "MIN_ORDER_QTY": 1,
     "PACK_SIZE": 1,
+    # An order never lifts the position above this many days of mean demand
+    # (per policy: InventoryPolicy.max_days_of_cover).
+    "MAX_DAYS_OF_COVER": 90,
+    # Reorder suggestions from an assumed stock level (no count imported) only when
+    # the shop opts in: an assumed level is not evidence.
+    "SUGGEST_FROM_ASSUMED_STOCK": False,
     # The lead-time demand forecast of the policy is floored by the mean demand of
     # this many recent trading days (0 = the model's forecast alone); see
     # inventory.algorithms.calibration.lead_time_demand.
@@ -40,10 +48,10 @@ DEFAULTS: dict[str, Any] = {
     "COST_SHARE_OF_PRICE": 0.6,
 }
 
+# Unknown keys in settings.INVENTORY are refused at start-up (core.appsettings).
+APP_SETTINGS = AppSettings("INVENTORY", DEFAULTS, env_name="INVENTORY_SETTINGS")
+
 
 def inventory_setting(name: str) -> Any:
     """The value of ``name`` from ``settings.INVENTORY``, else the default."""
-    from django.conf import settings
-
-    overrides = getattr(settings, "INVENTORY", None) or {}
-    return overrides[name] if name in overrides else DEFAULTS[name]
+    return APP_SETTINGS.get(name)

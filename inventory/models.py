@@ -50,6 +50,11 @@ class InventoryPolicy(TimeStampedModel):
     )
     min_order_qty = models.PositiveIntegerField(null=True, blank=True)
     pack_size = models.PositiveIntegerField(null=True, blank=True)
+    max_days_of_cover = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="calendar days of mean demand an order may lift the stock to",
+    )
 
     class Meta:
         verbose_name_plural = "inventory policies"
@@ -67,6 +72,11 @@ class InventoryPolicy(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(pack_size__isnull=True) | Q(pack_size__gte=1),
                 name="inventory_policy_pack_size_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_days_of_cover__isnull=True)
+                | Q(max_days_of_cover__gte=1),
+                name="inventory_policy_max_cover_positive",
             ),
         ]
 
@@ -126,6 +136,9 @@ class Forecast(TimeStampedModel):
     cv2 = models.FloatField(null=True, blank=True)
     mean_daily = models.FloatField(help_text="units per calendar day over the horizon")
     sigma_daily = models.FloatField(help_text="backtest error std, units/trading day")
+    lead_time_sigma = models.FloatField(
+        null=True, blank=True, help_text="std of the lead-time demand error, units"
+    )
     backtest = models.JSONField(default=dict, blank=True)
     lead_time_days = models.PositiveIntegerField()
     service_level = models.FloatField()
@@ -134,7 +147,9 @@ class Forecast(TimeStampedModel):
     order_up_to = models.FloatField()
     eoq = models.FloatField()
     available = models.IntegerField(help_text="on hand - reserved at run time")
-    stock_is_assumed = models.BooleanField(default=False)
+    stock_is_assumed = models.BooleanField(
+        default=False, help_text="no stock count: the level is assumed or missing"
+    )
     days_of_cover = models.FloatField(null=True, blank=True, db_index=True)
     stockout_risk = models.FloatField(default=0.0)
 

@@ -178,6 +178,7 @@ class PolicyParams:
     ordering_cost: Decimal
     min_order_qty: int
     pack_size: int
+    max_days_of_cover: int
     sources: dict
 
 
@@ -189,6 +190,7 @@ _POLICY_FIELDS = {
     "ordering_cost": "ORDERING_COST",
     "min_order_qty": "MIN_ORDER_QTY",
     "pack_size": "PACK_SIZE",
+    "max_days_of_cover": "MAX_DAYS_OF_COVER",
 }
 
 

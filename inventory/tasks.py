@@ -6,6 +6,8 @@
   closes the run. Twin: ``manage.py forecast_demand``.
 * ``inventory.backtest`` (weekly): re-selects every product's model by backtest.
   Twin: ``manage.py forecast_demand --mode select --force``.
+* ``inventory.import_stock`` (the admin's "Upload stock counts" job): imports the
+  counts, then re-plans the latest forecasts on them. Twin: ``manage.py import_stock``.
 """
 
 from __future__ import annotations
@@ -35,3 +37,19 @@ def forecast_publish_task(results: list) -> dict:
     run_id = next(r["run_id"] for r in results if isinstance(r, dict))
     run = services.forecast_run_finish(run_id=run_id)
     return {"run_id": run.pk, **run.metrics}
+
+
+@tracked_task(name="inventory.import_stock", lock="inventory.import_stock")
+def import_stock_task(path: str) -> dict:
+    report = services.stock_import(path=path)
+    # the counts take effect now: the latest forecasts are re-planned on them
+    replanned = services.forecast_replan()
+    return {
+        "rows_total": report.rows_total,
+        "rows_imported": report.imported,
+        "rows_rejected": report.rejected,
+        # the first 200 rejected rows (row number, field, reason); all in the log
+        "errors": [f"row {r}: {f}: {m}" for r, f, m in report.errors[:200]],
+        "replanned_products": replanned["products"],
+        "suggestions": replanned["suggestions"],
+    }

@@ -53,6 +53,7 @@ class ElasticityEstimateAdmin(admin.ModelAdmin):
         "quality",
         "n_weeks",
         "n_prices",
+        "n_free_lines",
         "is_current",
     )
     list_filter = ("is_current", "status", "pooled", "quality", "category")

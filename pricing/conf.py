@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.appsettings import AppSettings
+
 DEFAULTS: dict[str, Any] = {
     # Estimation (see pricing.algorithms.elasticity / panel / pooling)
     "SOURCES": None,  # product sources to estimate (None: all with sales lines)
@@ -18,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "SMALL_ORDER_QUANTILE": 0.5,
     "POOL_BELOW_PRICES": 3,
     "MIN_CATEGORY_SIZE": 5,
+    # A product whose price never moved gets its category's pooled elasticity,
+    # flagged as a prior (status "prior"); False leaves it without one.
+    "CATEGORY_PRIORS": True,
     # Optimisation rules (see pricing.algorithms.optimizer.Constraints)
     "MIN_MARGIN": 0.10,  # gross margin (p - c) / p
     "MAX_CHANGE": 0.10,  # +/- share of the current price per step
@@ -30,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     # observed list price. None -> maximise revenue instead of profit.
     "ASSUMED_MARGIN": 0.40,
     "SUGGEST_POOLED": True,  # also suggest prices for pooled (borrowed) elasticities
+    # Move a price on a category prior alone (the product's own sales never saw
+    # another price). Off: such products get an elasticity but no price move.
+    "MOVE_ON_PRIORS": False,
     # Markdown candidates (stock from shop.StockLevel, forecast from inventory)
     "OVERSTOCK_WEEKS": 26,  # weeks of cover above which a product is overstocked
     # Markdowns rest on stock the store imported or counted; a level set by the
@@ -39,11 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "SELLOUT_HORIZON_WEEKS": 8,
 }
 
+# Unknown keys in settings.PRICING are refused at start-up (core.appsettings).
+APP_SETTINGS = AppSettings("PRICING", DEFAULTS, env_name="PRICING_SETTINGS")
+
 
 def pricing_settings() -> dict[str, Any]:
     """The effective settings: DEFAULTS updated with ``settings.PRICING``."""
-    from django.conf import settings
-
-    merged = dict(DEFAULTS)
-    merged.update(getattr(settings, "PRICING", {}) or {})
-    return merged
+    return APP_SETTINGS.merged()

@@ -135,6 +135,7 @@ class ElasticityEstimate(TimeStampedModel):
         NO_PRICE_CHANGE = "no_price_change"
         COLLINEAR = "collinear"
         FIT_FAILED = "fit_failed"
+        PRIOR = "prior", "category prior (price never moved)"
 
     product = models.ForeignKey(
         "shop.Product", on_delete=models.CASCADE, related_name="elasticity_estimates"
@@ -157,6 +158,9 @@ class ElasticityEstimate(TimeStampedModel):
     n_weeks = models.PositiveIntegerField(default=0)
     n_prices = models.PositiveIntegerField(default=0)
     n_lines = models.PositiveIntegerField(default=0)
+    n_free_lines = models.PositiveIntegerField(
+        default=0, help_text="sold lines at a price <= 0 GBP, left out of the fit"
+    )
     reference_channel = models.CharField(max_length=12, blank=True)
     anchor_price = models.FloatField(null=True, blank=True, help_text="GBP")
     anchor_units = models.FloatField(null=True, blank=True, help_text="units/week")

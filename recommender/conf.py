@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.appsettings import AppSettings
+
 DEFAULTS: dict[str, Any] = {
     # Kind of the personalised purchase model served by recommend_for_customer.
     "purchases_kind": "recommender.purchases",
@@ -59,11 +61,10 @@ DEFAULTS: dict[str, Any] = {
     "cold_start_neighbours": 50,
 }
 
+# Unknown keys in settings.RECOMMENDER are refused at start-up (core.appsettings).
+APP_SETTINGS = AppSettings("RECOMMENDER", DEFAULTS, env_name="RECOMMENDER_SETTINGS")
+
 
 def rec_settings() -> dict[str, Any]:
     """Effective settings: :data:`DEFAULTS` updated by ``settings.RECOMMENDER``."""
-    from django.conf import settings
-
-    merged = dict(DEFAULTS)
-    merged.update(getattr(settings, "RECOMMENDER", None) or {})
-    return merged
+    return APP_SETTINGS.merged()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.appsettings import AppSettings
+
 DEFAULTS: dict[str, Any] = {
     # Lines per transaction when importing (an invoice is never split over batches).
     "IMPORT_BATCH_LINES": 20_000,
@@ -29,12 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "CATEGORY_FALLBACK": "More gifts",
 }
 
+# Unknown keys in settings.SHOP are refused at start-up (core.appsettings).
+APP_SETTINGS = AppSettings("SHOP", DEFAULTS)
+
 
 def shop_setting(name: str) -> Any:
     """The value of ``name`` from ``settings.SHOP``, else the default."""
-    from django.conf import settings
-
-    overrides = getattr(settings, "SHOP", None) or {}
-    if name in overrides:
-        return overrides[name]
-    return DEFAULTS[name]
+    return APP_SETTINGS.get(name)

@@ -1,7 +1,9 @@
 """Chat API: start a conversation, post a message, read a transcript.
 
-Anonymous conversations are allowed; order answers need a signed-in customer (checked
-per message by the dialogue). Posting is throttled with the ``chat`` scope.
+Anonymous conversations are allowed and bound to the visitor's session (the
+``sessionid`` cookie set by the start call); a signed-in user's belong to that user.
+Order answers need a signed-in customer (checked per message by the dialogue). Posting
+is throttled with the ``chat`` scope.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -24,12 +26,22 @@ class ChatView(APIView):
     permission_classes = [AllowAny]
     throttle_scope = "chat"
 
+    def conversation(self, public_id) -> Conversation:
+        """The conversation if the requester started it (404 otherwise)."""
+        return conversation_get(
+            public_id=public_id,
+            user=self.request.user,
+            session_key=self.request.session.session_key or "",
+        )
+
 
 class ConversationStartView(ChatView):
     @extend_schema(request=None, responses={201: ConversationStartOutput})
     def post(self, request):
+        if not request.session.session_key:
+            request.session.create()  # binds an anonymous chat to this visitor
         conversation, welcome = conversation_start(
-            user=request.user, session_key=request.session.session_key or ""
+            user=request.user, session_key=request.session.session_key
         )
         body = {"conversation": conversation, "reply": welcome}
         return Response(
@@ -43,7 +55,7 @@ class MessagePostView(ChatView):
     def post(self, request, public_id):
         data = MessageInput(data=request.data)
         data.is_valid(raise_exception=True)
-        conversation = conversation_get(public_id=public_id, user=request.user)
+        conversation = self.conversation(public_id)
         reply = message_post(
             conversation=conversation,
             text=data.validated_data["text"],
@@ -63,6 +75,6 @@ class TranscriptView(ChatView):
 
     @extend_schema(responses={200: TranscriptOutput})
     def get(self, request, public_id):
-        conversation = conversation_get(public_id=public_id, user=request.user)
+        conversation = self.conversation(public_id)
         body = {"conversation": conversation, "messages": conversation.messages.all()}
         return Response(TranscriptOutput(body, context={"request": request}).data)

@@ -47,25 +47,32 @@ def conversation_start(
     return conversation, welcome
 
 
-def conversation_get(*, public_id, user=None) -> Conversation:
-    """The conversation ``public_id`` if ``user`` may use it.
+def conversation_get(*, public_id, user=None, session_key: str = "") -> Conversation:
+    """The conversation ``public_id`` if its creator (or staff) asks for it.
 
-    A conversation started by a signed-in user belongs to that user (staff may read
-    any); an anonymous one is reachable with its unguessable id.
+    A conversation is bound to whoever started it: a signed-in user's to that user, an
+    anonymous visitor's to the session it was started in (``session_key``, the Django
+    session of the request). Staff may read any. Knowing the id is not enough, so a
+    signed-in user cannot take over an anonymous visitor's conversation.
 
     Raises
     ------
     NotFound
-        Unknown id, or a conversation of another user (same answer for both).
+        Unknown id, or a conversation of someone else (same answer for both).
     """
     conversation = Conversation.objects.filter(public_id=public_id).first()
     user = _user_or_none(user)
-    if conversation is None or (
-        conversation.user_id is not None
-        and (user is None or (user.pk != conversation.user_id and not user.is_staff))
-    ):
+    if conversation is None or not _is_creator(conversation, user, session_key):
         raise NotFound("conversation not found", field="conversation")
     return conversation
+
+
+def _is_creator(conversation: Conversation, user, session_key: str) -> bool:
+    if user is not None and user.is_staff:
+        return True
+    if conversation.user_id is not None:
+        return user is not None and user.pk == conversation.user_id
+    return bool(session_key) and session_key == conversation.session_key
 
 
 def message_post(*, conversation: Conversation, text: str, user=None) -> Message:
@@ -89,8 +96,6 @@ def message_post(*, conversation: Conversation, text: str, user=None) -> Message
     customer = customer_for_user(user=user) if user else None
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        if user and conversation.user_id is None:
-            conversation.user, conversation.customer = user, customer
         Message.objects.create(
             conversation=conversation,
             role=Message.Role.USER,

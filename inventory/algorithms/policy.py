@@ -198,23 +198,104 @@ def round_order_quantity(quantity: float, *, pack_size: int = 1, moq: int = 1) -
     return int(math.ceil(qty / pack_size - 1e-9) * pack_size)
 
 
+@dataclass(frozen=True)
+class OrderPlan:
+    """An order quantity and the limits that shaped it (units).
+
+    quantity : int, units to order: whole packs, at least the MOQ (0: no order).
+    target : float, the position the order aims at: the order-up-to level ``S``,
+        capped at ``max_days_of_cover`` days of mean demand when that is lower.
+    limited_by : str, ``"order-up-to level"`` or ``"max days of cover"``.
+    rounding : str, how ``target - position`` became ``quantity`` ("" when it did
+        not change: "rounded up to whole packs of 12", "raised to the MOQ of 24").
+    """
+
+    quantity: int
+    target: float
+    limited_by: str
+    rounding: str
+
+
+def order_plan(
+    *,
+    position: float,
+    reorder_level: float,
+    order_up_to_level: float,
+    mean_daily: float | None = None,
+    max_days_of_cover: float | None = None,
+    pack_size: int = 1,
+    moq: int = 1,
+) -> OrderPlan:
+    """(s, S) order with a days-of-cover cap, rounded to packs and the MOQ.
+
+    When ``position <= s`` the order raises the position to
+    ``target = min(S, max_days_of_cover * mean_daily)``; ``target - position`` is
+    then rounded up to whole packs and raised to the minimum order quantity (the
+    supplier's terms win over the cap, and ``rounding`` says so). Above ``s``, or
+    when the position already reaches the target, nothing is ordered. The economic
+    order quantity never raises the target: an order beyond ``S`` buys stock the
+    policy does not need (issue 18: "order up to 75, EOQ 734" ordered 787).
+
+    Parameters
+    ----------
+    position : float, units: on hand - reserved + on order.
+    reorder_level, order_up_to_level : float, units (``s`` and ``S``).
+    mean_daily : float, optional, units per calendar day (needed for the cap).
+    max_days_of_cover : float, optional, calendar days; None = no cap.
+    pack_size : int >= 1, units per pack; moq : int >= 0, units.
+
+    Raises
+    ------
+    ValueError
+        ``pack_size`` < 1, ``moq`` < 0 or ``max_days_of_cover`` <= 0.
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 7.1 ((s, S) and (R, s, S) systems); Odoo 17
+    replenishment report (min/max quantities rounded to the vendor's packaging).
+    """
+    if max_days_of_cover is not None and max_days_of_cover <= 0:
+        raise ValueError(f"max_days_of_cover must be > 0, got {max_days_of_cover}")
+    target, limited_by = float(order_up_to_level), "order-up-to level"
+    if max_days_of_cover is not None and mean_daily is not None and mean_daily > 0:
+        cap = max_days_of_cover * mean_daily
+        if cap < target:
+            target, limited_by = cap, "max days of cover"
+    if position > reorder_level or target - position <= 0:
+        return OrderPlan(0, target, limited_by, "")
+    raw = target - position
+    qty = round_order_quantity(raw, pack_size=pack_size, moq=moq)
+    rounding = ""
+    if (
+        moq > 0
+        and qty
+        == round_order_quantity(moq, pack_size=pack_size)
+        > math.ceil(raw / pack_size - 1e-9) * pack_size
+    ):
+        rounding = f"raised to the MOQ of {moq}"
+    elif qty > math.ceil(raw - 1e-9):
+        rounding = f"rounded up to whole packs of {pack_size}"
+    return OrderPlan(qty, target, limited_by, rounding)
+
+
 def order_quantity(
     *,
     position: float,
     reorder_level: float,
     order_up_to_level: float,
-    eoq: float = 0.0,
     pack_size: int = 1,
     moq: int = 1,
 ) -> int:
-    """(s, S) order: when ``position <= s`` order up to ``max(S, s + EOQ)``, rounded.
-
-    ``position`` = on hand - reserved + on order (units). Returns 0 above ``s``.
-    """
-    if position > reorder_level:
-        return 0
-    target = max(order_up_to_level, reorder_level + eoq)
-    return round_order_quantity(target - position, pack_size=pack_size, moq=moq)
+    """(s, S) order: when ``position <= s`` order up to ``S``, rounded to packs and
+    the MOQ (see :func:`order_plan`). ``position`` = on hand - reserved + on order
+    (units). Returns 0 above ``s``."""
+    return order_plan(
+        position=position,
+        reorder_level=reorder_level,
+        order_up_to_level=order_up_to_level,
+        pack_size=pack_size,
+        moq=moq,
+    ).quantity
 
 
 @dataclass(frozen=True)
@@ -246,7 +327,6 @@ def simulate_policy(
     lead_time: int,
     review_period: int = 1,
     initial_stock: float | None = None,
-    eoq: float = 0.0,
     pack_size: int = 1,
     moq: int = 1,
 ) -> SimulationResult:
@@ -303,7 +383,6 @@ def simulate_policy(
                 position=stock + on_order,
                 reorder_level=float(s_levels[t]),
                 order_up_to_level=float(big_s[t]),
-                eoq=eoq,
                 pack_size=pack_size,
                 moq=moq,
             )

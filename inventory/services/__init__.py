@@ -4,6 +4,7 @@ from .forecasts import (
     forecast_demand,
     forecast_dispatch,
     forecast_products,
+    forecast_replan,
     forecast_run_finish,
     forecast_run_start,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "forecast_demand",
     "forecast_dispatch",
     "forecast_products",
+    "forecast_replan",
     "forecast_run_finish",
     "forecast_run_start",
     "inventory_simulate",

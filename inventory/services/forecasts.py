@@ -271,6 +271,7 @@ def _save_forecast(
         cv2=_finite(model.demand_class_.cv2),
         mean_daily=mean_calendar,
         sigma_daily=sigma,
+        lead_time_sigma=float(sigma_l),
         backtest=model.backtest_,
         lead_time_days=params.lead_time_days,
         service_level=params.service_level,
@@ -279,7 +280,7 @@ def _save_forecast(
         order_up_to=max(s_level, rop),
         eoq=eoq,
         available=available,
-        stock_is_assumed=bool(level and level.is_assumed),
+        stock_is_assumed=level is None or level.is_assumed,
         days_of_cover=pol.days_of_cover(available=available, mean_daily=mean_calendar),
         stockout_risk=pol.stockout_risk(
             available=available,
@@ -317,7 +318,16 @@ def _save_forecast(
 
 
 def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
-    """Create a pending reorder suggestion when the position nears the reorder point."""
+    """Replace the product's pending suggestion by one from this forecast, when the
+    position nears the reorder point and the stock level is a count (or the shop
+    opts in to ``SUGGEST_FROM_ASSUMED_STOCK``)."""
+    ReorderSuggestion.objects.filter(
+        product=product, status=ReorderSuggestion.Status.PENDING
+    ).update(status=ReorderSuggestion.Status.SUPERSEDED)
+    if forecast.stock_is_assumed and not inventory_setting(
+        "SUGGEST_FROM_ASSUMED_STOCK"
+    ):
+        return
     params = selectors.policy_for_product(product=product, rows=ctx.policies)
     on_order = selectors.open_purchase_quantity(product=product)
     position = forecast.available + on_order
@@ -326,37 +336,115 @@ def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
     days_to_rop = (position - forecast.reorder_point) / forecast.mean_daily
     if days_to_rop > params.review_period_days:
         return
-    qty = pol.order_quantity(
+    # ordered now for arrival after the lead time: plan from the reorder point
+    plan = pol.order_plan(
         position=min(position, forecast.reorder_point),
         reorder_level=forecast.reorder_point,
-        order_up_to_level=forecast.order_up_to
-        + max(0.0, position - forecast.reorder_point),
-        eoq=forecast.eoq,
+        order_up_to_level=forecast.order_up_to,
+        mean_daily=forecast.mean_daily,
+        max_days_of_cover=params.max_days_of_cover,
         pack_size=params.pack_size,
         moq=params.min_order_qty,
     )
-    if qty <= 0:
+    if plan.quantity <= 0:
         return
     order_by = ctx.run.as_of + timedelta(days=max(1, math.floor(days_to_rop)))
-    ReorderSuggestion.objects.filter(
-        product=product, status=ReorderSuggestion.Status.PENDING
-    ).update(status=ReorderSuggestion.Status.SUPERSEDED)
-    assumed = " (stock level assumed)" if forecast.stock_is_assumed else ""
     ReorderSuggestion.objects.create(
         product=product,
         forecast=forecast,
-        quantity=qty,
+        quantity=plan.quantity,
         order_by=order_by,
         expected_arrival=order_by + timedelta(days=params.lead_time_days),
-        reason=(
-            f"position {position} units{assumed} reaches the reorder point "
-            f"{forecast.reorder_point:.0f} (lead-time demand + safety stock "
-            f"{forecast.safety_stock:.0f} at {params.service_level:.0%} service) "
-            f"in {max(days_to_rop, 0):.0f} days at {forecast.mean_daily:.1f} "
-            "units/day; "
-            f"order up to {forecast.order_up_to:.0f}, EOQ {forecast.eoq:.0f}, "
-            f"packs of {params.pack_size}"
-        ),
+        reason=_reason(forecast, params, position, on_order, days_to_rop, plan),
+    )
+
+
+def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
+    assumed = " (stock level assumed)" if forecast.stock_is_assumed else ""
+    cover = plan.quantity / forecast.mean_daily
+    limit = (
+        f"capped at {params.max_days_of_cover} days of cover"
+        if plan.limited_by == "max days of cover"
+        else "the order-up-to level (lead time + review period demand + safety stock)"
+    )
+    rounding = f", {plan.rounding}" if plan.rounding else ""
+    return (
+        f"position {position} units ({forecast.available} available{assumed} + "
+        f"{on_order} on order) reaches the reorder point "
+        f"{forecast.reorder_point:.0f} (lead-time demand + safety stock "
+        f"{forecast.safety_stock:.0f} at {params.service_level:.0%} service) in "
+        f"{max(days_to_rop, 0):.0f} days at {forecast.mean_daily:.1f} units/day; "
+        f"order up to {plan.target:.0f} = {limit}{rounding}: "
+        f"{plan.quantity} units, {cover:.0f} days of demand"
+    )
+
+
+def forecast_replan(*, product_ids: list[int] | None = None) -> dict:
+    """Re-plan the latest run's products whose stock changed since it was made.
+
+    New stock counts take effect without a new forecast: for each forecast of the
+    latest succeeded run whose product's available units or count status (counted
+    vs assumed) differ from the ones the forecast used (or every product in
+    ``product_ids``), the available units, days of cover and stock-out risk are
+    updated and the reorder suggestion is made again (the pending one superseded).
+    Returns ``{"run_id", "products", "suggestions"}`` (``run_id`` None without a
+    run).
+    """
+    run = selectors.forecast_run_latest()
+    if run is None:
+        return {"run_id": None, "products": 0, "suggestions": 0}
+    forecasts = Forecast.objects.filter(run=run).select_related("product")
+    if product_ids is not None:
+        forecasts = forecasts.filter(product_id__in=product_ids)
+    levels = {
+        s.product_id: s
+        for s in StockLevel.objects.filter(
+            product_id__in=forecasts.values("product_id")
+        )
+    }
+    ctx, changed, made = _Context(run), 0, 0
+    with transaction.atomic():
+        for forecast in forecasts:
+            level = levels.get(forecast.product_id)
+            available = level.available if level else 0
+            assumed = level is None or level.is_assumed
+            if product_ids is None and (available, assumed) == (
+                forecast.available,
+                forecast.stock_is_assumed,
+            ):
+                continue
+            _restock(ctx, forecast, available, assumed)
+            _suggest(ctx, forecast, forecast.product)
+            changed += 1
+            made += ReorderSuggestion.objects.filter(
+                forecast=forecast, status=ReorderSuggestion.Status.PENDING
+            ).count()
+    return {"run_id": run.pk, "products": changed, "suggestions": made}
+
+
+def _restock(ctx: _Context, forecast: Forecast, available: int, assumed: bool):
+    params = selectors.policy_for_product(product=forecast.product, rows=ctx.policies)
+    lead = ctx.trading_days_within(params.lead_time_days)
+    mean_trading = forecast.mean_daily * len(ctx.future_days) / ctx.h
+    forecast.available, forecast.stock_is_assumed = available, assumed
+    forecast.days_of_cover = pol.days_of_cover(
+        available=available, mean_daily=forecast.mean_daily
+    )
+    forecast.stockout_risk = pol.stockout_risk(
+        available=available,
+        mean_demand=mean_trading,
+        lead_time=lead,
+        sigma=forecast.lead_time_sigma / math.sqrt(lead)
+        if forecast.lead_time_sigma is not None
+        else forecast.sigma_daily,
+    )
+    forecast.save(
+        update_fields=[
+            "available",
+            "stock_is_assumed",
+            "days_of_cover",
+            "stockout_risk",
+        ]
     )
 
 
@@ -432,7 +520,10 @@ def forecast_dispatch(*, mode: str = "auto", force: bool = False) -> dict:
 
     run = forecast_run_start(mode=mode, force=force)
     if run is None:
-        return {"skipped": "demand unchanged since the last succeeded run"}
+        return {
+            "skipped": "demand unchanged since the last succeeded run",
+            "replanned": forecast_replan(),
+        }
     ids = selectors.merchandise_product_ids()
     parent = fanout_run(
         task_name="inventory.forecast_chunk",

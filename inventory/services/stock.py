@@ -52,25 +52,76 @@ class _RowError(Exception):
         self.message = message
 
 
-def _product_for(value: str, by_code: dict) -> Product | None:
+ID_PREFIX = "id:"
+
+
+def _product_for(value: str, by_code: dict) -> Product:
+    """The shop product a ``product`` field names: a stock code, or ``id:<pk>``.
+
+    A value is looked up as a stock code of the shop's own products (never a demo
+    data set's, e.g. MovieLens films); a product id must be written with the
+    explicit ``id:`` prefix. A bare number that is no stock code is rejected as
+    ambiguous rather than taken as an id (issue 16, defect 4).
+
+    Raises
+    ------
+    _RowError
+        Empty, unknown, ambiguous, or not one of the shop's merchandise products.
+    """
     value = value.strip()
+    if not value:
+        raise _RowError("product", "empty; expected a stock code or id:<product id>")
     if value in by_code:
         return by_code[value]
-    if value.isascii() and value.isdigit() and int(value) <= _MAX_PRODUCT_ID:
-        return Product.objects.filter(pk=int(value)).first()
-    return None
+    if value.upper() in by_code:
+        return by_code[value.upper()]
+    if value.lower().startswith(ID_PREFIX):
+        return _product_by_id(value[len(ID_PREFIX) :].strip(), value)
+    if value.isascii() and value.isdigit():
+        raise _RowError(
+            "product",
+            f"unknown stock code {value!r}; a bare number is ambiguous and is not "
+            f"read as a product id (write {ID_PREFIX}{value} for the product with "
+            "that id)",
+        )
+    raise _RowError("product", f"unknown stock code {value!r}")
+
+
+def _product_by_id(digits: str, value: str) -> Product:
+    if not (digits.isascii() and digits.isdigit()) or int(digits) > _MAX_PRODUCT_ID:
+        raise _RowError("product", f"{value!r}: expected {ID_PREFIX}<product id>")
+    product = Product.objects.filter(pk=int(digits)).first()
+    if product is None:
+        raise _RowError("product", f"unknown product id {digits}")
+    if not _is_stocked(product):
+        raise _RowError(
+            "product",
+            f"product id {digits} ({product.source} {product.stock_code!r}) is not "
+            "one of the shop's merchandise products",
+        )
+    return product
+
+
+def _is_stocked(product: Product) -> bool:
+    from shop.conf import shop_setting
+
+    return product.is_merchandise and product.source not in set(
+        shop_setting("DEMO_SOURCES")
+    )
 
 
 def stock_import(*, path: str | Path, by=None) -> StockImportReport:
     """Import stock counts from a CSV: ``product,on_hand[,lead_time_days]``.
 
-    ``product`` is a stock code (or a product id); ``on_hand`` an integer in
-    0..``MAX_ON_HAND`` (10**9 units); ``lead_time_days`` (optional) an integer in
-    0..``MAX_LEAD_TIME_DAYS`` (365) stored as the product's policy. The whole file
-    (UTF-8) is read and checked first; a row is rejected, with its 1-based data row
-    number, field and reason, when a field is out of range, the product is unknown,
-    the product already appeared in an earlier row (the first row wins), it has too
-    many fields, or its count falls below the units reserved. The good rows are then
+    ``product`` is a stock code of the shop's merchandise, or ``id:<product id>``
+    (a bare number that is no stock code is rejected as ambiguous); ``on_hand`` an
+    integer in 0..``MAX_ON_HAND`` (10**9 units); ``lead_time_days`` (optional) an
+    integer in 0..``MAX_LEAD_TIME_DAYS`` (365) stored as the product's policy.
+    The whole file (UTF-8) is read and checked first; a row is rejected, with its
+    1-based data row number, field and reason, when a field is out of range, the
+    product is unknown or ambiguous, the product already appeared in an earlier row
+    (the first row wins), it has too many fields, or its count falls below the
+    units reserved. The good rows are then
     applied (``is_assumed=False``) in one transaction: all of them or none.
 
     Raises
@@ -110,7 +161,9 @@ def stock_import(*, path: str | Path, by=None) -> StockImportReport:
 
 def _read_rows(path: Path, report: StockImportReport) -> list[_StockRow]:
     """Parse and check every row; bad rows go to ``report.errors``."""
-    by_code = {p.stock_code: p for p in Product.objects.all()}
+    by_code = {
+        p.stock_code: p for p in Product.objects.of_shop().filter(is_merchandise=True)
+    }
     first_row: dict[int, int] = {}  # product pk -> data row that set it
     rows = []
     with open(path, newline="", encoding=_ENCODING) as fh:
@@ -140,8 +193,6 @@ def _check_row(row_no: int, raw: dict, by_code: dict, first_row: dict) -> _Stock
         raise _RowError("columns", f"{len(raw[None])} field(s) more than the header's")
     row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
     product = _product_for(row.get("product", ""), by_code)
-    if product is None:
-        raise _RowError("product", f"unknown product {row.get('product')!r}")
     if product.pk in first_row:
         raise _RowError(
             "product",

@@ -49,8 +49,9 @@ STATUSES = (
     "no_price_change",
     "collinear",
     "fit_failed",
+    "prior",
 )
-IDENTIFIED_STATUSES = ("identified", "pooled")
+IDENTIFIED_STATUSES = ("identified", "pooled", "prior")
 
 
 @dataclass
@@ -258,6 +259,7 @@ class LogLogElasticity:
         if n_all < 2:
             res.status = "no_price_change"
             res.message = f"one list price ({res.last_price:.2f} GBP) in every week"
+            self._anchor_flat(sold, res)
             return self
         if held < 2:
             res.status = "too_few_points"
@@ -295,6 +297,18 @@ class LogLogElasticity:
         res.min_price = float(ref["list_price"].min())
         res.max_price = float(ref["list_price"].max())
         res.last_price = float(ref["list_price"].iloc[-1])
+
+    @staticmethod
+    def _anchor_flat(sold: pd.DataFrame, res: ElasticityResult) -> None:
+        """Anchor of a product whose price never moved: its one price, and its
+        reference channel's units per week over the weeks from its first to its last
+        sale (weeks without sales count as 0), so that a borrowed elasticity can
+        describe its demand curve."""
+        ref = sold[sold["channel"] == res.reference_channel]
+        weeks = pd.to_datetime(ref["week"])
+        span = int((weeks.max() - weeks.min()).days // 7) + 1
+        res.anchor_price = res.last_price
+        res.anchor_units = float(ref["quantity"].sum()) / max(span, 1)
 
     def _fit_model(self, x, y, names, sold, res: ElasticityResult) -> None:
         import statsmodels.api as sm  # heavy: imported on first use

@@ -23,7 +23,10 @@ responds to price. The panel built here removes both confounders:
   whose guest price is clearly higher) are a leak of the account channel and are
   dropped, so that they do not flip the guest list price week to week;
 * **market index**: the log of all other products' units in the same channel-week, a
-  control for seasonality, holidays and the shop's trend.
+  control for seasonality, holidays and the shop's trend;
+* **free lines**: lines at a unit price <= 0 GBP (giveaways, samples, manual
+  corrections) say nothing about demand at a price and would pull the week's list price
+  toward 0; they are left out (count them with :func:`nonpositive_price_lines`).
 
 No Django import here: input and output are pandas frames.
 """
@@ -129,8 +132,8 @@ def weekly_panel(
     lines : pandas.DataFrame, one row per sales order line, columns
         ``product_id`` (int), ``placed_at`` (datetime, naive or tz-aware),
         ``quantity`` (units; rows <= 0 are ignored: cancellations and write-offs),
-        ``unit_price`` (GBP per unit; negative rows ignored, zero kept so the estimator
-        can say "zero price"), ``is_guest`` (bool, no customer id).
+        ``unit_price`` (GBP per unit; rows <= 0 are left out: giveaways are not
+        demand at a price), ``is_guest`` (bool, no customer id).
     small_order_quantile : float in (0, 1], lines at or below this quantile of the
         product-channel's line quantity set the week's list price.
     guest_leak_tolerance : float, share above the identified median price under which
@@ -153,7 +156,7 @@ def weekly_panel(
     if not 0 < small_order_quantile <= 1:
         raise ValueError("small_order_quantile must be in (0, 1]")
     df = _validate(lines)
-    df = df[(df["quantity"] > 0) & (df["unit_price"] >= 0)]
+    df = df[(df["quantity"] > 0) & (df["unit_price"] > 0)]
     if df.empty:
         return pd.DataFrame(columns=list(PANEL_COLUMNS))
     df = _drop_guest_leak(df, guest_leak_tolerance)
@@ -177,6 +180,25 @@ def weekly_panel(
     total = panel.groupby(["channel", "week"])["quantity"].transform("sum")
     panel["market_units"] = total - panel["quantity"]
     return panel.loc[:, list(PANEL_COLUMNS)].reset_index(drop=True)
+
+
+def nonpositive_price_lines(lines: pd.DataFrame) -> pd.Series:
+    """Sold lines (quantity > 0) at a unit price <= 0 GBP, counted per product.
+
+    These are the lines :func:`weekly_panel` leaves out of the estimation.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame with ``product_id``, ``quantity`` and ``unit_price``.
+
+    Returns
+    -------
+    pandas.Series product_id -> number of lines (only products with at least one).
+    """
+    qty = pd.to_numeric(lines["quantity"], errors="coerce")
+    price = pd.to_numeric(lines["unit_price"], errors="coerce")
+    free = lines.loc[(qty > 0) & (price <= 0), "product_id"]
+    return free.value_counts().sort_index().rename("n_lines")
 
 
 def naive_line_elasticity(lines: pd.DataFrame) -> float:

@@ -13,6 +13,12 @@ posterior variance ``w * se**2 + (1 - w)**2 * var(mu)``. Categories with fewer t
 ``min_category_size`` informative products borrow the shop-wide prior instead. Only
 informative products (not themselves pooled) estimate the priors.
 
+Priors: a product whose price never moved (status ``no_price_change``) has no own
+estimate at all (w = 0). It gets its category's prior as a *prediction for a new member
+of the category*: mean ``mu``, variance ``tau2 + var(mu)`` (the between-product spread
+plus the uncertainty of the mean), status ``prior``. Its interval is honest about how
+little is known; whether a price may move on it is the shop's call (pricing settings).
+
 References
 ----------
 DerSimonian & Laird, "Meta-analysis in clinical trials", Controlled Clinical Trials
@@ -105,6 +111,8 @@ class CategoryShrinkage:
     pool_quality : tuple of str, products with these quality flags are pooled too.
     min_category_size : int, identified products a category needs for its own prior.
     alpha : float, 1 - confidence level of the pooled interval.
+    prior_statuses : tuple of str, statuses (no own estimate) that receive the
+        category prior as status ``prior``; () turns priors off.
 
     Attributes
     ----------
@@ -118,11 +126,13 @@ class CategoryShrinkage:
         pool_quality: tuple[str, ...] = ("poor",),
         min_category_size: int = 5,
         alpha: float = 0.05,
+        prior_statuses: tuple[str, ...] = ("no_price_change",),
     ) -> None:
         self.pool_below_prices = pool_below_prices
         self.pool_quality = pool_quality
         self.min_category_size = min_category_size
         self.alpha = alpha
+        self.prior_statuses = prior_statuses
 
     def fit(self, results: dict, categories: dict) -> CategoryShrinkage:
         """Estimate the priors from the informative identified results.
@@ -166,11 +176,36 @@ class CategoryShrinkage:
             r.n_prices < self.pool_below_prices or r.quality in self.pool_quality
         )
 
+    def prior_for(self, r: ElasticityResult, category: str) -> ElasticityResult:
+        """The category prior as the estimate of a product without its own.
+
+        Returns a copy of ``r`` with status ``prior``, ``pooled`` True, the prior mean
+        as elasticity and the predictive interval mu +/- z * sqrt(tau2 + var(mu)).
+        """
+        crit = stats.norm.ppf(1 - self.alpha / 2)
+        prior = self.priors_.get(category, self.priors_["shop-wide"])
+        se = float(np.sqrt(prior.tau2 + prior.var_mu))
+        new = ElasticityResult(**r.to_dict())
+        new.status, new.pooled = "prior", True
+        new.elasticity, new.se = float(prior.mu), se
+        new.ci_low, new.ci_high = prior.mu - crit * se, prior.mu + crit * se
+        new.quality = quality_flag(prior.mu, new.ci_low, new.ci_high, r.n_weeks)
+        new.message = (
+            f"category prior of {prior.source} (mean {prior.mu:.2f}, between-product "
+            f"sd {np.sqrt(prior.tau2):.2f}, over {prior.n} products with their own "
+            f"estimate); own data cannot tell: {r.message}"
+        )
+        return new
+
     def transform(self, results: dict, categories: dict) -> dict:
-        """A copy of ``results``: weak products shrunk and flagged ``pooled``."""
+        """A copy of ``results``: weak products shrunk and flagged ``pooled``;
+        products without an own estimate (``prior_statuses``) given the prior."""
         crit = stats.norm.ppf(1 - self.alpha / 2)
         out = {}
         for pid, r in results.items():
+            if r.status in self.prior_statuses:
+                out[pid] = self.prior_for(r, categories.get(pid, OTHER))
+                continue
             if not self.needs_pooling(r):
                 out[pid] = r
                 continue

@@ -21,7 +21,7 @@ from core.models import ModelArtifact, TaskRun
 from core.taskruns import progress as run_progress
 
 from ..algorithms.elasticity import STATUSES, LogLogElasticity, estimate_panel
-from ..algorithms.panel import weekly_panel
+from ..algorithms.panel import nonpositive_price_lines, weekly_panel
 from ..algorithms.pooling import CategoryShrinkage, derive_category
 from ..conf import pricing_settings
 from ..models import ElasticityEstimate
@@ -38,6 +38,7 @@ _PARAM_KEYS = (
     "SMALL_ORDER_QUANTILE",
     "POOL_BELOW_PRICES",
     "MIN_CATEGORY_SIZE",
+    "CATEGORY_PRIORS",
 )
 
 
@@ -54,7 +55,13 @@ def _fit(params: dict, progress: Callable | None, run: TaskRun | None):
             "first (manage.py import_orders)",
             field="sales_lines",
         )
-    run_progress(run, 0.1, f"{len(lines)} sales lines loaded")
+    free = nonpositive_price_lines(lines)
+    run_progress(
+        run,
+        0.1,
+        f"{len(lines)} sales lines loaded; {int(free.sum())} at a price <= 0 GBP "
+        "left out",
+    )
     panel = weekly_panel(
         lines,
         small_order_quantile=params["small_order_quantile"],
@@ -75,6 +82,7 @@ def _fit(params: dict, progress: Callable | None, run: TaskRun | None):
     shrink = CategoryShrinkage(
         pool_below_prices=params["pool_below_prices"],
         min_category_size=params["min_category_size"],
+        prior_statuses=("no_price_change",) if params["category_priors"] else (),
     )
     priors = {}
     try:
@@ -83,10 +91,10 @@ def _fit(params: dict, progress: Callable | None, run: TaskRun | None):
         priors = {k: vars(v) for k, v in shrink.priors_.items()}
     except ValueError as exc:  # too few informative products: nothing to pool toward
         logger.warning("no pooling: %s", exc)
-    return results, categories, priors
+    return results, categories, priors, free.to_dict()
 
 
-def _metrics(results: dict, priors: dict) -> dict:
+def _metrics(results: dict, priors: dict, free: dict) -> dict:
     counts = collections.Counter(r.status for r in results.values())
     values = np.array(
         [r.elasticity for r in results.values() if r.elasticity is not None]
@@ -102,6 +110,9 @@ def _metrics(results: dict, priors: dict) -> dict:
             "by_status": dict(counts),
             "with_elasticity": int(len(values)),
             "pooled": int(counts.get("pooled", 0)),
+            "priors_given": int(counts.get("prior", 0)),
+            "excluded_nonpositive_price_lines": int(sum(free.values())),
+            "products_with_excluded_lines": len(free),
             "quantiles_p05_p25_p50_p75_p95": q,
             "quality": dict(
                 collections.Counter(
@@ -146,7 +157,7 @@ def _writer(results: dict):
     return lambda path: save_arrays(path, arrays, {"statuses": list(STATUSES)})
 
 
-def _rows(results: dict, categories: dict, artifact: ModelArtifact) -> list:
+def _rows(results: dict, categories: dict, free: dict, artifact) -> list:
     fields = (
         "status",
         "elasticity",
@@ -175,6 +186,7 @@ def _rows(results: dict, categories: dict, artifact: ModelArtifact) -> list:
             category=categories.get(pid, "")[:120],
             message=r.message[:500],
             points=[list(p) for p in r.points[:200]],
+            n_free_lines=int(free.get(pid, 0)),
             **{f: getattr(r, f) for f in fields},
         )
         for pid, r in results.items()
@@ -196,10 +208,15 @@ def elasticities_estimate(
     progress : callable(iterable, total) -> iterable, optional (e.g. tqdm).
     run : TaskRun, optional, receives progress messages.
 
+    Sales lines at a unit price <= 0 GBP (giveaways) are left out of the estimation;
+    their count is in the metrics (``excluded_nonpositive_price_lines``) and on each
+    estimate (``n_free_lines``). Products whose price never moved get their category's
+    pooled elasticity as status ``prior`` (setting ``CATEGORY_PRIORS``).
+
     Returns
     -------
     ModelArtifact of kind ``pricing.elasticity`` (metrics: counts by status,
-    quantiles, pooled).
+    quantiles, pooled, priors given, excluded lines).
 
     Raises
     ------
@@ -223,13 +240,13 @@ def elasticities_estimate(
         ).exists()
     ):
         return existing
-    results, categories, priors = _fit(params, progress, run)
+    results, categories, priors, free = _fit(params, progress, run)
     artifact = artifact_create(
         kind=ELASTICITY_KIND,
         algorithm=algorithm,
         writer=_writer(results),
         params=params,
-        metrics=_metrics(results, priors),
+        metrics=_metrics(results, priors, free),
         data_fingerprint=fingerprint,
         task_run=run,
         notes="log-log weekly demand at the list price; EB pooling by category",
@@ -237,7 +254,7 @@ def elasticities_estimate(
     with transaction.atomic():
         ElasticityEstimate.objects.filter(is_current=True).update(is_current=False)
         ElasticityEstimate.objects.bulk_create(
-            _rows(results, categories, artifact), batch_size=1000
+            _rows(results, categories, free, artifact), batch_size=1000
         )
         artifact_activate(artifact)
     run_progress(run, 0.7, f"{len(results)} products estimated")

@@ -240,25 +240,38 @@ def prices_suggest(
     same estimates leaves the open suggestions as they are (idempotent); a changed
     suggestion supersedes the open one.
 
+    Products whose elasticity is only their category's prior (status ``prior``: the
+    price never moved) get no price move unless ``MOVE_ON_PRIORS`` is set; they are
+    counted as ``held_prior_only``.
+
     Returns
     -------
     dict with counts (created, unchanged, skipped by reason, markdowns).
     """
     conf = pricing_settings()
     statuses = ["identified"] + (["pooled"] if conf["SUGGEST_POOLED"] else [])
+    if conf["MOVE_ON_PRIORS"]:
+        statuses.append("prior")
     estimates = {e.product_id: e for e in estimates_current()}
     items = [
         e
         for e in estimates.values()
         if e.status in statuses and e.elasticity is not None
     ]
+    counts: collections.Counter = collections.Counter()
+    held = (
+        sum(e.status == "prior" for e in estimates.values())
+        if not (conf["MOVE_ON_PRIORS"])
+        else 0
+    )
+    if held:
+        counts["held_prior_only"] = held
     ctx = {
         "conf": conf,
         "rules": rules_active(),
         "comp": competitor_prices_latest(),
         "stock": _stock_view(conf),
     }
-    counts: collections.Counter = collections.Counter()
     iterator = progress(items, len(items)) if progress else items
     with transaction.atomic():
         for i, est in enumerate(iterator):
@@ -289,7 +302,12 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
     if d.status != "ok":
         return f"skipped_{d.status}"
     d.rationale += f" Unit cost: {cost_source}. Evidence quality: {est.quality}."
-    if est.pooled:
+    if est.status == ElasticityEstimate.Status.PRIOR:
+        d.rationale += (
+            " The price never moved, so the elasticity is the category's prior "
+            f"(moves on priors are allowed by the pricing settings): {est.message}."
+        )
+    elif est.pooled:
         d.rationale += (
             f" The elasticity borrows strength from the {est.category} "
             f"category: {est.message.split(': ')[0]}."

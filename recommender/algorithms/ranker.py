@@ -29,6 +29,8 @@ approximation: a gradient boosting machine", Ann. Stat. 2001; Ke et al.,
 from __future__ import annotations
 
 import itertools
+import json
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +41,7 @@ from .base import top_n
 from .metrics import ranking_metrics
 from .repeat import EASE, decayed_counts, repeat_rate
 from .temporal import NextPeriodRidge, stacked_next_period_matrices
+from .trees import TreeEnsemble, export_hist_gbdt
 
 EVENT_COLUMNS = ("u", "i", "invoice", "date")
 EVENT_WINDOW_MONTHS = 3  # training windows of event_windows
@@ -157,6 +160,308 @@ class CandidateSet:
         return top_n(self.grid(scores, n_items), n)[0]
 
 
+CONTEXT_MATRICES = ("counts", "decayed_30", "decayed_180", "last_days", "first_days")
+CONTEXT_VECTORS = (
+    "buyers",
+    "rate",
+    "trend_14",
+    "trend_60",
+    "item_age",
+    "item_idle",
+    "invoices",
+    "idle",
+    "tenure",
+)
+
+
+@dataclass
+class RankerContext:
+    """Everything the features need at one origin, computed once for all customers.
+
+    Built by :func:`ranker_context` from the events before ``reference``; then
+    :meth:`features` gives any customers' candidates and features without reading
+    the events again (serving scores one customer from it in milliseconds).
+
+    Attributes
+    ----------
+    reference : pandas.Timestamp, the origin.
+    new_only : bool, candidates exclude what the customer bought.
+    counts, decayed_30, decayed_180 : csr (n_users, n_items) float32, invoice
+        counts (plain, 30-day and 180-day half-life decay).
+    last_days, first_days : csr (n_users, n_items), days since the pair was last /
+        first bought, + 1 (0 = never).
+    buyers, rate, trend_14, trend_60, item_age, item_idle : float (n_items,).
+    invoices, idle, tenure : float (n_users,), the customer's invoices, days since
+        the last one (capped), days since the first (>= 1).
+    ease_weights : float32 (n_items, n_items), EASE B.
+    ridge_weights : float32 (n_items, n_items) or None (history too short).
+    """
+
+    reference: pd.Timestamp
+    new_only: bool
+    counts: sp.csr_matrix
+    decayed_30: sp.csr_matrix
+    decayed_180: sp.csr_matrix
+    last_days: sp.csr_matrix
+    first_days: sp.csr_matrix
+    buyers: np.ndarray
+    rate: np.ndarray
+    trend_14: np.ndarray
+    trend_60: np.ndarray
+    item_age: np.ndarray
+    item_idle: np.ndarray
+    invoices: np.ndarray
+    idle: np.ndarray
+    tenure: np.ndarray
+    ease_weights: np.ndarray
+    ridge_weights: np.ndarray | None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.counts.shape
+
+    def features(self, users, *, n_candidates: int = 50) -> CandidateSet:
+        """Candidates and :data:`FEATURES` of ``users`` (int (b,), rows of
+        ``shape``), see :func:`candidate_features`.
+
+        Raises
+        ------
+        ValueError
+            No users, users outside ``shape``, or ``n_candidates`` < 1.
+        """
+        if int(n_candidates) < 1:
+            raise ValueError(f"n_candidates must be >= 1, got {n_candidates}")
+        users = np.asarray(users, dtype=np.int64)
+        if users.size == 0:
+            raise ValueError("users is empty")
+        n_users, n_items = self.shape
+        if users.min() < 0 or users.max() >= n_users:
+            raise ValueError(f"users outside 0..{n_users - 1}")
+        x = _dense(self.counts, users)
+        decayed_30 = _dense(self.decayed_30, users)
+        decayed_180 = _dense(self.decayed_180, users)
+        last, first = _dense(self.last_days, users), _dense(self.first_days, users)
+        invoices, idle = self.invoices[users], self.idle[users]
+        tenure = self.tenure[users]
+        binary = (x != 0).astype(np.float32)
+        ease_scores = (binary @ self.ease_weights).astype(np.float32)
+        if self.ridge_weights is None:
+            ridge_scores = np.zeros(x.shape, np.float32)
+        else:
+            ridge_scores = (decayed_180 @ self.ridge_weights).astype(np.float32)
+        trend_14 = self.trend_14
+
+        seen = x > 0
+        chosen = np.zeros_like(seen)
+        k = min(int(n_candidates), n_items)
+        for scores in (ease_scores, ridge_scores, np.broadcast_to(trend_14, x.shape)):
+            if k == n_items:  # every product is in each generator's top k
+                chosen[:] = True
+                break
+            if self.new_only:
+                scores = np.where(seen, -np.inf, scores)
+            best = np.argpartition(-scores, k, axis=1)[:, :k]
+            np.put_along_axis(chosen, best, True, axis=1)
+        chosen = chosen & ~seen if self.new_only else chosen | seen
+        r, c = np.nonzero(chosen)
+
+        cap = np.float32(CAP_DAYS)
+        bought_last, bought_first = last[r, c], first[r, c]
+        t = tenure[r]
+        rate, n_hist = (
+            self.rate,
+            max(1.0, float((np.diff(self.counts.indptr) > 0).sum())),
+        )
+        columns = {
+            "share": x[r, c] / np.maximum(invoices[r], 1.0),
+            "rate_per_30d": 30.0 * x[r, c] / t,
+            "decayed_30d": decayed_30[r, c],
+            "decayed_180d_share": decayed_180[r, c]
+            / np.maximum(decayed_180.sum(axis=1)[r], 1e-6),
+            "last_age": np.where(
+                bought_last > 0, np.minimum(bought_last, cap), 2 * cap
+            ),
+            "last_rel": np.where(bought_last > 0, bought_last / t, 2.0),
+            "first_rel": np.where(bought_first > 0, bought_first / t, 2.0),
+            "ease": _row_max(ease_scores)[r, c],
+            "ease_rank": _ranks(ease_scores)[r, c],
+            "next_period": _row_max(ridge_scores)[r, c],
+            "next_period_rank": _ranks(ridge_scores)[r, c],
+            "buyers_share": self.buyers[c] / n_hist,
+            "repeat_rate": rate[c],
+            "trend_14d_share": trend_14[c],
+            "trend_60d_share": self.trend_60[c],
+            "trend_ratio": trend_14[c] / np.maximum(self.trend_60[c], 1e-9),
+            "item_age": np.minimum(self.item_age[c], cap),
+            "item_idle": np.minimum(self.item_idle[c], cap),
+            "customer_invoices_per_30d": 30.0 * invoices[r] / t,
+            "customer_idle": np.minimum(idle[r], cap),
+            "customer_products": seen.sum(axis=1)[r],
+            "again_rate": x[r, c] * rate[c] / t,
+        }
+        features = np.column_stack(
+            [np.asarray(columns[name], np.float32) for name in FEATURES]
+        )
+        return CandidateSet(users, r, c, features, self.reference)
+
+    # --- npz form ------------------------------------------------------------
+    def to_arrays(self, prefix: str = "context.") -> dict[str, np.ndarray]:
+        out = {}
+        for name in CONTEXT_MATRICES:
+            m = getattr(self, name)
+            out[f"{prefix}{name}.data"] = m.data.astype(np.float32)
+            out[f"{prefix}{name}.indices"] = m.indices
+            out[f"{prefix}{name}.indptr"] = m.indptr
+        for name in CONTEXT_VECTORS:
+            out[prefix + name] = np.asarray(getattr(self, name), np.float32)
+        out[prefix + "ease_weights"] = self.ease_weights
+        if self.ridge_weights is not None:
+            out[prefix + "ridge_weights"] = self.ridge_weights
+        out[prefix + "meta"] = np.array(
+            [self.reference.value, int(self.new_only), *self.shape], np.int64
+        )
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str = "context.") -> RankerContext:
+        """Rebuild from :meth:`to_arrays`.
+
+        Raises
+        ------
+        ValueError
+            A missing array or arrays whose shapes disagree (a damaged file).
+        """
+        try:
+            ref, new_only, n_users, n_items = (int(v) for v in arrays[prefix + "meta"])
+            shape = (n_users, n_items)
+            parts = {
+                name: sp.csr_matrix(
+                    (
+                        arrays[f"{prefix}{name}.data"],
+                        arrays[f"{prefix}{name}.indices"],
+                        arrays[f"{prefix}{name}.indptr"],
+                    ),
+                    shape=shape,
+                )
+                for name in CONTEXT_MATRICES
+            }
+            vectors = {
+                name: np.asarray(arrays[prefix + name]) for name in CONTEXT_VECTORS
+            }
+            ease = np.asarray(arrays[prefix + "ease_weights"], np.float32)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ValueError(f"ranker context arrays are damaged: {exc}") from exc
+        ridge = arrays.get(prefix + "ridge_weights") if hasattr(arrays, "get") else None
+        sizes = {
+            n: (n_items if i < 6 else n_users) for i, n in enumerate(CONTEXT_VECTORS)
+        }
+        bad = [n for n, v in vectors.items() if v.shape != (sizes[n],)]
+        if (
+            ease.shape != (n_items, n_items)
+            or bad
+            or (ridge is not None and np.shape(ridge) != (n_items, n_items))
+        ):
+            raise ValueError(f"ranker context arrays have wrong shapes {bad}")
+        return cls(
+            reference=pd.Timestamp(ref),
+            new_only=bool(new_only),
+            **parts,
+            **vectors,
+            ease_weights=ease,
+            ridge_weights=None if ridge is None else np.asarray(ridge, np.float32),
+        )
+
+
+def ranker_context(
+    events: pd.DataFrame,
+    *,
+    reference,
+    shape: tuple[int, int],
+    new_only: bool,
+    ease_regularization: float = 300.0,
+    ridge_regularization: float = 1000.0,
+) -> RankerContext:
+    """The :class:`RankerContext` at ``reference`` (events strictly before it).
+
+    EASE (Steck 2019, λ = ``ease_regularization``) on the invoice counts;
+    :class:`NextPeriodRidge` (λ = ``ridge_regularization``) trained on the last
+    window of min(90, history/2) days; when the history is too short for the ridge
+    (no customer bought both before and inside its last window), no ridge.
+
+    Raises
+    ------
+    ValueError
+        Bad events (:func:`check_events`) or no event before ``reference``.
+    """
+    reference = pd.Timestamp(reference)
+    events = check_events(events, shape)
+    past = events[events["date"] < reference]
+    if past.empty:
+        raise ValueError(f"no purchase event before {reference.date()}")
+    n_items = shape[1]
+    counts = _decayed(past, reference, shape, None)
+    history_180 = _decayed(past, reference, shape, 180.0)
+    pair = past.groupby(["u", "i"])["date"].agg(["max", "min"])
+    pu = pair.index.get_level_values(0).to_numpy()
+    pi = pair.index.get_level_values(1).to_numpy()
+
+    def days(column):
+        values = ((reference - pair[column]).dt.days + 1.0).to_numpy()
+        return sp.csr_matrix((values.astype(np.float32), (pu, pi)), shape)
+
+    trend_14 = np.asarray(_decayed(past, reference, shape, 14.0).sum(0)).ravel()
+    trend_60 = np.asarray(_decayed(past, reference, shape, 60.0).sum(0)).ravel()
+    sold = past.groupby("i")["date"].agg(["min", "max"]).reindex(range(n_items))
+    customer = (
+        past.groupby("u")
+        .agg(n=("invoice", "nunique"), first=("date", "min"), last=("date", "max"))
+        .reindex(range(shape[0]))
+    )
+    tenure = (reference - customer["first"]).dt.days.fillna(1.0).to_numpy()
+    ease = EASE(regularization=float(ease_regularization)).fit(counts)
+    span = (reference - past["date"].min()).days
+    try:
+        history, future, weight = stacked_next_period_matrices(
+            past["u"],
+            past["i"],
+            past["date"],
+            reference=reference,
+            shape=shape,
+            window_days=min(90.0, max(span / 2.0, 1.0)),
+            step_days=90.0,
+            n_windows=1,
+            half_life_days=180.0,
+        )
+        ridge = NextPeriodRidge(
+            regularization=float(ridge_regularization), new_only=new_only
+        ).fit(history, future=future, sample_weight=weight)
+        ridge_weights = ridge.weights_
+    except ValueError:
+        # History too short to learn "next window" (no customer bought both before
+        # and inside its last window): the member scores 0 and ranks nothing.
+        ridge_weights = None
+    return RankerContext(
+        reference=reference,
+        new_only=bool(new_only),
+        counts=counts,
+        decayed_30=_decayed(past, reference, shape, 30.0),
+        decayed_180=history_180,
+        last_days=days("max"),
+        first_days=days("min"),
+        buyers=np.bincount(counts.indices, minlength=n_items).astype(np.float32),
+        rate=repeat_rate(counts).astype(np.float32),
+        trend_14=trend_14 / trend_14.sum(),
+        trend_60=trend_60 / trend_60.sum(),
+        item_age=(reference - sold["min"]).dt.days.fillna(CAP_DAYS).to_numpy(),
+        item_idle=(reference - sold["max"]).dt.days.fillna(CAP_DAYS).to_numpy(),
+        invoices=customer["n"].fillna(0).to_numpy(np.float32),
+        idle=(reference - customer["last"]).dt.days.fillna(CAP_DAYS).to_numpy(),
+        tenure=np.maximum(tenure.astype(np.float32), 1.0),
+        ease_weights=ease.weights_,
+        ridge_weights=ridge_weights,
+    )
+
+
 def candidate_features(
     events: pd.DataFrame,
     *,
@@ -170,14 +475,10 @@ def candidate_features(
 ) -> CandidateSet:
     """Generate candidates for ``users`` and compute :data:`FEATURES` at ``reference``.
 
-    Only events strictly before ``reference`` are read. When the history is too
-    short for the ridge (no customer bought both before and inside its last
-    window), its score is 0 for every product. Candidates: the top
-    ``n_candidates`` of EASE (Steck 2019, λ = ``ease_regularization``), of
-    :class:`NextPeriodRidge` (λ = ``ridge_regularization``, trained on the last
-    window of min(90, history/2) days) and of 14-day trending popularity; plus,
-    unless ``new_only``, every product the customer bought; with ``new_only``,
-    never a product the customer bought.
+    Only events strictly before ``reference`` are read (:func:`ranker_context`).
+    Candidates: the top ``n_candidates`` of EASE, of the next-period ridge and of
+    14-day trending popularity; plus, unless ``new_only``, every product the
+    customer bought; with ``new_only``, never a product the customer bought.
 
     Parameters
     ----------
@@ -200,124 +501,17 @@ def candidate_features(
     """
     if int(n_candidates) < 1:
         raise ValueError(f"n_candidates must be >= 1, got {n_candidates}")
-    users = np.asarray(users, dtype=np.int64)
-    if users.size == 0:
+    if np.asarray(users).size == 0:
         raise ValueError("users is empty")
-    reference = pd.Timestamp(reference)
-    events = check_events(events, shape)
-    past = events[events["date"] < reference]
-    if past.empty:
-        raise ValueError(f"no purchase event before {reference.date()}")
-    n_items = shape[1]
-    counts = _decayed(past, reference, shape, None)
-    x = _dense(counts, users)
-    decayed_30 = _dense(_decayed(past, reference, shape, 30.0), users)
-    history_180 = _decayed(past, reference, shape, 180.0)
-    decayed_180 = _dense(history_180, users)
-    pair = past.groupby(["u", "i"])["date"].agg(["max", "min"])
-    pu = pair.index.get_level_values(0).to_numpy()
-    pi = pair.index.get_level_values(1).to_numpy()
-    last = _dense(
-        sp.csr_matrix(
-            (((reference - pair["max"]).dt.days + 1.0).to_numpy(), (pu, pi)), shape
-        ),
-        users,
+    context = ranker_context(
+        events,
+        reference=reference,
+        shape=shape,
+        new_only=new_only,
+        ease_regularization=ease_regularization,
+        ridge_regularization=ridge_regularization,
     )
-    first = _dense(
-        sp.csr_matrix(
-            (((reference - pair["min"]).dt.days + 1.0).to_numpy(), (pu, pi)), shape
-        ),
-        users,
-    )
-    buyers = np.bincount(counts.indices, minlength=n_items).astype(np.float32)
-    rate = repeat_rate(counts).astype(np.float32)
-    trend_14 = np.asarray(_decayed(past, reference, shape, 14.0).sum(0)).ravel()
-    trend_60 = np.asarray(_decayed(past, reference, shape, 60.0).sum(0)).ravel()
-    trend_14, trend_60 = trend_14 / trend_14.sum(), trend_60 / trend_60.sum()
-    sold = past.groupby("i")["date"].agg(["min", "max"]).reindex(range(n_items))
-    item_age = (reference - sold["min"]).dt.days.fillna(CAP_DAYS).to_numpy()
-    item_idle = (reference - sold["max"]).dt.days.fillna(CAP_DAYS).to_numpy()
-    customer = (
-        past.groupby("u")
-        .agg(n=("invoice", "nunique"), first=("date", "min"), last=("date", "max"))
-        .reindex(range(shape[0]))
-    )
-    invoices = customer["n"].fillna(0).to_numpy(np.float32)[users]
-    idle = (reference - customer["last"]).dt.days.fillna(CAP_DAYS).to_numpy()[users]
-    tenure = (reference - customer["first"]).dt.days.fillna(1.0).to_numpy()[users]
-    tenure = np.maximum(tenure.astype(np.float32), 1.0)
-
-    ease = EASE(regularization=float(ease_regularization)).fit(counts)
-    ease_scores = ease.score(users, counts).astype(np.float32)
-    span = (reference - past["date"].min()).days
-    try:
-        history, future, weight = stacked_next_period_matrices(
-            past["u"],
-            past["i"],
-            past["date"],
-            reference=reference,
-            shape=shape,
-            window_days=min(90.0, max(span / 2.0, 1.0)),
-            step_days=90.0,
-            n_windows=1,
-            half_life_days=180.0,
-        )
-        ridge = NextPeriodRidge(
-            regularization=float(ridge_regularization), new_only=new_only
-        ).fit(history, future=future, sample_weight=weight)
-        ridge_scores = ridge.score(users, history_180)
-    except ValueError:
-        # History too short to learn "next window" (no customer bought both before
-        # and inside its last window): the member scores 0 and ranks nothing.
-        ridge_scores = np.zeros(x.shape, np.float32)
-    ridge_scores = ridge_scores.astype(np.float32)
-
-    seen = x > 0
-    chosen = np.zeros_like(seen)
-    k = min(int(n_candidates), n_items)
-    for scores in (ease_scores, ridge_scores, np.broadcast_to(trend_14, x.shape)):
-        if k == n_items:  # every product is in each generator's top k
-            chosen[:] = True
-            break
-        if new_only:
-            scores = np.where(seen, -np.inf, scores)
-        best = np.argpartition(-scores, k, axis=1)[:, :k]
-        np.put_along_axis(chosen, best, True, axis=1)
-    chosen = chosen & ~seen if new_only else chosen | seen
-    r, c = np.nonzero(chosen)
-
-    cap = np.float32(CAP_DAYS)
-    bought_last, bought_first = last[r, c], first[r, c]
-    t = tenure[r]
-    columns = {
-        "share": x[r, c] / np.maximum(invoices[r], 1.0),
-        "rate_per_30d": 30.0 * x[r, c] / t,
-        "decayed_30d": decayed_30[r, c],
-        "decayed_180d_share": decayed_180[r, c]
-        / np.maximum(decayed_180.sum(axis=1)[r], 1e-6),
-        "last_age": np.where(bought_last > 0, np.minimum(bought_last, cap), 2 * cap),
-        "last_rel": np.where(bought_last > 0, bought_last / t, 2.0),
-        "first_rel": np.where(bought_first > 0, bought_first / t, 2.0),
-        "ease": _row_max(ease_scores)[r, c],
-        "ease_rank": _ranks(ease_scores)[r, c],
-        "next_period": _row_max(ridge_scores)[r, c],
-        "next_period_rank": _ranks(ridge_scores)[r, c],
-        "buyers_share": buyers[c] / max(1.0, float((np.diff(counts.indptr) > 0).sum())),
-        "repeat_rate": rate[c],
-        "trend_14d_share": trend_14[c],
-        "trend_60d_share": trend_60[c],
-        "trend_ratio": trend_14[c] / np.maximum(trend_60[c], 1e-9),
-        "item_age": np.minimum(item_age[c], cap),
-        "item_idle": np.minimum(item_idle[c], cap),
-        "customer_invoices_per_30d": 30.0 * invoices[r] / t,
-        "customer_idle": np.minimum(idle[r], cap),
-        "customer_products": seen.sum(axis=1)[r],
-        "again_rate": x[r, c] * rate[c] / t,
-    }
-    features = np.column_stack(
-        [np.asarray(columns[name], np.float32) for name in FEATURES]
-    )
-    return CandidateSet(users, r, c, features, reference)
+    return context.features(users, n_candidates=n_candidates)
 
 
 def event_windows(
@@ -467,21 +661,44 @@ class CandidateRanker:
             n_candidates=self.n_candidates,
         )
 
-    def fit(self, events: pd.DataFrame, windows, shape: tuple[int, int]):
-        """Train on ``windows``, a list of (start, end) dates before serving time."""
+    def fit(
+        self,
+        events: pd.DataFrame,
+        windows,
+        shape: tuple[int, int],
+        *,
+        reference=None,
+    ):
+        """Train on ``windows``, a list of (start, end) dates before serving time.
+
+        The trees are exported to numpy arrays (:mod:`.trees`), so the model saves
+        without pickle. With ``reference`` (date-like, usually the day after the
+        last event) the serving context at that origin is built too
+        (:func:`ranker_context`), for :meth:`score_users` and :meth:`save`.
+        """
         if not windows:
             raise ValueError("windows is empty: give at least one (start, end)")
         features, labels = self.training_set(events, windows, shape)
         if not labels.any():
             raise ValueError("no candidate was bought in the training windows")
         self.model_ = self._classifier().fit(features, labels)
+        self.trees_ = export_hist_gbdt(self.model_)
         self.shape_ = tuple(shape)
+        if reference is not None:
+            self.context_ = ranker_context(
+                events, reference=reference, shape=shape, new_only=self.new_only
+            )
         return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "trees_") and not hasattr(self, "model_"):
+            raise ValueError("CandidateRanker is not fitted; call fit first")
 
     def score_candidates(self, candidates: CandidateSet) -> np.ndarray:
         """P(bought) per candidate pair, float (m,)."""
-        if not hasattr(self, "model_"):
-            raise ValueError("CandidateRanker is not fitted; call fit first")
+        self._check_fitted()
+        if hasattr(self, "trees_"):
+            return self.trees_.predict_proba(candidates.features)[:, 1]
         return self.model_.predict_proba(candidates.features)[:, 1]
 
     def recommend(self, events, reference, users, *, n: int = 10) -> np.ndarray:
@@ -494,10 +711,82 @@ class CandidateRanker:
         """
         if int(n) < 1:
             raise ValueError(f"n must be >= 1, got {n}")
-        if not hasattr(self, "model_"):
-            raise ValueError("CandidateRanker is not fitted; call fit first")
+        self._check_fitted()
         candidates = self.candidates(events, reference, users, self.shape_)
         return candidates.top(self.score_candidates(candidates), int(n), self.shape_[1])
+
+    def score_users(self, users) -> np.ndarray:
+        """P(bought) of every product for ``users`` (int (b,)) at the serving
+        origin, float32 (b, n_items); 0 for products that are not candidates.
+
+        Raises
+        ------
+        ValueError
+            Not fitted with a ``reference`` (no serving context).
+        """
+        self._check_fitted()
+        if not hasattr(self, "context_"):
+            raise ValueError(
+                "CandidateRanker has no serving context: fit with reference"
+            )
+        candidates = self.context_.features(users, n_candidates=self.n_candidates)
+        return candidates.grid(
+            self.score_candidates(candidates), self.shape_[1], fill=0.0
+        )
+
+    # --- persistence (npz, no pickle) ----------------------------------------
+    def get_params(self) -> dict:
+        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+    def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """The fitted trees, shape and (if any) serving context as named arrays."""
+        self._check_fitted()
+        out = self.trees_.to_arrays(prefix + "trees.")
+        out[prefix + "shape_"] = np.asarray(self.shape_, np.int64)
+        if hasattr(self, "context_"):
+            out.update(self.context_.to_arrays(prefix + "context."))
+        return out
+
+    def restore_arrays(self, arrays, prefix: str = "") -> CandidateRanker:
+        """Inverse of :meth:`to_arrays` (validated, see :class:`TreeEnsemble`)."""
+        self.trees_ = TreeEnsemble.from_arrays(arrays, prefix + "trees.")
+        if self.trees_.n_features != len(FEATURES):
+            raise ValueError(
+                f"the trees read {self.trees_.n_features} features, "
+                f"the ranker computes {len(FEATURES)}"
+            )
+        self.shape_ = tuple(int(x) for x in arrays[prefix + "shape_"])
+        if prefix + "context.meta" in arrays:
+            self.context_ = RankerContext.from_arrays(arrays, prefix + "context.")
+        return self
+
+    def save(self, path) -> None:
+        """Save params, trees and context to ``path`` (.npz, no pickles)."""
+        arrays = self.to_arrays()
+        arrays["__params__"] = np.frombuffer(
+            json.dumps(self.get_params()).encode(), dtype=np.uint8
+        )
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    @classmethod
+    def load(cls, path) -> CandidateRanker:
+        """Load a model written by :meth:`save` (``allow_pickle=False``).
+
+        Raises
+        ------
+        ValueError
+            A truncated, tampered or foreign file, naming what is wrong.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            params = json.loads(bytes(arrays.pop("__params__")).decode())
+            return cls(**params).restore_arrays(arrays)
+        except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
+            raise ValueError(
+                f"cannot load a CandidateRanker from {path}: {exc}"
+            ) from exc
 
 
 def select_by_transfer(

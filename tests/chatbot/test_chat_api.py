@@ -285,6 +285,28 @@ def test_conversation_of_another_user_is_not_found(api_client, chat_model, shop)
     assert api_client.get(f"{START}{conversation}/").status_code == 404
 
 
+def test_anonymous_conversation_is_bound_to_its_session(api_client, chat_model, shop):
+    """Issue 16.6: knowing an anonymous chat's id neither reads nor takes it over."""
+    from rest_framework.test import APIClient
+
+    conversation = start(api_client)
+    say(api_client, conversation, "my secret question")
+    intruder = APIClient()
+    intruder.force_authenticate(shop["bob"].user)
+    assert say(intruder, conversation, "hi", status=404)["error"] == "not_found"
+    assert intruder.get(f"{START}{conversation}/").status_code == 404
+    stranger = APIClient()  # another anonymous visitor (no session cookie)
+    assert stranger.get(f"{START}{conversation}/").status_code == 404
+    say(stranger, conversation, "hi", status=404)
+    say(api_client, conversation, "hello")  # the creator keeps access
+    messages = api_client.get(f"{START}{conversation}/").json()["messages"]
+    assert [m["text"] for m in messages if m["role"] == "user"] == [
+        "my secret question",
+        "hello",
+    ]
+    assert Conversation.objects.get(public_id=conversation).user_id is None
+
+
 def test_product_search_and_question(api_client, chat_model):
     from chatbot.services.knowledge import product_index_build
 

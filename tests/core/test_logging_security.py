@@ -100,7 +100,7 @@ def test_check_deploy_is_clean_in_production_mode():
         "security.W004",
         "security.W008",
         "security.W012",
-        "core.W001",
+        "core.E002",
         "core.W002",
     ):
         assert code in plain_http.stderr + plain_http.stdout

@@ -56,9 +56,61 @@ def test_order_quantity_s_S():
     assert (
         pol.order_quantity(position=30, reorder_level=40, order_up_to_level=100) == 70
     )
-    # EOQ larger than S - s: order up to s + EOQ
-    q = pol.order_quantity(position=40, reorder_level=40, order_up_to_level=60, eoq=50)
-    assert q == 50
+
+
+def test_order_plan_is_capped_by_S_and_days_of_cover_then_rounded():
+    # issue 18.1: 1.3 a day, S = 75, position 0 -> 75 units, never S + EOQ
+    plan = pol.order_plan(
+        position=0, reorder_level=40, order_up_to_level=75, mean_daily=1.3
+    )
+    assert (plan.quantity, plan.limited_by, plan.rounding) == (
+        75,
+        "order-up-to level",
+        "",
+    )
+    # a huge S (lumpy demand) is capped at 90 days of 1.3 a day = 117 units
+    plan = pol.order_plan(
+        position=10,
+        reorder_level=300,
+        order_up_to_level=900,
+        mean_daily=1.3,
+        max_days_of_cover=90,
+    )
+    assert plan.target == pytest.approx(117) and plan.quantity == 107
+    assert plan.limited_by == "max days of cover"
+    # whole packs, then the MOQ
+    plan = pol.order_plan(
+        position=10,
+        reorder_level=300,
+        order_up_to_level=900,
+        mean_daily=1.3,
+        max_days_of_cover=90,
+        pack_size=12,
+    )
+    assert plan.quantity == 108 and "packs of 12" in plan.rounding
+    plan = pol.order_plan(
+        position=0,
+        reorder_level=2,
+        order_up_to_level=5,
+        mean_daily=0.1,
+        max_days_of_cover=90,
+        pack_size=6,
+        moq=24,
+    )
+    assert plan.quantity == 24 and plan.rounding == "raised to the MOQ of 24"
+    # already at the cap: nothing, even below s
+    plan = pol.order_plan(
+        position=120,
+        reorder_level=300,
+        order_up_to_level=900,
+        mean_daily=1.3,
+        max_days_of_cover=90,
+    )
+    assert plan.quantity == 0
+    with pytest.raises(ValueError, match="max_days_of_cover"):
+        pol.order_plan(
+            position=0, reorder_level=1, order_up_to_level=2, max_days_of_cover=0
+        )
 
 
 def test_invalid_parameters_raise():

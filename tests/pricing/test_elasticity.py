@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pricing.algorithms.elasticity import LogLogElasticity, estimate_panel
-from pricing.algorithms.panel import naive_line_elasticity, weekly_panel
+from pricing.algorithms.panel import (
+    naive_line_elasticity,
+    nonpositive_price_lines,
+    weekly_panel,
+)
 from pricing.algorithms.pooling import CategoryShrinkage, derive_category
 from pricing.algorithms.simulation import Scenario, simulate_catalogue
 
@@ -168,6 +173,62 @@ def test_partial_pooling_shrinks_weak_products_toward_their_category():
     assert not pooled[1].pooled
 
 
+def test_giveaway_week_moves_neither_list_price_nor_elasticity():
+    scen = [Scenario(elasticity=-1.0, noise=0.1, n_price_changes=3, price_step=0.2)]
+    lines, _ = simulate_catalogue(scen, seed=3, market_products=10)
+    mine = lines[lines["product_id"] == 1]
+    week = mine["placed_at"].sort_values().iloc[len(mine) // 2]
+    gift = pd.DataFrame(
+        {
+            "product_id": 1,
+            "placed_at": [week] * 40,
+            "quantity": 50.0,
+            "unit_price": 0.0,
+            "is_guest": False,
+        }
+    )
+    both = pd.concat([lines, gift], ignore_index=True)
+    clean_panel, gift_panel = weekly_panel(lines), weekly_panel(both)
+    pd.testing.assert_frame_equal(clean_panel, gift_panel)
+    assert nonpositive_price_lines(both).to_dict() == {1: 40}
+    assert (gift_panel["list_price"] > 0).all()
+
+
+def test_a_product_whose_price_never_moved_gets_its_category_prior():
+    rng = np.random.default_rng(5)
+    scen = [
+        Scenario(
+            elasticity=float(rng.uniform(-2.2, -1.8)),
+            noise=0.12,
+            n_price_changes=3,
+            price_step=0.2,
+        )
+        for _ in range(6)
+    ]
+    scen.append(Scenario(n_price_changes=0, weekly_units=40, guest_share=0.0))
+    lines, _ = simulate_catalogue(scen, seed=2, market_products=20)
+    results = estimate_panel(weekly_panel(lines).query("product_id > 0"))
+    flat = results[7]
+    assert flat.status == "no_price_change" and flat.elasticity is None
+    # Its demand anchor: its one price and about its units/week (seasonal, noisy).
+    assert flat.anchor_price == flat.last_price and 25 < flat.anchor_units < 60
+    cats = dict.fromkeys(results, "MUG & CUP")
+    shrink = CategoryShrinkage(min_category_size=3).fit(results, cats)
+    out = shrink.transform(results, cats)
+    prior = shrink.priors_["MUG & CUP"]
+    got = out[7]
+    assert got.status == "prior" and got.pooled and got.raw_elasticity is None
+    assert got.elasticity == pytest.approx(prior.mu)
+    assert got.se == pytest.approx(np.sqrt(prior.tau2 + prior.var_mu))
+    assert got.ci_low < -2.0 < got.ci_high and "category prior of MUG & CUP" in (
+        got.message
+    )
+    # The products with their own estimates are untouched; priors can be turned off.
+    assert out[1] is results[1]
+    off = CategoryShrinkage(min_category_size=3, prior_statuses=()).fit(results, cats)
+    assert off.transform(results, cats)[7].status == "no_price_change"
+
+
 def test_derive_category_rules():
     assert derive_category("WHITE HANGING HEART T-LIGHT HOLDER") == "LIGHT HOLDER"
     assert derive_category("JUMBO BAG RED RETROSPOT") == "BAG"
@@ -192,3 +253,7 @@ def test_real_slice_runs_and_gives_statuses(online_retail_slice):
     # The slice covers one or two weeks: nothing is identifiable, and each says why.
     assert results and all(r.elasticity is None for r in results.values())
     assert {r.status for r in results.values()} <= {"too_few_points", "zero_price"}
+    # Lines at a price <= 0 (the slice has some) never reach the panel.
+    free = nonpositive_price_lines(lines)
+    assert free.sum() == ((lines["quantity"] > 0) & (lines["unit_price"] <= 0)).sum()
+    assert (panel["list_price"] > 0).all()

@@ -54,12 +54,67 @@ def test_estimates_identify_price_changers_and_say_why_not_others(priced_shop):
     assert e1.status in ("identified", "pooled") and e1.ci_low <= -2.0 <= e1.ci_high
     assert e2.elasticity is not None and abs(e2.elasticity + 1.2) < 0.6
     e3 = est[priced_shop[3].pk]
-    assert e3.status == "no_price_change" and e3.elasticity is None
+    # Its price never moved: it gets the pooled prior (shop-wide here: the candle
+    # category has too few products), flagged, with an interval about as wide as the
+    # spread between products, and a demand anchor at its one price.
+    prior = artifact.metrics["priors"]["shop-wide"]
+    assert e3.status == "prior" and e3.pooled and e3.raw_elasticity is None
+    assert e3.elasticity == pytest.approx(prior["mu"])
+    assert e3.ci_low < prior["mu"] < e3.ci_high
+    assert "category prior of shop-wide" in e3.message and "one list price" in (
+        e3.message
+    )
+    assert e3.anchor_price == e3.last_price and 30 < e3.anchor_units < 50
     assert e1.category == "MUG & CUP" and e1.points
-    assert artifact.metrics["by_status"]["no_price_change"] >= 1
+    assert artifact.metrics["by_status"]["prior"] >= 1
+    assert artifact.metrics["priors_given"] >= 1
+    assert artifact.metrics["excluded_nonpositive_price_lines"] == 0
     # Same data and parameters: the run is not redone.
     assert elasticities_estimate().pk == artifact.pk
     assert ElasticityEstimate.objects.count() == len(est)
+
+
+def test_no_price_move_on_a_prior_unless_the_shop_allows_it(priced_shop, settings):
+    settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
+    flat = priced_shop[3]
+    counts = prices_weekly_run()["suggestions"]
+    assert counts["held_prior_only"] >= 1  # product 3 and the flat fillers
+    assert not PriceSuggestion.objects.filter(product=flat, kind="optimise").exists()
+    settings.PRICING = {**settings.PRICING, "MOVE_ON_PRIORS": True}
+    counts = prices_weekly_run()["suggestions"]
+    assert "held_prior_only" not in counts
+    sug = PriceSuggestion.objects.get(product=flat, kind="optimise")
+    assert "category's prior" in sug.rationale
+    assert sug.estimate.status == "prior"
+
+
+def test_free_lines_are_left_out_and_counted(priced_shop):
+    from shop.models import OrderLine
+
+    product = priced_shop[1]
+    line = OrderLine.objects.filter(product=product).order_by("pk").first()
+    before = elasticities_estimate()
+    e_before = ElasticityEstimate.objects.get(product=product, is_current=True)
+    week = [
+        OrderLine(
+            order=line.order,
+            product=product,
+            line_no=900 + i,
+            quantity=500,
+            unit_price=Decimal("0"),
+        )
+        for i in range(3)
+    ]
+    OrderLine.objects.bulk_create(week)
+    after = elasticities_estimate()
+    assert after.pk != before.pk  # the data changed: re-estimated
+    assert after.metrics["excluded_nonpositive_price_lines"] == 3
+    assert after.metrics["products_with_excluded_lines"] == 1
+    e_after = ElasticityEstimate.objects.get(product=product, is_current=True)
+    assert e_after.n_free_lines == 3
+    # 1,500 free units in one week change neither the demand nor the list price.
+    assert e_after.elasticity == pytest.approx(e_before.elasticity, abs=1e-9)
+    assert e_after.anchor_price == pytest.approx(e_before.anchor_price)
 
 
 def test_nothing_is_applied_before_approval(suggested, api_client):

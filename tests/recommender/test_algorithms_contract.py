@@ -7,6 +7,7 @@ blocks; users interact only inside their own block, with a few items held out.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -17,9 +18,11 @@ from recommender.algorithms.mf_als import ImplicitALS
 from recommender.algorithms.popularity import Popularity, RandomRecommender
 from recommender.algorithms.repeat import EASE, BuyAgain, RepeatBlend
 from recommender.algorithms.temporal import NextPeriodRidge
+from recommender.algorithms.temporal_blend import TemporalBlend
 from recommender.algorithms.tifu import TIFUKNN
 
 N_USERS, N_ITEMS = 40, 30
+SMALL_TREES = {"ranker_max_iter": 20, "ranker_max_leaf_nodes": 4}
 
 # name -> (factory, learns_checkerboard)
 MODELS = {
@@ -50,6 +53,17 @@ MODELS = {
     "repeat_blend": (lambda: RepeatBlend(knn_k=10, ease_regularization=10.0), True),
     "next_period_ridge": (lambda: NextPeriodRidge(regularization=10.0), True),
     "tifu_knn": (lambda: TIFUKNN(alpha=0.5, n_neighbors=10), True),
+    # fitted on dated events (checkerboard_events), scored from the count matrix
+    "temporal_blend": (
+        lambda: TemporalBlend(knn_k=10, ease_regularization=10.0, **SMALL_TREES),
+        True,
+    ),
+    "temporal_blend_new": (
+        lambda: TemporalBlend(
+            new_only=True, knn_k=10, ease_regularization=10.0, **SMALL_TREES
+        ),
+        True,
+    ),
 }
 
 
@@ -77,8 +91,29 @@ def model_name(request) -> str:
     return request.param
 
 
+def checkerboard_events(data: sp.csr_matrix, seed: int = 0) -> pd.DataFrame:
+    """One invoice per unit of ``data``, on random days of Jan-Aug 2011 (so the
+    event models see the same counts as the matrix models)."""
+    rng = np.random.default_rng(seed)
+    coo = data.tocoo()
+    users = np.repeat(coo.row, coo.data.astype(int))
+    items = np.repeat(coo.col, coo.data.astype(int))
+    days = rng.integers(0, 240, size=users.size)
+    return pd.DataFrame(
+        {
+            "u": users,
+            "i": items,
+            "invoice": np.arange(users.size),
+            "date": pd.Timestamp("2011-01-01") + pd.to_timedelta(days, unit="D"),
+        }
+    )
+
+
 def fitted(name: str, data: sp.csr_matrix):
-    return MODELS[name][0]().fit(data)
+    model = MODELS[name][0]()
+    if isinstance(model, TemporalBlend):
+        return model.fit(checkerboard_events(data), shape=data.shape)
+    return model.fit(data)
 
 
 def test_shapes_and_dtypes(model_name, data):

@@ -309,3 +309,33 @@ def test_every_list_endpoint_honours_page_size(api_client, two_customers):
     assert body["count"] == 2 and len(body["results"]) == 1 and body["next"]
     capped = api_client.get("/api/v1/orders/?page_size=100000").json()
     assert len(capped["results"]) == 2  # max_page_size caps, never an error
+
+
+def test_order_with_more_than_a_thousand_lines(
+    api_client, two_customers, django_assert_max_num_queries
+):
+    """Issue 16.7: an order of 1,114 distinct products (like invoice 573585) is served
+    on SQLite, where a prefetch ``IN`` list of that size failed ("Expression tree is
+    too large")."""
+    from shop.models import Order, OrderLine, Product
+
+    alice, _, a_order, _ = two_customers
+    products = Product.objects.bulk_create(
+        Product(stock_code=f"B{i:05d}", description=f"BULK {i}", list_price=1)
+        for i in range(1114)
+    )
+    order = Order.objects.create(
+        invoice_no="573585", customer=alice, placed_at=a_order.placed_at
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, product=p, line_no=i, quantity=1, unit_price=1)
+        for i, p in enumerate(products, start=1)
+    )
+    api_client.force_authenticate(alice.user)
+    with django_assert_max_num_queries(4):  # customer, order, lines with products
+        response = api_client.get("/api/v1/orders/573585/")
+    assert response.status_code == 200, response.content[:300]
+    lines = response.json()["lines"]
+    assert len(lines) == 1114 and response.json()["total"] == "1114.00"
+    assert [line["stock_code"] for line in lines[:2]] == ["B00000", "B00001"]
+    assert lines[-1]["line_no"] == 1114

@@ -1,8 +1,10 @@
 """Forecast every product's demand, policy numbers and reorder suggestions.
 
 Twin of the ``inventory.forecast`` task (run here in-process, chunk by chunk). Sets an
-assumed initial stock first for products without a stock row. Idempotent: unchanged
-demand data means no new run (``--force`` to re-run).
+assumed initial stock first for products without a stock row (no suggestion is made
+from an assumed level unless ``INVENTORY["SUGGEST_FROM_ASSUMED_STOCK"]``). Unchanged
+demand data means no new run (``--force`` to re-run), but products whose stock level
+changed since the last run are re-planned (suggestions made again).
 """
 
 from __future__ import annotations
@@ -51,8 +53,11 @@ class Command(BaseCommand):
                 run.metrics.update(result.metrics)
         secs = time.perf_counter() - t0
         if result is None:
+            replanned = services.forecast_replan()
             self.stdout.write(
-                f"demand unchanged since the last forecast run; nothing to do "
+                "demand unchanged since the last forecast run: no new forecast; "
+                f"{replanned['products']} products re-planned on changed stock "
+                f"levels, {replanned['suggestions']} reorder suggestions "
                 f"({assumed} assumed stock levels set, {secs:.1f} s)"
             )
             return

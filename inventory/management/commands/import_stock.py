@@ -1,7 +1,9 @@
 """Import stock counts from a CSV: product,on_hand[,lead_time_days].
 
-Every rejected row is printed to stderr (row, field, reason); the good rows are
-applied in one transaction.
+``product`` is a stock code, or ``id:<product id>``. Every rejected row is printed
+to stderr (row, field, reason); the good rows are applied in one transaction, then
+the latest forecast's suggestions are re-planned on the new counts. Twin of the
+``inventory.import_stock`` task.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         for row, field, message in report.errors:
             self.stderr.write(f"row {row}: {field}: {message}")
+        replanned = services.forecast_replan()
         self.stdout.write(
             f"{report.imported} of {report.rows_total} rows imported, "
-            f"{report.rejected} rejected"
+            f"{report.rejected} rejected; {replanned['products']} products re-planned "
+            f"on the new counts, {replanned['suggestions']} reorder suggestions"
         )

@@ -34,7 +34,10 @@ class Command(BaseCommand):
         est = out["estimates"]
         self.stdout.write(
             f"model {out['model_version']}: {est['products']} products, "
-            f"{est['with_elasticity']} with an elasticity ({est['pooled']} pooled); "
+            f"{est['with_elasticity']} with an elasticity ({est['pooled']} pooled, "
+            f"{est.get('priors_given', 0)} category priors); "
+            f"{est.get('excluded_nonpositive_price_lines', 0)} sold lines at a price "
+            "<= 0 GBP left out of the estimation; "
             f"by status {json.dumps(est['by_status'], sort_keys=True)}\n"
             f"elasticity quantiles p05/p25/p50/p75/p95: "
             f"{est['quantiles_p05_p25_p50_p75_p95']}\n"

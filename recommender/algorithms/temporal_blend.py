@@ -1,0 +1,306 @@
+"""The served purchase model: a temporal blend of six members over dated events.
+
+score(u, i) = Σ_m w_m · s_m(u, i) / max_j |s_m(u, j)|   over the members
+
+* ``repeat``: the customer's own purchases × the product's repeat rate (buy-again);
+* ``item_knn``: item-item cosine CF; ``ease``: EASE (Steck 2019);
+* ``popularity``: 14-day decayed purchases (trending);
+* ``next_period``: :class:`~.temporal.NextPeriodRidge`, what is bought in the
+  ``ridge_window_days`` after a history like the customer's;
+* ``ranker``: :class:`~.ranker.CandidateRanker`, P(bought in the next window) from
+  gradient boosted trees over candidate (customer, product) pairs;
+
+the first five as :class:`~.repeat.RepeatBlend` scores them. With ``new_only``
+("discover") products the customer bought are never recommended and the anchor
+member is EASE, not repeat. The weights, the ridge's λ and the trees' size are
+hyperparameters: :mod:`recommender.algorithms.tuning` chooses them on rolling
+origins before the data's end (``tune_temporal_blend``).
+
+Inputs are purchase *events* (one row per customer, product and invoice, with
+its date), not a matrix: the members need dates (recency, next-period targets,
+training windows). ``fit`` reads events strictly before ``reference`` and
+``recommend`` scores histories (rows of :attr:`history_` or a matrix of the same
+weighting) at that reference. The ranker member scores only the training
+customers (a ``user_items`` of the training shape, whose rows are them); a
+customer folded in from outside is scored by the five matrix members.
+
+Measured (benchmarks/recommender.py, train < 2011-09-01, test Sep-Dec, NDCG@10):
+see the ``served (all)`` / ``served (new)`` rows there.
+
+References
+----------
+Bell, Koren & Volinsky, "The BellKor solution to the Netflix Prize", 2007
+(blending); Steck, "Embarrassingly shallow autoencoders for sparse data", WWW
+2019; Covington, Adams & Sargin, "Deep neural networks for YouTube
+recommendations", RecSys 2016 (candidates, then a ranker); Bhagat et al., "Buy it
+again", KDD 2018.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+
+from .base import NotFittedError, Recommender
+from .ranker import CandidateRanker, check_events, event_windows
+from .repeat import COMPONENTS, RepeatBlend, _row_max_scale, decayed_counts
+from .temporal import NextPeriodRidge, stacked_next_period_matrices
+
+MEMBERS = (*COMPONENTS, "ranker")
+INPUTS = ("counts", "decayed")
+
+
+def history_at(events: pd.DataFrame, reference, shape, half_life_days: float | None):
+    """Σ 0.5 ** (age / half-life) per customer-product over events before
+    ``reference`` (None: invoice counts); csr float32 ``shape``."""
+    reference = pd.Timestamp(reference)
+    past = events[events["date"] < reference]
+    age = (reference - past["date"]).dt.total_seconds().to_numpy() / 86400.0
+    return decayed_counts(
+        past["u"], past["i"], age, shape=shape, half_life_days=half_life_days
+    )
+
+
+def default_reference(events: pd.DataFrame) -> pd.Timestamp:
+    """The day after the last event (midnight): the model serves from then on."""
+    return pd.Timestamp(events["date"].max()).normalize() + pd.Timedelta(days=1)
+
+
+class TemporalBlend(Recommender):
+    """The six-member temporal blend (see the module docstring).
+
+    Parameters
+    ----------
+    new_only : bool, the "discover" variant: never-bought products only.
+    weights : dict member -> float, optional; default repeat 1 (EASE 1 with
+        ``new_only``), next_period 0.3, ranker 1.
+    input : "counts" | "decayed", the history the matrix members score
+        ("decayed": 180-day half-life).
+    ridge_regularization : float, λ of the next-period ridge.
+    ridge_window_days : float, days, its target window.
+    ease_regularization : float, λ of EASE; knn_k : int, neighbours of item k-NN.
+    ranker_max_leaf_nodes, ranker_max_iter : int, the trees' size.
+    ranker_windows : int, 3-month training windows of the ranker
+        (:func:`~.ranker.event_windows`).
+    random_state : int.
+
+    Attributes
+    ----------
+    blend_ : RepeatBlend (five matrix members); ranker_ : CandidateRanker or None
+    (weight 0, or too little history: ``ranker_note_`` says why);
+    history_ : csr (n_users, n_items), the input at ``reference_``;
+    reference_ : pandas.Timestamp.
+
+    Raises
+    ------
+    ValueError (from ``fit``)
+        Bad events, no event before ``reference``, unknown members or input.
+    """
+
+    name = "temporal_blend"
+
+    def __init__(
+        self,
+        *,
+        new_only: bool = False,
+        weights: dict | None = None,
+        input: str = "counts",
+        ridge_regularization: float = 1000.0,
+        ridge_window_days: float = 90.0,
+        ease_regularization: float = 300.0,
+        knn_k: int = 100,
+        ranker_max_leaf_nodes: int = 8,
+        ranker_max_iter: int = 100,
+        ranker_windows: int = 4,
+        random_state: int = 0,
+    ):
+        self.new_only = new_only
+        self.weights = weights
+        self.input = input
+        self.ridge_regularization = ridge_regularization
+        self.ridge_window_days = ridge_window_days
+        self.ease_regularization = ease_regularization
+        self.knn_k = knn_k
+        self.ranker_max_leaf_nodes = ranker_max_leaf_nodes
+        self.ranker_max_iter = ranker_max_iter
+        self.ranker_windows = ranker_windows
+        self.random_state = random_state
+
+    def member_weights(self) -> dict[str, float]:
+        """The weights in use: ``weights`` over the defaults; checks the names."""
+        anchor = "ease" if self.new_only else "repeat"
+        given = {anchor: 1.0, "next_period": 0.3, "ranker": 1.0}
+        if self.weights is not None:
+            given = {k: float(v) for k, v in dict(self.weights).items()}
+        unknown = sorted(set(given) - set(MEMBERS))
+        if unknown:
+            raise ValueError(f"unknown members {unknown}; choose from {MEMBERS}")
+        return {m: float(given.get(m, 0.0)) for m in MEMBERS}
+
+    def fit(self, events: pd.DataFrame, *, shape, reference=None) -> TemporalBlend:
+        """Fit every member on the events before ``reference``.
+
+        Parameters
+        ----------
+        events : DataFrame (u, i, invoice, date), see
+            :func:`~.ranker.check_events`.
+        shape : (n_users, n_items)
+        reference : date-like, optional; default the day after the last event.
+
+        Raises
+        ------
+        ValueError
+            Bad events, no event before ``reference``, unknown members or input.
+        """
+        if self.input not in INPUTS:
+            raise ValueError(f"input must be one of {INPUTS}, got {self.input!r}")
+        weights = self.member_weights()
+        events = check_events(events, tuple(shape))
+        reference = (
+            default_reference(events) if reference is None else pd.Timestamp(reference)
+        )
+        past = events[events["date"] < reference]
+        if past.empty:
+            raise ValueError(f"no purchase event before {reference.date()}")
+        counts = history_at(past, reference, shape, None)
+        self.ridge_note_ = ""
+        try:
+            history, future, weight = stacked_next_period_matrices(
+                past["u"],
+                past["i"],
+                past["date"],
+                reference=reference,
+                shape=shape,
+                window_days=float(self.ridge_window_days),
+                step_days=float(self.ridge_window_days),
+                n_windows=1,
+                half_life_days=180.0,
+            )
+            ridge = NextPeriodRidge(
+                regularization=float(self.ridge_regularization),
+                new_only=bool(self.new_only),
+            ).fit(history, future=future, sample_weight=weight)
+        except ValueError as exc:
+            ridge, self.ridge_note_ = None, f"next-period member off: {exc}"
+        self.blend_ = RepeatBlend(
+            weights={m: w for m, w in weights.items() if m != "ranker"},
+            knn_k=int(self.knn_k),
+            ease_regularization=float(self.ease_regularization),
+        ).fit(
+            counts, recent=history_at(past, reference, shape, 14.0), next_period=ridge
+        )
+        self.ranker_, self.ranker_note_ = None, "weight 0"
+        if weights["ranker"] > 0:
+            self.ranker_, self.ranker_note_ = self._fit_ranker(past, reference, shape)
+        self.history_ = (
+            counts
+            if self.input == "counts"
+            else history_at(past, reference, shape, 180.0)
+        )
+        self.weights_ = np.array([weights[m] for m in MEMBERS])
+        self.reference_ = reference
+        self.n_items_ = int(shape[1])
+        return self
+
+    def _fit_ranker(self, past, reference, shape):
+        windows = event_windows(
+            reference, past["date"].min(), n=int(self.ranker_windows)
+        )
+        if not windows:
+            return None, "ranker off: less than 3 months of history"
+        ranker = CandidateRanker(
+            new_only=bool(self.new_only),
+            max_leaf_nodes=int(self.ranker_max_leaf_nodes),
+            max_iter=int(self.ranker_max_iter),
+            random_state=int(self.random_state),
+        )
+        try:
+            ranker.fit(past, windows, shape, reference=reference)
+        except ValueError as exc:
+            return None, f"ranker off: {exc}"
+        del ranker.model_  # served from the exported trees
+        return ranker, f"ranker on {len(windows)} windows"
+
+    def member_scores(self, user_ids, user_items) -> dict[str, np.ndarray]:
+        """Normalised scores per member, {member: (b, n_items)}."""
+        self._check_fitted()
+        users = np.asarray(user_ids, dtype=np.int64)
+        parts = self.blend_.component_scores(users, user_items)
+        out = dict(zip(COMPONENTS, parts, strict=True))
+        ranked = np.zeros(parts.shape[1:])
+        if self.ranker_ is not None and user_items.shape == self.history_.shape:
+            ranked = _row_max_scale(self.ranker_.score_users(users))
+        out["ranker"] = ranked
+        return out
+
+    def score(self, user_ids, user_items) -> np.ndarray:
+        parts = self.member_scores(user_ids, user_items)
+        return sum(w * parts[m] for m, w in zip(MEMBERS, self.weights_, strict=True))
+
+    # --- persistence ------------------------------------------------------------
+    def _state(self):
+        state = {
+            **super()._state(),
+            **{f"blend.{k}": v for k, v in self.blend_._state().items()},
+            "weights_": self.weights_,
+            "reference_": np.asarray(self.reference_.value, np.int64),
+            "history.data": self.history_.data,
+            "history.indices": self.history_.indices,
+            "history.indptr": self.history_.indptr,
+            "history.shape": np.asarray(self.history_.shape, np.int64),
+        }
+        if self.ranker_ is not None:
+            state.update(self.ranker_.to_arrays("ranker."))
+            state["ranker.params"] = np.frombuffer(
+                json.dumps(self.ranker_.get_params()).encode(), np.uint8
+            )
+        return state
+
+    def _restore(self, arrays) -> None:
+        import scipy.sparse as sp
+
+        super()._restore(arrays)
+        self.weights_ = np.asarray(arrays["weights_"], np.float64)
+        if self.weights_.shape != (len(MEMBERS),):
+            raise ValueError(f"weights_ has shape {self.weights_.shape}")
+        blend = RepeatBlend(
+            knn_k=int(self.knn_k), ease_regularization=float(self.ease_regularization)
+        )
+        blend.knn_k = int(self.knn_k)
+        blend._restore({k[6:]: v for k, v in arrays.items() if k.startswith("blend.")})
+        self.blend_ = blend
+        self.reference_ = pd.Timestamp(int(arrays["reference_"]))
+        self.history_ = sp.csr_matrix(
+            (
+                arrays["history.data"],
+                arrays["history.indices"],
+                arrays["history.indptr"],
+            ),
+            shape=tuple(int(x) for x in arrays["history.shape"]),
+        )
+        self.ranker_ = None
+        if "ranker.params" in arrays:
+            params = json.loads(bytes(arrays["ranker.params"]).decode())
+            self.ranker_ = CandidateRanker(**params).restore_arrays(arrays, "ranker.")
+
+    @classmethod
+    def load(cls, path) -> TemporalBlend:
+        """Load a model written by :meth:`save` (``allow_pickle=False``).
+
+        Raises
+        ------
+        ValueError
+            A truncated, tampered or foreign file, naming what is wrong.
+        """
+        try:
+            return super().load(path)
+        except (OSError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"cannot load a TemporalBlend from {path}: {exc}") from exc
+        except ValueError as exc:
+            raise ValueError(f"cannot load a TemporalBlend from {path}: {exc}") from exc
+
+
+__all__ = ["MEMBERS", "NotFittedError", "TemporalBlend", "default_reference"]
