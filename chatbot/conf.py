@@ -46,6 +46,17 @@ DEFAULTS: dict[str, Any] = {
     # rapidfuzz score (0..100) for a product name mentioned in a message.
     "product_match_cutoff": 85,
     "random_state": 0,
+    # Answers below this confidence go to the "misunderstood messages" queue.
+    "review_confidence": 0.7,
+    # Support inbox: hours to the first reply by ticket priority (the SLA), the
+    # priority of a handoff by its reason, and the team's hours told to customers.
+    "ticket_sla_hours": {"urgent": 2, "high": 8, "normal": 24, "low": 72},
+    "ticket_priority": {
+        "complaint": "high",
+        "frustration": "high",
+        "payment_issue": "high",
+    },  # fmt: skip
+    "support_hours": "Monday to Friday 9am-5:30pm, Saturday 10am-2pm",
 }
 
 # Unknown keys in settings.CHATBOT are refused at start-up (core.appsettings).

@@ -226,7 +226,7 @@ def _bad_number(slots) -> Turn:
 
 def handoff(ctx: Context, *, reason: str, summary: str = "") -> Turn:
     """Create (or reuse) the conversation's support ticket and say what happens next."""
-    from .services.conversations import ticket_create
+    from .services.tickets import ticket_create
 
     ticket = ticket_create(
         conversation=ctx.conversation, reason=reason, summary=summary

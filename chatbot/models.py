@@ -58,11 +58,26 @@ class Message(models.Model):
     class Role(models.TextChoices):
         USER = "user"
         BOT = "bot"
+        AGENT = "agent", "support agent"
+
+    class Review(models.TextChoices):
+        """Why a customer's message waits in the "misunderstood" queue."""
+
+        NONE = "", "-"
+        LOW_CONFIDENCE = "low_confidence", "low confidence"
+        CLARIFY = "clarify", "bot asked to clarify"
+        HANDOFF = "handoff", "handed off"
+        THUMBS_DOWN = "thumbs_down", "thumbs-down"
+
+    class ReviewStatus(models.TextChoices):
+        OPEN = "open", "to review"
+        ADDED = "added", "added as an example"
+        DISMISSED = "dismissed"
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
-    role = models.CharField(max_length=4, choices=Role.choices)
+    role = models.CharField(max_length=5, choices=Role.choices)
     text = models.TextField()
     intent = models.CharField(max_length=40, blank=True, db_index=True)
     confidence = models.FloatField(null=True, blank=True)
@@ -72,6 +87,13 @@ class Message(models.Model):
     action = models.CharField(max_length=40, blank=True)
     latency_ms = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # On customer messages the bot got wrong (see chatbot.services.review).
+    review = models.CharField(
+        max_length=16, choices=Review.choices, blank=True, default="", db_index=True
+    )
+    review_status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -80,13 +102,34 @@ class Message(models.Model):
         return f"{self.role}: {self.text[:60]}"
 
 
+class MisunderstoodMessage(Message):
+    """Customer messages the bot did not get right: the review queue's rows."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-created_at", "-id"]
+        verbose_name = "misunderstood message"
+
+
 class SupportTicket(TimeStampedModel):
-    """A handoff to a person, with the transcript at the time of the handoff."""
+    """A handoff to a person: the support inbox's row.
+
+    ``due_at`` is the reply-by time from the SLA of its priority
+    (``CHATBOT["ticket_sla_hours"]``); ``summary`` says what the conversation was
+    about (:func:`chatbot.services.tickets.ticket_summary`).
+    """
 
     class Status(models.TextChoices):
         OPEN = "open"
-        IN_PROGRESS = "in_progress"
+        IN_PROGRESS = "in_progress", "in progress"
+        WAITING = "waiting", "answered, waiting for the customer"
         CLOSED = "closed"
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, "low"
+        NORMAL = 2, "normal"
+        HIGH = 3, "high"
+        URGENT = 4, "urgent"
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="tickets"
@@ -104,12 +147,69 @@ class SupportTicket(TimeStampedModel):
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True
     )
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.NORMAL, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="support_tickets",
+        limit_choices_to={"is_staff": True},
+    )
+    due_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="reply due by (from the SLA)"
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text="where replies are e-mailed (asked at the handoff)"
+    )
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"ticket #{self.pk} ({self.reason}, {self.status})"
+        return f"ticket #{self.pk} ({self.get_reason_display()})"
+
+    def get_reason_display(self) -> str:
+        return self.reason.replace("_", " ")
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.due_at is not None
+            and self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
+            and self.due_at < timezone.now()
+        )
+
+
+class TicketNote(models.Model):
+    """An internal note on a ticket, or a reply sent to the customer."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "internal note"
+        REPLY = "reply", "reply to the customer"
+
+    ticket = models.ForeignKey(
+        SupportTicket, on_delete=models.CASCADE, related_name="notes"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.NOTE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    text = models.TextField()
+    emailed_to = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on ticket #{self.ticket_id}"
 
 
 class FAQEntry(TimeStampedModel):

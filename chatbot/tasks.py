@@ -1,16 +1,12 @@
 """Celery tasks of the chatbot (thin wrappers; twins: ``manage.py train_chatbot``)."""
 
-from celery import shared_task
-from django.db import OperationalError
+from core.tracked import tracked_task
 
 
-@shared_task(
-    name="chatbot.train",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-)
-def chatbot_train_task(force: bool = False) -> str:
+@tracked_task(name="chatbot.train", lock=True)
+def chatbot_train_task(force: bool = False) -> dict:
+    """Train (or reuse) the intent model on the data and the reviewed examples."""
     from .services.training import chatbot_train
 
-    return chatbot_train(force=force).label
+    artifact = chatbot_train(force=force)
+    return {"artifact": artifact.label, **(artifact.metrics or {})}

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "inventory",
     "chatbot",
     "storefront",
+    "experiments",
 ]
 
 MIDDLEWARE = [
@@ -304,5 +305,12 @@ SECURE_PROXY_SSL_HEADER = (
 # Per-app defaults live in each app (e.g. recommender/conf.py); these override them.
 RECOMMENDER = env.json("RECOMMENDER_SETTINGS", default={})
 PRICING = env.json("PRICING_SETTINGS", default={})
+EXPERIMENTS = env.json("EXPERIMENTS_SETTINGS", default={})
 INVENTORY = env.json("INVENTORY_SETTINGS", default={})
 CHATBOT = env.json("CHATBOT_SETTINGS", default={})
+
+# Replies to support tickets are e-mailed to the customer; the console backend prints
+# them (set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587, to send).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="help@example-giftshop.co.uk")

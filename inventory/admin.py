@@ -1,17 +1,19 @@
-"""Admin of the inventory app: policies, forecasts with charts, products at risk,
-reorder suggestions (approve/reject) and purchase orders (approve/receive).
-Actions call services; domain errors are shown as messages."""
+"""Admin of the inventory app: policies, forecasts with charts and products at risk
+(ranked by expected lost sales, GBP). The replenishment queue, vendors and purchase
+orders are in :mod:`inventory.admin_purchasing`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.contrib import admin
 
-from core.exceptions import DomainError
+from core.formatting import money
 
-from . import selectors, services
+from . import (
+    admin_purchasing,  # noqa: F401  (replenishment, vendors, orders)
+    selectors,
+)
 from .charts import forecast_chart_svg
 from .models import (
     Forecast,
@@ -19,9 +21,6 @@ from .models import (
     InventoryPolicy,
     ModelChoice,
     ProductAtRisk,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    ReorderSuggestion,
 )
 
 
@@ -36,6 +35,7 @@ class InventoryPolicyAdmin(admin.ModelAdmin):
         "service_level",
         "min_order_qty",
         "pack_size",
+        "max_days_of_cover",
     )
     list_filter = ("scope",)
     raw_id_fields = ("product",)
@@ -59,6 +59,7 @@ class _ForecastBase(admin.ModelAdmin):
         "reorder_point_",
         "cover",
         "risk",
+        "lost_sales",
     )
     list_select_related = ("product",)
     list_filter = ("demand_class", "stock_is_assumed")
@@ -88,6 +89,12 @@ class _ForecastBase(admin.ModelAdmin):
     def risk(self, obj):
         return f"{obj.stockout_risk:.0%}"
 
+    @admin.display(
+        description="expected lost sales over lead time", ordering="expected_lost_sales"
+    )
+    def lost_sales(self, obj):
+        return money(obj.expected_lost_sales, "GBP")
+
     @admin.display(description="history, forecast (80/95 %), stock, reorder point")
     def chart(self, obj):
         start = obj.run.as_of - timedelta(days=120)
@@ -113,7 +120,21 @@ class ForecastAdmin(_ForecastBase):
 
 @admin.register(ProductAtRisk)
 class ProductAtRiskAdmin(_ForecastBase):
-    ordering = ("days_of_cover",)
+    """At or below the reorder point, ranked by expected lost sales value over the
+    lead time (unserved lead-time demand x list price, GBP), largest first."""
+
+    ordering = ("-expected_lost_sales", "days_of_cover")
+    list_display = (
+        "product",
+        "lost_sales",
+        "mean_daily",
+        "available",
+        "assumed",
+        "reorder_point_",
+        "cover",
+        "risk",
+        "lead_time_days",
+    )
 
     def get_queryset(self, request):
         ids = selectors.products_at_risk().values("pk")
@@ -126,116 +147,3 @@ class ModelChoiceAdmin(admin.ModelAdmin):
     list_filter = ("demand_class",)
     search_fields = ("product__stock_code",)
     raw_id_fields = ("product",)
-
-
-def _run(modeladmin, request, func, ok: str):
-    try:
-        result = func()
-    except DomainError as exc:
-        modeladmin.message_user(request, exc.message, level=messages.ERROR)
-        return None
-    modeladmin.message_user(request, ok.format(result=result), level=messages.SUCCESS)
-    return result
-
-
-@admin.register(ReorderSuggestion)
-class ReorderSuggestionAdmin(admin.ModelAdmin):
-    list_display = (
-        "product",
-        "quantity",
-        "order_by",
-        "expected_arrival",
-        "status",
-        "decided_by",
-        "decided_at",
-        "purchase_order",
-    )
-    list_filter = ("status", "order_by")
-    search_fields = ("product__stock_code", "product__description")
-    raw_id_fields = ("product", "forecast", "purchase_order")
-    readonly_fields = ("decided_by", "decided_at", "purchase_order", "status")
-    actions = ("approve", "reject")
-
-    @admin.action(description="Approve into a purchase order")
-    def approve(self, request, queryset):
-        _run(
-            self,
-            request,
-            lambda: services.suggestions_approve(suggestions=queryset, by=request.user),
-            "purchase order {result.number} created (draft)",
-        )
-
-    @admin.action(description="Reject")
-    def reject(self, request, queryset):
-        _run(
-            self,
-            request,
-            lambda: services.suggestions_reject(suggestions=queryset, by=request.user),
-            "{result} suggestion(s) rejected",
-        )
-
-
-class PurchaseOrderLineInline(admin.TabularInline):
-    model = PurchaseOrderLine
-    extra = 0
-    raw_id_fields = ("product",)
-    readonly_fields = ("received_quantity",)
-
-
-@admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
-    list_display = (
-        "number",
-        "status",
-        "expected_at",
-        "approved_by",
-        "approved_at",
-        "received_by",
-        "received_at",
-        "lines_",
-    )
-    list_filter = ("status",)
-    inlines = [PurchaseOrderLineInline]
-    readonly_fields = (
-        "status",
-        "created_by",
-        "approved_by",
-        "approved_at",
-        "received_by",
-        "received_at",
-    )
-    actions = ("approve", "receive")
-
-    @admin.display(description="lines")
-    def lines_(self, obj):
-        return format_html("{}", obj.lines.count())
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-            obj.number = obj.number or services.purchasing._po_number()
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description="Approve")
-    def approve(self, request, queryset):
-        for po in queryset:
-            _run(
-                self,
-                request,
-                lambda po=po: services.purchase_order_approve(
-                    purchase_order=po, by=request.user
-                ),
-                "{result.number} approved",
-            )
-
-    @admin.action(description="Receive in full (raises stock)")
-    def receive(self, request, queryset):
-        for po in queryset:
-            _run(
-                self,
-                request,
-                lambda po=po: services.purchase_order_receive(
-                    purchase_order=po, by=request.user
-                ),
-                "{result.number} received; stock raised",
-            )

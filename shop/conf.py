@@ -9,8 +9,8 @@ from core.appsettings import AppSettings
 DEFAULTS: dict[str, Any] = {
     # Lines per transaction when importing (an invoice is never split over batches).
     "IMPORT_BATCH_LINES": 20_000,
-    # Time zone of the naive timestamps in the Online Retail file (UK local time).
-    "IMPORT_TIMEZONE": "Europe/London",
+    # (Naive times in imported files are read in the shop's time zone,
+    # settings.TIME_ZONE, env TIME_ZONE; there is no separate import time zone.)
     # Status given to imported historical orders (they were fulfilled long ago).
     "IMPORTED_SALE_STATUS": "delivered",
     # List price = median unit price of customer-identified sale lines in the last

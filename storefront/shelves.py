@@ -1,16 +1,19 @@
 """Recommendation shelves of the storefront's pages, from the recommender services.
 
-Each shelf is one recommendation response: its ``recommendation_id`` goes into
-every card's link (``?rec=...&from=surface``), so a click, the add-to-cart and the
-purchase that follow carry it (attribution). A failing recommender never breaks a
-page: the shelf is simply empty (and the failure logged).
+Each shelf is one recommendation response served through the experiments' hook
+(:func:`experiments.serving.recommendations_serve`: the visitor's variant, its
+serving configuration, the impression): its ``recommendation_id`` goes into every
+card's link (``?rec=...&from=surface``), so a click, the add-to-cart and the
+purchase that follow carry it (attribution). ``who`` is the visitor
+(``{"customer": ..., "session_key": ...}``, see ``storefront.views._common.tracking``).
+A failing recommender never breaks a page: the shelf is simply empty (and the
+failure logged).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +22,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Max
 from django.urls import reverse
 
+from experiments.serving import recommendations_serve
 from recommender.services import (
     bought_together,
     recommend_for_basket,
@@ -69,14 +73,29 @@ def reason_text(reason: str, subject: Product | None = None) -> str:
 
 
 def _shelf(
-    title: str, surface: str, call: Callable, subject: Product | None = None, **kwargs
+    title: str,
+    surface: str,
+    call: Callable,
+    subject: Product | None = None,
+    who: dict | None = None,
+    **kwargs,
 ) -> Shelf:
+    who = who or {}
+    customer = who.get("customer") or kwargs.get("customer")
+    k = kwargs.pop("k")
     try:
-        result = call(**kwargs)
+        result = recommendations_serve(
+            surface=surface,
+            k=k,
+            recommend=lambda n: call(k=n, **kwargs),
+            customer=customer,
+            session_key=who.get("session_key", ""),
+            country=kwargs.get("country") or getattr(customer, "country", ""),
+        )
     except Exception:  # noqa: BLE001 - a page never fails for a missing shelf
         log.warning("recommendations for %s not available", surface, exc_info=True)
         return Shelf(title, surface)
-    rec_id = getattr(result, "recommendation_id", None) or uuid.uuid4().hex
+    rec_id = result.recommendation_id
     items = result.items
     products = Product.objects.sellable().select_related("category", "stock")
     found = {p.pk: p for p in products.filter(pk__in=[i["product_id"] for i in items])}
@@ -99,39 +118,42 @@ def for_customer(customer: Customer, k: int = 12) -> Shelf:
     """Home page, signed in: "Recommended for you"."""
     return _shelf(
         "Recommended for you", "for_you", recommend_for_customer, customer=customer, k=k
-    )
+    )  # the customer is the visitor
 
 
-def bestsellers(country: str = "", k: int = 12) -> Shelf:
+def bestsellers(country: str = "", k: int = 12, who: dict | None = None) -> Shelf:
     """Home page, signed out: the shop's bestsellers (and featured products)."""
     return _shelf(
         "Bestsellers",
         "bestsellers",
         recommend_for_basket,
+        who=who,
         product_ids=[],
         k=k,
         country=country,
     )
 
 
-def similar(product: Product, k: int = 6) -> Shelf:
+def similar(product: Product, k: int = 6, who: dict | None = None) -> Shelf:
     return _shelf(
         "Customers who bought this also bought", "similar", similar_products,
-        subject=product, product=product, k=k,
+        subject=product, who=who, product=product, k=k,
     )  # fmt: skip
 
 
-def together(product: Product, k: int = 6) -> Shelf:
+def together(product: Product, k: int = 6, who: dict | None = None) -> Shelf:
     return _shelf(
         "Often bought together", "bought_together", bought_together,
-        subject=product, product=product, k=k,
+        subject=product, who=who, product=product, k=k,
     )  # fmt: skip
 
 
-def for_basket(product_ids: list[int], country: str = "", k: int = 6) -> Shelf:
+def for_basket(
+    product_ids: list[int], country: str = "", k: int = 6, who: dict | None = None
+) -> Shelf:
     return _shelf(
         "Goes well with your basket", "basket", recommend_for_basket,
-        product_ids=product_ids, k=k, country=country,
+        who=who, product_ids=product_ids, k=k, country=country,
     )  # fmt: skip
 
 

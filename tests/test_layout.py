@@ -12,6 +12,7 @@ PURE_DIRS = [
     "pricing/algorithms",
     "inventory/algorithms",
     "chatbot/nlu",
+    "experiments/algorithms",
 ]
 
 

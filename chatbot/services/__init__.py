@@ -4,5 +4,7 @@
 * :mod:`.evaluation`: ``chatbot_evaluate`` (accuracy, macro-F1, per intent, latency);
 * :mod:`.nlu`: ``nlu_parse`` with the active intent model;
 * :mod:`.knowledge`: FAQ retrieval and product search by meaning;
-* :mod:`.conversations`: starting conversations, posting messages, tickets, erasure.
+* :mod:`.conversations`: starting conversations, posting messages, erasure;
+* :mod:`.tickets`: the support inbox (SLA due time, summary, notes, replies);
+* :mod:`.review`: misunderstood messages -> intent examples -> retraining.
 """

@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import InvalidInput, NotFound
 from shop.selectors import customer_for_user
 
-from ..models import Conversation, Message, SupportTicket
+from ..models import Conversation, Message, SupportTicket, TicketNote
 from ..replies import START_QUICK_REPLIES
+from .review import review_flag
 
 MAX_STORED_CHARS = 10_000
 WELCOME = (
@@ -96,12 +98,13 @@ def message_post(*, conversation: Conversation, text: str, user=None) -> Message
     customer = customer_for_user(user=user) if user else None
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        Message.objects.create(
+        asked = Message.objects.create(
             conversation=conversation,
             role=Message.Role.USER,
             text=text[:MAX_STORED_CHARS],
         )
         turn = respond(Context(conversation, user, customer), text)
+        review_flag(message=asked, turn=turn)
         if turn.handoff:
             conversation.status = Conversation.Status.HANDED_OFF
         conversation.save()
@@ -119,33 +122,6 @@ def message_post(*, conversation: Conversation, text: str, user=None) -> Message
         )
 
 
-def transcript_text(conversation: Conversation) -> str:
-    """The conversation as plain text, one ``role: text`` line per message."""
-    return "\n".join(
-        f"[{m.created_at:%Y-%m-%d %H:%M}] {m.role}: {m.text}"
-        for m in conversation.messages.order_by("created_at", "id")
-    )
-
-
-def ticket_create(
-    *, conversation: Conversation, reason: str, summary: str = ""
-) -> SupportTicket:
-    """Open a support ticket with the transcript (or update the open one)."""
-    ticket = conversation.tickets.filter(status=SupportTicket.Status.OPEN).first()
-    transcript = transcript_text(conversation)
-    if ticket is not None:
-        ticket.transcript = transcript
-        ticket.save(update_fields=["transcript", "updated_at"])
-        return ticket
-    return SupportTicket.objects.create(
-        conversation=conversation,
-        customer=conversation.customer,
-        reason=reason[:40],
-        summary=summary[:255],
-        transcript=transcript,
-    )
-
-
 @transaction.atomic
 def customer_transcripts_redact(*, customer_id: int) -> int:
     """Redact the texts of every conversation and ticket of a customer (erasure).
@@ -161,5 +137,12 @@ def customer_transcripts_redact(*, customer_id: int) -> int:
     )
     SupportTicket.objects.filter(conversation__in=conversations).update(
         transcript="[redacted]", summary="[redacted]"
+    )
+    tickets = SupportTicket.objects.filter(
+        Q(customer_id=customer_id) | Q(conversation__in=conversations)
+    )
+    tickets.update(contact_email="")
+    TicketNote.objects.filter(ticket__in=tickets).update(
+        text="[redacted]", emailed_to=""
     )
     return conversations.update(redacted_at=timezone.now(), state={})

@@ -47,6 +47,17 @@ def intent_model() -> tuple[IntentClassifier, str]:
         return _loaded["model"], _loaded["label"]
 
 
+def intent_model_labels() -> list[str]:
+    """The intents the active model knows ([] when none is trained)."""
+    from core.exceptions import NotTrained
+
+    try:
+        model, _ = intent_model()
+    except NotTrained:
+        return []
+    return [str(c) for c in model.classes_]
+
+
 def intent_model_clear() -> None:
     with _lock:
         _loaded.update(pk=None, model=None, label=None)

@@ -180,6 +180,31 @@ def stockout_risk(
     return 1.0 - NormalDist(mu, sd).cdf(available)
 
 
+def expected_shortage(*, available: float, mean: float, sigma: float) -> float:
+    """Expected unserved units ``E[(D - available)^+]`` for ``D ~ N(mean, sigma^2)``.
+
+    ``sigma * G((available - mean) / sigma)`` with the standard normal loss function
+    ``G(z) = phi(z) - z (1 - Phi(z))``; ``max(mean - available, 0)`` when sigma = 0.
+    Used over the lead time: demand the stock on hand cannot serve before an order
+    placed today arrives. Units; multiply by the price for lost sales value (GBP).
+
+    Raises
+    ------
+    ValueError
+        ``mean`` or ``sigma`` negative or not finite.
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 6.5 and appendix B (the unit normal loss function).
+    """
+    _check_nonneg(mean=mean, sigma=sigma)
+    if sigma == 0:
+        return max(mean - available, 0.0)
+    z = (available - mean) / sigma
+    nd = NormalDist()
+    return sigma * (nd.pdf(z) - z * (1.0 - nd.cdf(z)))
+
+
 def round_order_quantity(quantity: float, *, pack_size: int = 1, moq: int = 1) -> int:
     """Round up to whole packs and at least the minimum order quantity (0 stays 0).
 

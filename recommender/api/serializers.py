@@ -77,6 +77,15 @@ class RecommendationSerializer(serializers.Serializer):
         allow_null=True, help_text="artifact label kind:vN, null if none trained"
     )
     explanation = serializers.CharField()
+    recommendation_id = serializers.CharField(
+        help_text="32 hex; send it with the click, add_to_cart and purchase events "
+        "of these products (attribution)"
+    )
+    variant = serializers.CharField(
+        allow_blank=True,
+        help_text="the experiment variant that served this answer ('' outside "
+        "an experiment)",
+    )
     count = serializers.SerializerMethodField()
     items = RecommendedItemSerializer(many=True)
 

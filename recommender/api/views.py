@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import NotFound
+from experiments.serving import recommendations_serve
 from shop.models import Customer, Product
 
 from ..conf import rec_settings
@@ -30,6 +31,12 @@ SOURCE_PARAM = OpenApiParameter(
     OpenApiTypes.STR,
     description="customer source (staff; default the "
     "configured one, e.g. online_retail)",
+)
+SESSION_PARAM = OpenApiParameter(
+    "session_key",
+    OpenApiTypes.STR,
+    description="an anonymous visitor's session key: the experiment variant is "
+    "assigned by it (signed-in customers are assigned by their id)",
 )
 ERRORS = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
 
@@ -59,6 +66,24 @@ def _customer(request: Request, external_id: str, source: str) -> Customer:
     return matches[0]
 
 
+def _serve(request: Request, surface: str, k: int, recommend, customer=None):
+    """The experiments' serving hook: variant, recommendation_id, impression."""
+    if customer is None and request.user.is_authenticated:
+        customer = Customer.objects.filter(user_id=request.user.pk).first()
+    session = getattr(request, "session", None)
+    session_key = request.query_params.get("session_key") or (
+        session.session_key if session is not None else ""
+    )
+    return recommendations_serve(
+        surface=surface,
+        k=k,
+        recommend=recommend,
+        customer=customer,
+        session_key=(session_key or "")[:64],
+        country=customer.country if customer is not None else "",
+    )
+
+
 def _product(pk) -> Product:
     product = Product.objects.filter(pk=int(pk)).first()
     if product is None:
@@ -80,7 +105,13 @@ class CustomerRecommendationsView(APIView):
     def get(self, request: Request, external_id: str) -> Response:
         query = _query(request)
         customer = _customer(request, external_id, query["source"])
-        result = recommend_for_customer(customer=customer, k=query["k"])
+        result = _serve(
+            request,
+            "for_you",
+            query["k"],
+            lambda k: recommend_for_customer(customer=customer, k=k),
+            customer,
+        )
         return Response(RecommendationSerializer(result).data)
 
 
@@ -89,12 +120,18 @@ class SimilarProductsView(APIView):
 
     @extend_schema(
         summary="Products similar to a product",
-        parameters=[K_PARAM],
+        parameters=[K_PARAM, SESSION_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
-        result = similar_products(product=_product(pk), k=query["k"])
+        product = _product(pk)
+        result = _serve(
+            request,
+            "similar",
+            query["k"],
+            lambda k: similar_products(product=product, k=k),
+        )
         return Response(RecommendationSerializer(result).data)
 
 
@@ -103,12 +140,18 @@ class BoughtTogetherView(APIView):
 
     @extend_schema(
         summary="Frequently bought together (co-purchase in one invoice)",
-        parameters=[K_PARAM],
+        parameters=[K_PARAM, SESSION_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
-        result = bought_together(product=_product(pk), k=query["k"])
+        product = _product(pk)
+        result = _serve(
+            request,
+            "bought_together",
+            query["k"],
+            lambda k: bought_together(product=product, k=k),
+        )
         return Response(RecommendationSerializer(result).data)
 
 
@@ -123,5 +166,11 @@ class BasketRecommendationsView(APIView):
     def post(self, request: Request) -> Response:
         data = BasketInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = recommend_for_basket(**data.validated_data)
+        args = data.validated_data
+        result = _serve(
+            request,
+            "basket",
+            args["k"],
+            lambda k: recommend_for_basket(**{**args, "k": k}),
+        )
         return Response(RecommendationSerializer(result).data)

@@ -32,12 +32,17 @@ class RecommendationResult:
     strategy : str, the strategy that answered first (see the module docstring).
     model_version : str or None, the artifact label (``kind:vN``) that answered.
     explanation : str, why this strategy answered.
+    recommendation_id, variant, experiment : str, set by the experiments' serving
+        hook (:func:`experiments.serving.recommendations_serve`); '' otherwise.
     """
 
     items: list[dict] = field(default_factory=list)
     strategy: str = "bestsellers"
     model_version: str | None = None
     explanation: str = ""
+    recommendation_id: str = ""
+    variant: str = ""
+    experiment: str = ""
 
 
 def check_k(k) -> int:

@@ -38,9 +38,11 @@ def basket(request):
     context = {
         "lines": lines,
         "total": Basket.total(lines),
-        "shelf": shelves.for_basket([x.product.pk for x in lines], country)
+        "shelf": shelves.for_basket(
+            [x.product.pk for x in lines], country, who=tracking(request)
+        )
         if lines
-        else shelves.bestsellers(country),
+        else shelves.bestsellers(country, who=tracking(request)),
     }
     return render(request, "storefront/basket.html", context)
 

@@ -41,7 +41,9 @@ def home(request):
     shelf = (
         shelves.for_customer(customer)
         if customer
-        else shelves.bestsellers(country=request.GET.get("country", ""))
+        else shelves.bestsellers(
+            country=request.GET.get("country", ""), who=tracking(request)
+        )
     )
     context = {"shelf": shelf, "categories": category_list(), "customer": customer}
     return render(request, "storefront/home.html", context)
@@ -117,7 +119,7 @@ def product_detail(request, pk: int):
         "restock": restock,
         "rec": rec,
         "surface": surface,
-        "together": shelves.together(product),
-        "similar": shelves.similar(product),
+        "together": shelves.together(product, who=who),
+        "similar": shelves.similar(product, who=who),
     }
     return render(request, "storefront/product.html", context)

@@ -129,9 +129,15 @@ def test_task_twin_calls_the_service(db, monkeypatch):
     monkeypatch.setattr(
         training,
         "chatbot_train",
-        lambda **kw: calls.append(kw) or type("A", (), {"label": "x"}),
+        lambda **kw: (
+            calls.append(kw)
+            or type("A", (), {"label": "x", "metrics": {"holdout_accuracy": 0.9}})
+        ),
     )
-    assert tasks.chatbot_train_task.delay(force=True).get() == "x"
+    assert tasks.chatbot_train_task.delay(force=True).get() == {
+        "artifact": "x",
+        "holdout_accuracy": 0.9,
+    }
     assert calls == [{"force": True}]
 
 

@@ -55,7 +55,7 @@ def test_cards_count_what_waits_and_link_to_the_filtered_queue(client, boss):
             "/admin/core/taskrun/?status__exact=failed",
         ),
         "Orders to ship (placed or paid)": (2, "/admin/shop/order/?status__in="),
-        "Open support tickets": (1, "/admin/chatbot/supportticket/?status__in="),
+        "Open support tickets": (1, "/admin/chatbot/supportticket/"),
         "Price suggestions to review": (0, "/admin/pricing/pricesuggestion/?status="),
         "Reorder suggestions to approve": (
             0,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chatbot', '0001_initial'),
+        ('chatbot', '0002_support_inbox'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""The experiments' algorithms: assignment and statistics (numpy/scipy, no Django)."""
