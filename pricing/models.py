@@ -190,8 +190,10 @@ class PriceSuggestion(TimeStampedModel):
         APPROVED = "approved"
         EDITED = "edited", "approved at an edited price"
         REJECTED = "rejected"
+        SCHEDULED = "scheduled", "approved, takes effect on its date"
         APPLIED = "applied"
         SUPERSEDED = "superseded", "superseded by a newer suggestion"
+        ROLLED_BACK = "rolled_back", "rolled back"
 
     class Kind(models.TextChoices):
         OPTIMISE = "optimise", "profit/revenue optimisation"
@@ -239,6 +241,20 @@ class PriceSuggestion(TimeStampedModel):
     profit_change_high = models.FloatField(null=True, blank=True)
     binding_constraint = models.CharField(max_length=255, blank=True)
     inelastic = models.BooleanField(default=False)
+    uncertain = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="the expected profit (revenue) interval crosses 0: left out of "
+        "bulk approval unless asked",
+    )
+    rule_conflict = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="the pricing rules that leave no feasible price (fix them first)",
+    )
+    days_of_cover = models.FloatField(
+        null=True, blank=True, help_text="markdowns: days the stock lasts (days)"
+    )
     rationale = models.TextField(blank=True)
     decision = models.JSONField(default=dict, blank=True, help_text="solver details")
     model_version = models.CharField(max_length=80, blank=True)
@@ -251,6 +267,9 @@ class PriceSuggestion(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=255, blank=True)
+    effective_from = models.DateTimeField(
+        null=True, blank=True, help_text="when the approved price takes effect"
+    )
     applied_at = models.DateTimeField(null=True, blank=True)
     price_change = models.ForeignKey(
         "shop.PriceChange",
@@ -258,6 +277,15 @@ class PriceSuggestion(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rollback_change = models.ForeignKey(
+        "shop.PriceChange",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the price change that restored the previous price",
     )
 
     class Meta:
@@ -275,6 +303,14 @@ class PriceSuggestion(TimeStampedModel):
             f"{self.kind} {self.product_id}: {self.current_price} -> "
             f"{self.suggested_price} ({self.status})"
         )
+
+    @property
+    def objective_interval(self) -> tuple[float | None, float | None, float | None]:
+        """(low, expected, high) weekly change of the objective, GBP/week: profit
+        when a unit cost is known, else revenue."""
+        if self.profit_change is not None:
+            return self.profit_change_low, self.profit_change, self.profit_change_high
+        return self.revenue_change_low, self.revenue_change, self.revenue_change_high
 
     @property
     def final_price(self):

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from core.models import TaskRun
 
 from .estimation import ELASTICITY_KIND, elasticities_estimate
-from .review import suggestions_approve, suggestions_edit, suggestions_reject
+from .review import (
+    suggestions_apply_due,
+    suggestions_approve,
+    suggestions_edit,
+    suggestions_reject,
+    suggestions_roll_back,
+)
 from .suggestions import prices_suggest
 
 __all__ = [
@@ -15,9 +21,11 @@ __all__ = [
     "elasticities_estimate",
     "prices_suggest",
     "prices_weekly_run",
+    "suggestions_apply_due",
     "suggestions_approve",
     "suggestions_edit",
     "suggestions_reject",
+    "suggestions_roll_back",
 ]
 
 

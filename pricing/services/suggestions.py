@@ -27,7 +27,7 @@ from ..models import ElasticityEstimate, PriceSuggestion
 from ..selectors import (
     competitor_prices_latest,
     estimates_current,
-    rule_merge,
+    rule_merge_sources,
     rules_active,
     sales_lines,
 )
@@ -45,11 +45,16 @@ def _current_price(product: Product, est: ElasticityEstimate) -> float | None:
     return price if price > 0 else est.last_price
 
 
+def _source(sources: dict, name: str) -> str:
+    return sources.get(name, "default")
+
+
 def _cost(product: Product, est: ElasticityEstimate, rule: dict, conf: dict):
-    """(unit cost GBP or None, where it came from)."""
+    """(unit cost GBP or None, where it came from: the rule that sets it)."""
+    sources = rule.get("_sources", {})
     objective = rule.get("objective", "auto")
     if objective == "revenue":
-        return None, "objective set to revenue by a pricing rule"
+        return None, f"objective revenue ({_source(sources, 'objective')})"
     if product.cost_price is not None and product.cost_price > 0:
         return float(product.cost_price), "product cost price"
     margin = rule.get("assumed_margin", conf["ASSUMED_MARGIN"])
@@ -57,9 +62,62 @@ def _cost(product: Product, est: ElasticityEstimate, rule: dict, conf: dict):
         return None, "no cost known: revenue is maximised"
     return (
         (1 - margin) * est.anchor_price,
-        f"assumed: {1 - margin:.0%} of the typical observed price "
-        f"{est.anchor_price:.2f} GBP (margin assumption {margin:.0%})",
+        f"assumed {1 - margin:.0%} of typical price {est.anchor_price:.2f} GBP "
+        f"(assumed margin {margin:.0%}, {_source(sources, 'assumed_margin')})",
     )
+
+
+_BOUND_RULES = {
+    "max_change": ("max_change",),
+    "min_margin": ("min_margin",),
+    "competitor": ("competitor_below", "competitor_above"),
+    "extrapolation": ("extrapolation",),
+}
+
+
+def _bound_text(name: str, rule: dict, conf: dict) -> str:
+    sources = rule.get("_sources", {})
+    fields = _BOUND_RULES.get(name)
+    if not fields:
+        return name.replace("_", " ")
+    parts = []
+    for f in fields:
+        value = rule.get(f, conf[f.upper()])
+        parts.append(f"{f} {value:.0%} ({_source(sources, f)})")
+    return " and ".join(parts)
+
+
+def conflict_text(d: PriceDecision, rule: dict, conf: dict, cost_source: str) -> str:
+    """Which rules leave no feasible price, with their values and where they are set.
+
+    Parameters
+    ----------
+    d : PriceDecision with status ``infeasible`` (its ``bounds``: rule -> (low, high)
+        GBP, ``lower`` > ``upper``).
+    rule : dict, effective rule values with their ``_sources``.
+    """
+    tol = 1e-9
+    lows = [
+        n for n, b in d.bounds.items() if b[0] is not None and b[0] >= d.lower - tol
+    ]
+    highs = [
+        n for n, b in d.bounds.items() if b[1] is not None and b[1] <= d.upper + tol
+    ]
+    low = " + ".join(_bound_text(n, rule, conf) for n in lows)
+    high = " + ".join(_bound_text(n, rule, conf) for n in highs)
+    extra = f" (unit cost {cost_source})" if "min_margin" in lows else ""
+    return (
+        f"{low}{extra} needs at least {d.lower:.2f} GBP, but {high} allows at most "
+        f"{d.upper:.2f} GBP"
+    )
+
+
+def _rule(ctx: dict, product_id: int, category: str) -> dict:
+    """Effective rule values for one product, with ``_sources`` (field -> rule)."""
+    values, sources = rule_merge_sources(
+        rules=ctx["rules"], product_id=product_id, category=category
+    )
+    return {**values, "_sources": sources}
 
 
 def _constraints(est, rule: dict, conf: dict, floor: float | None, comp):
@@ -79,13 +137,35 @@ def _constraints(est, rule: dict, conf: dict, floor: float | None, comp):
     )
 
 
-def _store(product, est, kind: str, d: PriceDecision, cost_source: str):
+def crosses_zero(interval) -> bool:
+    """True when an expected-change interval (low, mid, high) has both signs."""
+    if interval is None:
+        return False
+    low, _, high = interval
+    return low is not None and high is not None and low < 0 < high
+
+
+def _store(
+    product,
+    est,
+    kind: str,
+    d: PriceDecision,
+    cost_source: str,
+    *,
+    rule_conflict: str = "",
+    days_of_cover: float | None = None,
+):
     """Create the suggestion unless the same one is already open (idempotent)."""
     open_ = PriceSuggestion.objects.filter(
         product=product, kind=kind, status=PriceSuggestion.Status.PROPOSED
     ).first()
     price = _money(d.suggested_price)
-    if open_ and open_.estimate_id == est.pk and open_.suggested_price == price:
+    if (
+        open_
+        and open_.estimate_id == est.pk
+        and open_.suggested_price == price
+        and open_.rule_conflict == rule_conflict[:500]
+    ):
         return open_, False
     if open_:
         open_.status = PriceSuggestion.Status.SUPERSEDED
@@ -116,6 +196,9 @@ def _store(product, est, kind: str, d: PriceDecision, cost_source: str):
         profit_change_high=pc[2],
         binding_constraint=d.binding[:255],
         inelastic=d.inelastic,
+        uncertain=crosses_zero(d.profit_change or d.revenue_change),
+        rule_conflict=rule_conflict[:500],
+        days_of_cover=days_of_cover,
         rationale=d.rationale,
         decision=json_safe(d.to_dict()),
         model_version=est.model_version,
@@ -204,7 +287,7 @@ def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
         if not current or current <= 0:
             counts["markdown_skipped_no_price"] += 1
             continue
-        rule = rule_merge(rules=ctx["rules"], product_id=pid, category=est.category)
+        rule = _rule(ctx, pid, est.category)
         cost, cost_source = _cost(product, est, rule, conf)
         depth = min(conf["MARKDOWN"], rule.get("max_change", conf["MAX_CHANGE"]))
         d = markdown_price(
@@ -287,7 +370,7 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
     current = _current_price(product, est)
     if not product.is_active or not current or not est.anchor_units:
         return "skipped_inactive_or_unpriced"
-    rule = rule_merge(rules=ctx["rules"], product_id=product.pk, category=est.category)
+    rule = _rule(ctx, product.pk, est.category)
     cost, cost_source = _cost(product, est, rule, conf)
     floor = current if ctx["stock"].get(product.pk, {}).get("sells_out") else None
     d = optimise_price(
@@ -299,6 +382,21 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
         cost=cost,
         constraints=_constraints(est, rule, conf, floor, ctx["comp"].get(product.pk)),
     )
+    if d.status == "infeasible":
+        conflict = conflict_text(d, rule, conf, cost_source)
+        d.rationale = (
+            f"The pricing rules conflict: {conflict}. The price stays at "
+            f"{d.current_price:.2f} GBP until one of these rules is changed."
+        )
+        _store(
+            product,
+            est,
+            PriceSuggestion.Kind.OPTIMISE,
+            d,
+            cost_source,
+            rule_conflict=conflict,
+        )
+        return "rule_conflict"
     if d.status != "ok":
         return f"skipped_{d.status}"
     d.rationale += f" Unit cost: {cost_source}. Evidence quality: {est.quality}."
