@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
-from core.formatting import money
+from core.adminkit import ReadOnlyAdminMixin, kv_table
+from core.formatting import MISSING, day, moment, money, number
 
 from . import (
     admin_purchasing,  # noqa: F401  (replenishment, vendors, orders)
@@ -21,6 +23,7 @@ from .models import (
     InventoryPolicy,
     ModelChoice,
     ProductAtRisk,
+    SimulationRun,
 )
 
 
@@ -147,3 +150,141 @@ class ModelChoiceAdmin(admin.ModelAdmin):
     list_filter = ("demand_class",)
     search_fields = ("product__stock_code",)
     raw_id_fields = ("product",)
+
+
+def _pct(value) -> str:
+    return MISSING if value is None else f"{value:.1%}"
+
+
+@admin.register(SimulationRun)
+class SimulationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Replays of the real demand: our policy beside the hand-made min/max rule
+    (``manage.py simulate_inventory``); the targets of issue 18.5 checked."""
+
+    list_display = (
+        "id",
+        "created",
+        "window",
+        "n_products",
+        "csl",
+        "fill",
+        "stock_value",
+        "verdict",
+    )
+    fields = ("created", "window", "n_products", "comparison", "params_", "worst")
+    readonly_fields = fields
+
+    @admin.display(description="run at", ordering="created_at")
+    def created(self, obj):
+        return moment(obj.created_at)
+
+    @admin.display(description="window", ordering="window_end")
+    def window(self, obj):
+        return f"{day(obj.window_start)} – {day(obj.window_end)}"
+
+    @admin.display(description="cycle service level: ours / rule (target)")
+    def csl(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        return (
+            f"{_pct(s.get('cycle_service_level_mean'))} / "
+            f"{_pct(b.get('cycle_service_level_mean'))} "
+            f"({_pct(s.get('target_service_level'))})"
+        )
+
+    @admin.display(description="fill rate: ours / rule")
+    def fill(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        return (
+            f"{_pct(s.get('fill_rate_overall'))} / {_pct(b.get('fill_rate_overall'))}"
+        )
+
+    @admin.display(description="avg stock value: ours / rule")
+    def stock_value(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        ratio = s.get("comparison", {}).get("stock_value_ratio")
+        text = (
+            f"{money(s.get('average_stock_value'), places=0)} / "
+            f"{money(b.get('average_stock_value'), places=0)}"
+        )
+        return f"{text} ({ratio:.2f}x)" if ratio is not None else text
+
+    @admin.display(description="targets met")
+    def verdict(self, obj):
+        c = obj.summary.get("comparison", {})
+        checks = (
+            ("CSL ±2 pts", c.get("csl_within_2_points")),
+            ("fill ≥ rule", c.get("fill_rate_at_least_baseline")),
+            ("stock ≤ 0.75x", c.get("stock_value_at_most_075")),
+        )
+        return format_html_join(
+            " ",
+            "<span title='{}'>{} {}</span>",
+            ((name, "✔" if ok else "✘", name) for name, ok in checks),
+        )
+
+    @admin.display(description="ours beside the min/max rule")
+    def comparison(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        rows = [
+            ("cycle service level", _pct, "cycle_service_level_mean"),
+            ("fill rate (all units)", _pct, "fill_rate_overall"),
+            ("fill rate (mean of products)", _pct, "fill_rate_mean"),
+            (
+                "average stock value (GBP, at unit cost)",
+                lambda v: money(v, places=0),
+                "average_stock_value",
+            ),
+            (
+                "stock-out days per product",
+                lambda v: number(v, places=2),
+                "stockout_days_mean",
+            ),
+            ("products never out of stock", number, "products_without_stockout"),
+            ("purchase orders placed", number, "orders"),
+        ]
+        body = format_html_join(
+            "",
+            "<tr><th>{}</th><td style='text-align:right'>{}</td>"
+            "<td style='text-align:right'>{}</td></tr>",
+            ((label, fmt(s.get(key)), fmt(b.get(key))) for label, fmt, key in rows),
+        )
+        return format_html(
+            "<table><thead><tr><th></th><th>ours</th><th>min/max rule</th></tr>"
+            "</thead><tbody>{}</tbody></table><p>target cycle service level {}</p>",
+            body,
+            _pct(s.get("target_service_level")),
+        )
+
+    @admin.display(description="parameters")
+    def params_(self, obj):
+        return kv_table(obj.params)
+
+    @admin.display(description="lowest fill rates (ours)")
+    def worst(self, obj):
+        rows = sorted(obj.products, key=lambda r: r["fill_rate"])[:15]
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td style='text-align:right'>{}</td>"
+            "<td style='text-align:right'>{}</td><td style='text-align:right'>{}</td>"
+            "<td style='text-align:right'>{}</td></tr>",
+            (
+                (
+                    r["stock_code"],
+                    _pct(r["fill_rate"]),
+                    _pct(r["baseline"]["fill_rate"]),
+                    money(r.get("average_stock_value"), places=2),
+                    money(r["baseline"].get("average_stock_value"), places=2),
+                )
+                for r in rows
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>stock code</th><th>fill ours</th><th>fill rule</th>"
+            "<th>avg stock value ours</th><th>rule</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            body,
+        )

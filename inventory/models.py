@@ -428,3 +428,32 @@ class ProductAtRisk(Forecast):
         proxy = True
         verbose_name = "product at risk"
         verbose_name_plural = "products at risk"
+
+
+class SimulationRun(TimeStampedModel):
+    """One replay of the real demand: our policy beside the hand-made min/max rule
+    on the same products and window (``manage.py simulate_inventory``).
+
+    ``summary``: ``{"ours": {...}, "baseline": {...}, "comparison": {...}}`` (fill
+    rates and cycle service levels as shares, average stock value in GBP);
+    ``products``: one row per product with both policies' results.
+    """
+
+    window_start = models.DateField()
+    window_end = models.DateField()
+    n_products = models.PositiveIntegerField()
+    params = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict)
+    products = models.JSONField(default=list)
+    task_run = models.ForeignKey(
+        "core.TaskRun", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"simulation #{self.pk}: {self.n_products} products, "
+            f"{self.window_start}..{self.window_end}"
+        )

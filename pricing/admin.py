@@ -258,10 +258,10 @@ def _evidence(obj) -> str:
         )
     if est is not None:
         parts.append(f"{est.n_weeks} wk, {est.n_prices} prices")
-    if obj.days_of_cover is not None:
+    if obj.kind == PriceSuggestion.Kind.MARKDOWN:
         parts.append(
-            "cover: no sales"
-            if obj.days_of_cover == float("inf")
+            "cover: no demand"
+            if obj.days_of_cover is None
             else f"cover {units(obj.days_of_cover, 'days', places=0)}"
         )
     return format_html("<br>".join(["{}"] * len(parts)), *parts) if parts else MISSING
