@@ -144,6 +144,10 @@ def _route(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
             conf,
             answer=lambda: _answer(ctx, text, slots, parse, conf),
         )
+    if support.asks_for_person(text):
+        turn = handoff(ctx, reason="contact_human_agent")
+        turn.intent = "contact_human_agent"
+        return turn
     return _answer(ctx, text, slots, parse, conf)
 
 
