@@ -373,6 +373,15 @@ def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
     )
 
 
+_LEAD_SOURCES = {
+    "product": "the product's policy",
+    "vendor": "the vendor's",
+    "category": "the category's policy",
+    "shop": "the shop's policy",
+    "default": "the shop default",
+}
+
+
 def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
     assumed = " (stock level assumed)" if forecast.stock_is_assumed else ""
     cover = plan.quantity / forecast.mean_daily
@@ -382,9 +391,9 @@ def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
         else "the order-up-to level (lead time + review period demand + safety stock)"
     )
     rounding = f", {plan.rounding}" if plan.rounding else ""
-    lead = (
-        f"; lead time {params.lead_time_days} days ({params.sources['lead_time_days']})"
-    )
+    source = params.sources["lead_time_days"]
+    source = _LEAD_SOURCES.get(source, source)
+    lead = f"; lead time {params.lead_time_days} days: {source}"
     return (
         f"position {position} units ({forecast.available} available{assumed} + "
         f"{on_order} on order) reaches the reorder point "
