@@ -11,6 +11,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from solo.admin import SingletonModelAdmin
 
 from core.adminkit import (
     Decision,
@@ -30,6 +31,7 @@ from .models import (
     IntentExample,
     Message,
     MisunderstoodMessage,
+    SupportPolicy,
     SupportTicket,
     TicketNote,
 )
@@ -476,3 +478,38 @@ class EvaluationRunAdmin(admin.ModelAdmin):
         runs = EvaluationRun.objects.filter(dataset=obj.dataset).order_by("-created_at")
         values = [(f"{r.model_version} #{r.pk}", r.accuracy or 0.0) for r in runs[:15]]
         return score_bars(values[::-1], title="Accuracy (oldest first)")
+
+
+@admin.register(SupportPolicy)
+class SupportPolicyAdmin(SingletonModelAdmin):
+    """The rules the bot applies and quotes; a change applies to the next message."""
+
+    fieldsets = (
+        ("Returns", {"fields": ("return_window_days", "assumed_delivery_days")}),
+        (
+            "Cancellation and address change (before the order ships)",
+            {
+                "fields": (
+                    "cancel_after_payment",
+                    "cancellation_fee",
+                    "address_change_after_payment",
+                )
+            },
+        ),
+        (
+            "Delivery (GBP; working days)",
+            {
+                "fields": (
+                    ("standard_price", "free_delivery_over"),
+                    ("standard_days_min", "standard_days_max"),
+                    ("next_day_available", "next_day_price", "next_day_cutoff"),
+                    ("international_available", "international_price_from"),
+                    ("international_days_min", "international_days_max"),
+                )
+            },
+        ),
+        (
+            "Who can help",
+            {"fields": ("support_email", "support_phone", "support_hours")},
+        ),
+    )

@@ -7,9 +7,11 @@ Per-conversation state (``Conversation.state``, JSON) holds what the bot waits f
   ``{"slot": "address", "invoice": ...}``).
 
 Order of checks per message: empty / too long -> pending confirmation -> awaited slot
--> language (non-English: polite handoff) -> intent (below the confidence threshold,
-or a lone word that is not small talk: clarify; after ``max_failures`` clarifications in
-a row: handoff) -> the intent's action.
+-> language (non-English: polite handoff) -> after a handoff, "anyone there?" gets the
+ticket's status -> a complaint or frustration gets an apology and a person offered
+(:mod:`chatbot.support`) -> intent (below the confidence threshold, or a lone word
+that is not small talk: clarify; after ``max_failures`` clarifications in a row:
+handoff) -> the intent's action.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import re
 
 from core.exceptions import NotTrained
 
-from . import actions
+from . import actions, answers, support
 from .actions import ORDER_INTENTS, Context, Turn
 from .conf import chatbot_settings
 from .nlu import slots as slot_parser
 from .nlu.language import detect_language, language_name
 from .replies import INTENT_LABELS, SMALL_TALK, SORRY_IN
 from .services.nlu import Parse, nlu_parse
+from .support import handoff
 
 YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "correct",
        "please do", "yes please", "go ahead", "do it"}  # fmt: skip
@@ -76,11 +79,15 @@ def _continue(ctx: Context, text: str, slots) -> Turn | None:
     pending = state.pop("pending", None)
     if pending:
         answer = yes_no(text)
+        if pending.get("action") == "handoff":
+            return support.offer_answer(ctx, pending, text, answer)
         if answer is True:
             return actions.execute(ctx, pending)
         if answer is False:
             return Turn("OK, I haven't changed anything.", action="declined")
     awaiting = state.pop("awaiting", None)
+    if awaiting and awaiting.get("slot") == "email":
+        return support.contact_answer(ctx, awaiting, text, slots)
     if awaiting and awaiting.get("slot") == "address":
         if yes_no(text) is False or len(text) < 8:
             return Turn("OK, the address stays as it is.", action="declined")
@@ -125,6 +132,26 @@ def _is_lone_word(text: str, slots) -> bool:
 
 
 def _route(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
+    if ctx.conversation.status == ctx.conversation.Status.HANDED_OFF:
+        turn = support.after_handoff(ctx, text, parse, conf)
+        if turn is not None:
+            return turn
+    if support.is_upset(text, parse, conf):
+        return support.upset(
+            ctx,
+            text,
+            parse,
+            conf,
+            answer=lambda: _answer(ctx, text, slots, parse, conf),
+        )
+    if support.asks_for_person(text):
+        turn = handoff(ctx, reason="contact_human_agent")
+        turn.intent = "contact_human_agent"
+        return turn
+    return _answer(ctx, text, slots, parse, conf)
+
+
+def _answer(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
     intent = parse.intent
     lone = _is_lone_word(text, slots) and intent not in ONE_WORD_OK
     if slots.order_numbers and _is_lone_word(text, slot_parser.Slots()):
@@ -154,7 +181,7 @@ def _route(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
         return actions.product_question(ctx, text)
     if intent == "recommendation":
         return actions.recommendation(ctx, text)
-    return actions.faq(ctx, text, intent)
+    return answers.intent_answer(ctx, text, intent)
 
 
 def clarify(ctx: Context, parse: Parse, conf) -> Turn:
@@ -181,9 +208,7 @@ def clarify(ctx: Context, parse: Parse, conf) -> Turn:
 def order_intent(ctx: Context, intent: str, slots) -> Turn:
     """Order status, refund status, cancel, address change or return for an order."""
     if ctx.customer is None and intent in ("return_item", "get_refund"):
-        turn = actions.faq(
-            ctx, "returns policy: return an item for a refund", "check_refund_policy"
-        )
+        turn = answers.policy_answer(ctx, "", "check_refund_policy")
         turn.text += " To start a return, sign in and tell me the order number."
         turn.intent = intent
         return turn
@@ -212,6 +237,8 @@ def order_intent(ctx: Context, intent: str, slots) -> Turn:
         return actions.order_status(ctx, order)
     if intent == "track_refund":
         return actions.refund_status(ctx, order)
+    if intent in actions.INVOICE_INTENTS:
+        return actions.invoice(ctx, order)
     return actions.propose(ctx, intent, order)
 
 
@@ -221,21 +248,4 @@ def _bad_number(slots) -> Turn:
         f"{bad} doesn't look like one of our order numbers: they have 6 digits, "
         "like 536365. Which order is it?",
         action="invalid_order_number",
-    )
-
-
-def handoff(ctx: Context, *, reason: str, summary: str = "") -> Turn:
-    """Create (or reuse) the conversation's support ticket and say what happens next."""
-    from .services.tickets import ticket_create
-
-    ticket = ticket_create(
-        conversation=ctx.conversation, reason=reason, summary=summary
-    )
-    return Turn(
-        f"I've passed your conversation to our customer service team (ticket "
-        f"#{ticket.pk}). A person will reply by e-mail within one working day "
-        "(Monday to Friday 9am-5:30pm, Saturday 10am-2pm).",
-        action="handoff",
-        handoff=True,
-        data={"ticket": ticket.pk},
     )

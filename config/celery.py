@@ -7,17 +7,18 @@ that one command runs everything on one machine. Set ``CELERY_BROKER_URL`` (e.g.
     celery -A config worker --loglevel INFO           # as many as you like
     celery -A config beat --loglevel INFO             # exactly ONE in the deployment
 
-Beat uses django-celery-beat's ``DatabaseScheduler`` (schedules edited in the admin;
-``manage.py setup_schedules`` creates the defaults); a second beat exits at start (it
-cannot take the ``celery-beat`` lock). When a worker starts, it reaps the runs its dead
-predecessors left ``running`` (see ``core.reaper``).
+Beat uses ``core.beat.SingleBeatScheduler``, django-celery-beat's ``DatabaseScheduler``
+(schedules edited in the admin; ``manage.py setup_schedules`` creates the defaults)
+that claims every scheduled slot before sending it, so each slot is sent once through
+restarts of beat and of Redis; a second beat stands by. When a worker starts, it reaps
+the runs its dead predecessors left ``running`` (see ``core.reaper``).
 """
 
 import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_ready
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -40,15 +41,3 @@ def _reap_on_worker_start(sender=None, **kwargs) -> None:
         return
     if reaped:
         logger.warning("reaped %d dead task run(s) at worker start", len(reaped))
-
-
-@beat_init.connect
-def _one_beat_only(sender=None, **kwargs) -> None:
-    """Refuse to start a second beat: hold the ``celery-beat`` lock (core.locks)."""
-    from core.locks import LockBusy, beat_guard_start
-
-    try:
-        beat_guard_start()
-    except LockBusy as exc:
-        logger.critical("%s; this beat exits", exc)
-        os._exit(1)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "solo",
     "core",  # before the admin: its templates/admin/base_site.html adds the suite's CSS
     "core.admin_site.SuiteAdminConfig",  # django.contrib.admin with the home page
     "shop",
@@ -233,7 +234,9 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600
 }
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One send per scheduled slot (core.beat); last_run_at saved after every send.
+CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Logging ----------------------------------------------------------------------

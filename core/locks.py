@@ -26,7 +26,6 @@ Both raise :class:`LockBusy` (a 409 ``Conflict``) when another holder has the lo
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import os
@@ -95,16 +94,21 @@ def _try_acquire(name: str, token: str, ttl: int) -> bool:
     return _db_acquire(name, token, ttl) is not None
 
 
-def lock_acquire(name: str, *, ttl: int | None = None) -> str | None:
+def lock_acquire(
+    name: str, *, ttl: int | None = None, take_over_dead: bool = True
+) -> str | None:
     """Try to take lock ``name``; return the owner token, or None when busy.
 
     A lock whose holder was a process on this host that has died (a killed worker
-    whose message is redelivered) is taken over.
+    whose message is redelivered) is taken over, unless ``take_over_dead`` is False
+    (a claim that must outlive its holder, such as a beat slot).
     """
     ttl = ttl or default_ttl_seconds()
     token = owner_token()
     if _try_acquire(name, token, ttl):
         return token
+    if not take_over_dead:
+        return None
     holder = lock_holder(name)
     if holder and token_owner_dead(holder):
         lock_release(name, holder)
@@ -236,52 +240,5 @@ def lock_renew(name: str, token: str, *, ttl: int) -> bool:
     return Lock.objects.filter(name=name, owner=token).update(expires_at=expires) > 0
 
 
+#: the leader lease of beat (core.beat.SingleBeatScheduler)
 BEAT_LOCK = "celery-beat"
-
-
-def beat_guard_start(*, ttl: int = 90, every: float = 30.0) -> str:
-    """Hold the ``celery-beat`` lock for the life of this process (one beat only).
-
-    Called when beat starts (``beat_init``). A daemon thread renews the lock every
-    ``every`` s; if it is ever lost the process exits, so two beats never send the
-    schedules twice. A beat that died lets a new one start after ``ttl`` s (at once on
-    the same host).
-
-    Raises
-    ------
-    LockBusy
-        Another beat holds the lock.
-    """
-    import logging
-    import threading
-
-    token = lock_acquire(BEAT_LOCK, ttl=ttl)
-    if token is None:
-        raise LockBusy(
-            f"another beat is running ({lock_holder(BEAT_LOCK)}); only one may run",
-            field="beat",
-        )
-
-    def renew() -> None:
-        log = logging.getLogger("core.beat")
-        while True:
-            threading.Event().wait(every)
-            try:
-                ok = lock_renew(BEAT_LOCK, token, ttl=ttl)
-            except Exception:  # broker/database blip: retry at the next tick
-                log.exception("could not renew the beat lock")
-                continue
-            if not ok:
-                log.critical("beat lock lost to another beat; exiting")
-                os._exit(1)
-
-    threading.Thread(target=renew, name="beat-lock", daemon=True).start()
-    atexit.register(_release_quietly, BEAT_LOCK, token)  # a clean stop frees it
-    return token
-
-
-def _release_quietly(name: str, token: str) -> None:
-    try:
-        lock_release(name, token)
-    except Exception:  # shutting down: the TTL frees it anyway
-        pass

@@ -1,17 +1,21 @@
-"""Admin of the inventory app: policies, forecasts with charts, products at risk,
-reorder suggestions (approve/reject) and purchase orders (approve/receive).
-Actions call services; domain errors are shown as messages."""
+"""Admin of the inventory app: policies, forecasts with charts and products at risk
+(ranked by expected lost sales, GBP). The replenishment queue, vendors and purchase
+orders are in :mod:`inventory.admin_purchasing`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
-from core.exceptions import DomainError
+from core.adminkit import ReadOnlyAdminMixin, kv_table
+from core.formatting import MISSING, day, moment, money, number
 
-from . import selectors, services
+from . import (
+    admin_purchasing,  # noqa: F401  (replenishment, vendors, orders)
+    selectors,
+)
 from .charts import forecast_chart_svg
 from .models import (
     Forecast,
@@ -19,9 +23,7 @@ from .models import (
     InventoryPolicy,
     ModelChoice,
     ProductAtRisk,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    ReorderSuggestion,
+    SimulationRun,
 )
 
 
@@ -36,6 +38,7 @@ class InventoryPolicyAdmin(admin.ModelAdmin):
         "service_level",
         "min_order_qty",
         "pack_size",
+        "max_days_of_cover",
     )
     list_filter = ("scope",)
     raw_id_fields = ("product",)
@@ -59,6 +62,7 @@ class _ForecastBase(admin.ModelAdmin):
         "reorder_point_",
         "cover",
         "risk",
+        "lost_sales",
     )
     list_select_related = ("product",)
     list_filter = ("demand_class", "stock_is_assumed")
@@ -88,6 +92,12 @@ class _ForecastBase(admin.ModelAdmin):
     def risk(self, obj):
         return f"{obj.stockout_risk:.0%}"
 
+    @admin.display(
+        description="expected lost sales over lead time", ordering="expected_lost_sales"
+    )
+    def lost_sales(self, obj):
+        return money(obj.expected_lost_sales, "GBP")
+
     @admin.display(description="history, forecast (80/95 %), stock, reorder point")
     def chart(self, obj):
         start = obj.run.as_of - timedelta(days=120)
@@ -113,7 +123,21 @@ class ForecastAdmin(_ForecastBase):
 
 @admin.register(ProductAtRisk)
 class ProductAtRiskAdmin(_ForecastBase):
-    ordering = ("days_of_cover",)
+    """At or below the reorder point, ranked by expected lost sales value over the
+    lead time (unserved lead-time demand x list price, GBP), largest first."""
+
+    ordering = ("-expected_lost_sales", "days_of_cover")
+    list_display = (
+        "product",
+        "lost_sales",
+        "mean_daily",
+        "available",
+        "assumed",
+        "reorder_point_",
+        "cover",
+        "risk",
+        "lead_time_days",
+    )
 
     def get_queryset(self, request):
         ids = selectors.products_at_risk().values("pk")
@@ -128,114 +152,139 @@ class ModelChoiceAdmin(admin.ModelAdmin):
     raw_id_fields = ("product",)
 
 
-def _run(modeladmin, request, func, ok: str):
-    try:
-        result = func()
-    except DomainError as exc:
-        modeladmin.message_user(request, exc.message, level=messages.ERROR)
-        return None
-    modeladmin.message_user(request, ok.format(result=result), level=messages.SUCCESS)
-    return result
+def _pct(value) -> str:
+    return MISSING if value is None else f"{value:.1%}"
 
 
-@admin.register(ReorderSuggestion)
-class ReorderSuggestionAdmin(admin.ModelAdmin):
+@admin.register(SimulationRun)
+class SimulationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Replays of the real demand: our policy beside the hand-made min/max rule
+    (``manage.py simulate_inventory``); the targets of issue 18.5 checked."""
+
     list_display = (
-        "product",
-        "quantity",
-        "order_by",
-        "expected_arrival",
-        "status",
-        "decided_by",
-        "decided_at",
-        "purchase_order",
+        "id",
+        "created",
+        "window",
+        "n_products",
+        "csl",
+        "fill",
+        "stock_value",
+        "verdict",
     )
-    list_filter = ("status", "order_by")
-    search_fields = ("product__stock_code", "product__description")
-    raw_id_fields = ("product", "forecast", "purchase_order")
-    readonly_fields = ("decided_by", "decided_at", "purchase_order", "status")
-    actions = ("approve", "reject")
+    fields = ("created", "window", "n_products", "comparison", "params_", "worst")
+    readonly_fields = fields
 
-    @admin.action(description="Approve into a purchase order")
-    def approve(self, request, queryset):
-        _run(
-            self,
-            request,
-            lambda: services.suggestions_approve(suggestions=queryset, by=request.user),
-            "purchase order {result.number} created (draft)",
+    @admin.display(description="run at", ordering="created_at")
+    def created(self, obj):
+        return moment(obj.created_at)
+
+    @admin.display(description="window", ordering="window_end")
+    def window(self, obj):
+        return f"{day(obj.window_start)} – {day(obj.window_end)}"
+
+    @admin.display(description="cycle service level: ours / rule (target)")
+    def csl(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        return (
+            f"{_pct(s.get('cycle_service_level_mean'))} / "
+            f"{_pct(b.get('cycle_service_level_mean'))} "
+            f"({_pct(s.get('target_service_level'))})"
         )
 
-    @admin.action(description="Reject")
-    def reject(self, request, queryset):
-        _run(
-            self,
-            request,
-            lambda: services.suggestions_reject(suggestions=queryset, by=request.user),
-            "{result} suggestion(s) rejected",
+    @admin.display(description="fill rate: ours / rule")
+    def fill(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        return (
+            f"{_pct(s.get('fill_rate_overall'))} / {_pct(b.get('fill_rate_overall'))}"
         )
 
+    @admin.display(description="avg stock value: ours / rule")
+    def stock_value(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        ratio = s.get("comparison", {}).get("stock_value_ratio")
+        text = (
+            f"{money(s.get('average_stock_value'), places=0)} / "
+            f"{money(b.get('average_stock_value'), places=0)}"
+        )
+        return f"{text} ({ratio:.2f}x)" if ratio is not None else text
 
-class PurchaseOrderLineInline(admin.TabularInline):
-    model = PurchaseOrderLine
-    extra = 0
-    raw_id_fields = ("product",)
-    readonly_fields = ("received_quantity",)
+    @admin.display(description="targets met")
+    def verdict(self, obj):
+        c = obj.summary.get("comparison", {})
+        checks = (
+            ("CSL ±2 pts", c.get("csl_within_2_points")),
+            ("fill ≥ rule", c.get("fill_rate_at_least_baseline")),
+            ("stock ≤ 0.75x", c.get("stock_value_at_most_075")),
+        )
+        return format_html_join(
+            " ",
+            "<span title='{}'>{} {}</span>",
+            ((name, "✔" if ok else "✘", name) for name, ok in checks),
+        )
 
+    @admin.display(description="ours beside the min/max rule")
+    def comparison(self, obj):
+        s = obj.summary
+        b = s.get("baseline", {})
+        rows = [
+            ("cycle service level", _pct, "cycle_service_level_mean"),
+            ("fill rate (all units)", _pct, "fill_rate_overall"),
+            ("fill rate (mean of products)", _pct, "fill_rate_mean"),
+            (
+                "average stock value (GBP, at unit cost)",
+                lambda v: money(v, places=0),
+                "average_stock_value",
+            ),
+            (
+                "stock-out days per product",
+                lambda v: number(v, places=2),
+                "stockout_days_mean",
+            ),
+            ("products never out of stock", number, "products_without_stockout"),
+            ("purchase orders placed", number, "orders"),
+        ]
+        body = format_html_join(
+            "",
+            "<tr><th>{}</th><td style='text-align:right'>{}</td>"
+            "<td style='text-align:right'>{}</td></tr>",
+            ((label, fmt(s.get(key)), fmt(b.get(key))) for label, fmt, key in rows),
+        )
+        return format_html(
+            "<table><thead><tr><th></th><th>ours</th><th>min/max rule</th></tr>"
+            "</thead><tbody>{}</tbody></table><p>target cycle service level {}</p>",
+            body,
+            _pct(s.get("target_service_level")),
+        )
 
-@admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
-    list_display = (
-        "number",
-        "status",
-        "expected_at",
-        "approved_by",
-        "approved_at",
-        "received_by",
-        "received_at",
-        "lines_",
-    )
-    list_filter = ("status",)
-    inlines = [PurchaseOrderLineInline]
-    readonly_fields = (
-        "status",
-        "created_by",
-        "approved_by",
-        "approved_at",
-        "received_by",
-        "received_at",
-    )
-    actions = ("approve", "receive")
+    @admin.display(description="parameters")
+    def params_(self, obj):
+        return kv_table(obj.params)
 
-    @admin.display(description="lines")
-    def lines_(self, obj):
-        return format_html("{}", obj.lines.count())
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-            obj.number = obj.number or services.purchasing._po_number()
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description="Approve")
-    def approve(self, request, queryset):
-        for po in queryset:
-            _run(
-                self,
-                request,
-                lambda po=po: services.purchase_order_approve(
-                    purchase_order=po, by=request.user
-                ),
-                "{result.number} approved",
-            )
-
-    @admin.action(description="Receive in full (raises stock)")
-    def receive(self, request, queryset):
-        for po in queryset:
-            _run(
-                self,
-                request,
-                lambda po=po: services.purchase_order_receive(
-                    purchase_order=po, by=request.user
-                ),
-                "{result.number} received; stock raised",
-            )
+    @admin.display(description="lowest fill rates (ours)")
+    def worst(self, obj):
+        rows = sorted(obj.products, key=lambda r: r["fill_rate"])[:15]
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td style='text-align:right'>{}</td>"
+            "<td style='text-align:right'>{}</td><td style='text-align:right'>{}</td>"
+            "<td style='text-align:right'>{}</td></tr>",
+            (
+                (
+                    r["stock_code"],
+                    _pct(r["fill_rate"]),
+                    _pct(r["baseline"]["fill_rate"]),
+                    money(r.get("average_stock_value"), places=2),
+                    money(r["baseline"].get("average_stock_value"), places=2),
+                )
+                for r in rows
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>stock code</th><th>fill ours</th><th>fill rule</th>"
+            "<th>avg stock value ours</th><th>rule</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            body,
+        )

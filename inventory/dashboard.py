@@ -74,7 +74,18 @@ register_queue(
         permission="inventory.view_forecast",
         url=lambda: reverse("admin:inventory_productatrisk_changelist"),
         count=lambda: selectors.products_at_risk().count(),
-        hint="Fewest days of cover first.",
+        hint="Largest expected lost sales (GBP) over the lead time first.",
+    )
+)
+register_queue(
+    Queue(
+        name="stock-counts-missing",
+        title="Products without a stock count (no purchase suggested)",
+        audience="inventory planner",
+        permission="shop.change_stocklevel",
+        url=lambda: reverse("admin:job", args=["inventory-import-stock"]),
+        count=selectors.products_without_count,
+        hint="Their stock level is assumed or missing; upload counts to plan them.",
     )
 )
 register_health(

@@ -152,6 +152,11 @@ class Forecast(TimeStampedModel):
     )
     days_of_cover = models.FloatField(null=True, blank=True, db_index=True)
     stockout_risk = models.FloatField(default=0.0)
+    expected_lost_sales = models.FloatField(
+        default=0.0,
+        db_index=True,
+        help_text="GBP: expected unserved lead-time demand x list price",
+    )
 
     class Meta:
         ordering = ["-run_id", "product_id"]
@@ -197,6 +202,69 @@ class ModelChoice(TimeStampedModel):
     selected_at = models.DateTimeField()
 
 
+class Vendor(TimeStampedModel):
+    """A supplier: its usual lead time and the products it sells (``VendorProduct``).
+
+    A vendor without a lead time gets the policy's lead time, and the suggestions
+    that rely on it are flagged ("lead time: policy default").
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    lead_time_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="calendar days from order to receipt"
+    )
+    email = models.EmailField(blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VendorProduct(TimeStampedModel):
+    """What a vendor charges for a product and on which terms (Odoo's supplier info).
+
+    ``unit_cost`` in GBP per unit; ``min_order_qty`` and ``pack_size`` in units;
+    ``lead_time_days`` (optional) overrides the vendor's.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(
+        "shop.Product", on_delete=models.CASCADE, related_name="vendor_items"
+    )
+    vendor_code = models.CharField(max_length=64, blank=True)
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=4, help_text="GBP per unit"
+    )
+    min_order_qty = models.PositiveIntegerField(default=1, help_text="units")
+    pack_size = models.PositiveIntegerField(default=1, help_text="units per pack")
+    lead_time_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="calendar days; empty = the vendor's"
+    )
+    is_preferred = models.BooleanField(
+        default=False, help_text="the vendor suggestions buy this product from"
+    )
+
+    class Meta:
+        ordering = ["product_id", "-is_preferred", "unit_cost"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "product"], name="vendor_product_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(pack_size__gte=1), name="vendor_product_pack_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0), name="vendor_product_cost_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.stock_code} from {self.vendor}"
+
+
 class PurchaseOrder(TimeStampedModel):
     """An order to the supplier; receiving it raises stock via shop.services.stock."""
 
@@ -209,6 +277,13 @@ class PurchaseOrder(TimeStampedModel):
     number = models.CharField(max_length=32, unique=True)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    vendor = models.ForeignKey(
+        Vendor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
     )
     supplier = models.CharField(max_length=120, blank=True)
     expected_at = models.DateField(null=True, blank=True)
@@ -243,6 +318,16 @@ class PurchaseOrder(TimeStampedModel):
     def __str__(self) -> str:
         return f"PO {self.number} ({self.status})"
 
+    @property
+    def total(self):
+        """Sum of the line values, GBP (lines without a unit cost count 0)."""
+        from decimal import Decimal
+
+        return sum(
+            (line.line_value or Decimal("0") for line in self.lines.all()),
+            Decimal("0"),
+        )
+
 
 class PurchaseOrderLine(models.Model):
     purchase_order = models.ForeignKey(
@@ -252,10 +337,24 @@ class PurchaseOrderLine(models.Model):
         "shop.Product", on_delete=models.PROTECT, related_name="purchase_lines"
     )
     quantity = models.PositiveIntegerField()
+    unit_cost = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="GBP per unit",
+    )
     received_quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["purchase_order_id", "id"]
+
+    @property
+    def line_value(self):
+        """quantity x unit cost, GBP (None without a cost)."""
+        if self.unit_cost is None:
+            return None
+        return self.quantity * self.unit_cost
 
 
 class ReorderSuggestion(TimeStampedModel):
@@ -266,10 +365,26 @@ class ReorderSuggestion(TimeStampedModel):
         APPROVED = "approved"
         REJECTED = "rejected"
         SUPERSEDED = "superseded"
+        SNOOZED = "snoozed"
 
     product = models.ForeignKey(
         "shop.Product", on_delete=models.CASCADE, related_name="reorder_suggestions"
     )
+    vendor = models.ForeignKey(
+        Vendor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, help_text="GBP/unit"
+    )
+    cost_source = models.CharField(
+        max_length=40, blank=True, help_text="vendor price, cost price, or assumed"
+    )
+    lead_time_days = models.PositiveIntegerField(null=True, blank=True)
+    lead_time_source = models.CharField(max_length=60, blank=True)
+    min_order_qty = models.PositiveIntegerField(null=True, blank=True)
+    pack_size = models.PositiveIntegerField(null=True, blank=True)
+    on_order = models.IntegerField(default=0, help_text="units on open orders")
+    snoozed_until = models.DateField(null=True, blank=True)
     forecast = models.ForeignKey(
         Forecast, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -298,6 +413,13 @@ class ReorderSuggestion(TimeStampedModel):
     def __str__(self) -> str:
         return f"reorder {self.quantity} x {self.product_id} by {self.order_by}"
 
+    @property
+    def line_value(self):
+        """quantity x unit cost, GBP (None without a cost)."""
+        if self.unit_cost is None:
+            return None
+        return self.quantity * self.unit_cost
+
 
 class ProductAtRisk(Forecast):
     """Admin view of the latest run's forecasts at or below the reorder point."""
@@ -306,3 +428,32 @@ class ProductAtRisk(Forecast):
         proxy = True
         verbose_name = "product at risk"
         verbose_name_plural = "products at risk"
+
+
+class SimulationRun(TimeStampedModel):
+    """One replay of the real demand: our policy beside the hand-made min/max rule
+    on the same products and window (``manage.py simulate_inventory``).
+
+    ``summary``: ``{"ours": {...}, "baseline": {...}, "comparison": {...}}`` (fill
+    rates and cycle service levels as shares, average stock value in GBP);
+    ``products``: one row per product with both policies' results.
+    """
+
+    window_start = models.DateField()
+    window_end = models.DateField()
+    n_products = models.PositiveIntegerField()
+    params = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict)
+    products = models.JSONField(default=list)
+    task_run = models.ForeignKey(
+        "core.TaskRun", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"simulation #{self.pk}: {self.n_products} products, "
+            f"{self.window_start}..{self.window_end}"
+        )

@@ -23,7 +23,13 @@ from shop.models import Order, OrderLine, Product, StockLevel
 
 from .algorithms.demand import TradingCalendar
 from .conf import inventory_setting
-from .models import Forecast, ForecastRun, InventoryPolicy, PurchaseOrder
+from .models import (
+    Forecast,
+    ForecastRun,
+    InventoryPolicy,
+    PurchaseOrder,
+    VendorProduct,
+)
 
 DEMAND_KINDS = (Order.Kind.SALE, Order.Kind.CANCELLATION)
 
@@ -180,6 +186,13 @@ class PolicyParams:
     pack_size: int
     max_days_of_cover: int
     sources: dict
+    vendor_item: VendorProduct | None = None
+
+    @property
+    def lead_time_flag(self) -> str:
+        """Non-empty when a vendor is known but states no lead time."""
+        source = self.sources.get("lead_time_days", "")
+        return source if source.startswith("policy default") else ""
 
 
 _POLICY_FIELDS = {
@@ -195,7 +208,8 @@ _POLICY_FIELDS = {
 
 
 def policy_rows() -> dict:
-    """All policy rows keyed ("shop",), ("category", id) or ("product", id)."""
+    """All policy rows keyed ("shop",), ("category", id) or ("product", id), and each
+    product's preferred vendor item keyed ("supply", product id)."""
     out = {}
     for row in InventoryPolicy.objects.all():
         if row.scope == InventoryPolicy.Scope.SHOP:
@@ -204,27 +218,79 @@ def policy_rows() -> dict:
             out[("category", row.category_id)] = row
         else:
             out[("product", row.product_id)] = row
+    # the preferred vendor, else the cheapest (ordering: -is_preferred, unit_cost)
+    for item in VendorProduct.objects.select_related("vendor"):
+        out.setdefault(("supply", item.product_id), item)
     return out
 
 
+# fields a vendor's terms set, between the product's own policy and its category's
+_VENDOR_FIELDS = ("lead_time_days", "min_order_qty", "pack_size")
+
+
 def policy_for_product(*, product: Product, rows: dict | None = None) -> PolicyParams:
-    """Field-wise: product policy, else its category's, else the shop's, else conf."""
+    """Field-wise: product policy, else the preferred vendor's terms (lead time, MOQ,
+    pack size), else the category's policy, else the shop's, else conf.
+
+    A vendor without a lead time leaves the lead time to the policy chain, and
+    ``sources["lead_time_days"]`` then reads "policy default (vendor X states no
+    lead time)" (:attr:`PolicyParams.lead_time_flag`).
+    """
     rows = policy_rows() if rows is None else rows
+    item = rows.get(("supply", product.pk))
     chain = [
         ("product", rows.get(("product", product.pk))),
+        ("vendor", _vendor_terms(item)),
         ("category", rows.get(("category", product.category_id))),
         ("shop", rows.get(("shop",))),
     ]
     values, sources = {}, {}
     for field, conf_key in _POLICY_FIELDS.items():
         for scope, row in chain:
-            if row is not None and getattr(row, field) is not None:
-                values[field], sources[field] = getattr(row, field), scope
+            value = _field(row, field)
+            if value is not None:
+                values[field], sources[field] = value, scope
                 break
         else:
             values[field], sources[field] = inventory_setting(conf_key), "default"
+    if item is not None and sources["lead_time_days"] not in ("product", "vendor"):
+        sources["lead_time_days"] = (
+            f"policy default ({item.vendor.name} states no lead time)"
+        )
     values["ordering_cost"] = Decimal(str(values["ordering_cost"]))
-    return PolicyParams(**values, sources=sources)
+    return PolicyParams(**values, sources=sources, vendor_item=item)
+
+
+def _field(row, name: str):
+    if row is None:
+        return None
+    return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+
+
+def _vendor_terms(item: VendorProduct | None) -> dict | None:
+    if item is None:
+        return None
+    return {
+        "lead_time_days": item.lead_time_days
+        if item.lead_time_days is not None
+        else item.vendor.lead_time_days,
+        "min_order_qty": item.min_order_qty,
+        "pack_size": item.pack_size,
+    }
+
+
+def unit_cost_for(*, product: Product, params: PolicyParams) -> tuple[Decimal, str]:
+    """Unit cost (GBP) and where it comes from: the preferred vendor's price, else
+    the product's cost price, else ``COST_SHARE_OF_PRICE`` of its list price
+    ("assumed")."""
+    if params.vendor_item is not None:
+        return params.vendor_item.unit_cost, f"{params.vendor_item.vendor.name} price"
+    if product.cost_price:
+        return product.cost_price, "cost price"
+    share = Decimal(str(inventory_setting("COST_SHARE_OF_PRICE")))
+    return (product.list_price * share).quantize(Decimal("0.0001")), (
+        f"assumed: {share:.0%} of list price"
+    )
 
 
 def forecast_run_latest() -> ForecastRun | None:
@@ -247,9 +313,20 @@ def forecast_current(*, product: Product) -> Forecast | None:
     )
 
 
+def products_without_count() -> int:
+    """Merchandise products with demand whose stock level is assumed or missing."""
+    return (
+        Product.objects.filter(is_merchandise=True, lines__isnull=False)
+        .exclude(stock__is_assumed=False)
+        .values("pk")
+        .distinct()
+        .count()
+    )
+
+
 def products_at_risk(*, max_days_of_cover: float | None = None) -> QuerySet:
     """Forecasts of the latest run where stock is at or below the reorder point,
-    sorted by days of cover (fewest first)."""
+    ranked by expected lost sales value over the lead time (GBP, largest first)."""
     run = forecast_run_latest()
     if run is None:
         return Forecast.objects.none()
@@ -258,7 +335,9 @@ def products_at_risk(*, max_days_of_cover: float | None = None) -> QuerySet:
     )
     if max_days_of_cover is not None:
         qs = qs.filter(days_of_cover__lte=max_days_of_cover)
-    return qs.select_related("product").order_by("days_of_cover", "product_id")
+    return qs.select_related("product").order_by(
+        "-expected_lost_sales", "days_of_cover", "product_id"
+    )
 
 
 def open_purchase_quantity(*, product: Product) -> int:

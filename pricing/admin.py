@@ -2,21 +2,95 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, time
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
-from django.utils.html import format_html
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from core.exceptions import DomainError
+from core.adminkit import (
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    admin_link,
+    decision_note,
+)
+from core.exceptions import DomainError, InvalidInput
+from core.formatting import MISSING, money, percent, units
 
 from .charts import demand_chart, histogram_chart, objective_chart
-from .models import CompetitorPrice, ElasticityEstimate, PriceSuggestion, PricingRule
-from .services import suggestions_approve, suggestions_edit, suggestions_reject
+from .models import (
+    CompetitorPrice,
+    ElasticityEstimate,
+    PriceReadout,
+    PriceSuggestion,
+    PricingRule,
+)
+from .selectors import rules_defaults, suggestions_queue_summary
+from .services import (
+    readouts_summary,
+    suggestions_approve,
+    suggestions_edit,
+    suggestions_reject,
+    suggestions_roll_back,
+)
+
+
+def _rule_value(field: str, value) -> str:
+    if value is None:
+        return MISSING
+    if field == "endings":
+        return ", ".join(f"{v:.2f}" for v in value)
+    return percent(value, places=0)
 
 
 @admin.register(PricingRule)
 class PricingRuleAdmin(admin.ModelAdmin):
+    """Rules, with the shop-wide defaults in force above the list (nothing silent:
+    the assumed margin behind every assumed unit cost is here, and editable)."""
+
+    change_list_template = "admin/pricing/pricingrule/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        rows = rules_defaults()
+        initial = {"scope": "shop", "note": "the defaults in force, written out"}
+        for r in rows:
+            if r["source"].startswith("default"):
+                initial[r["field"]] = (
+                    json.dumps(list(r["value"]))
+                    if r["field"] == "endings"
+                    else r["value"]
+                )
+        table = format_html_join(
+            "",
+            "<tr><td>{}</td><td style='text-align:right'>{}</td><td>{}</td>"
+            "<td>{}</td></tr>",
+            (
+                (
+                    r["meaning"],
+                    _rule_value(r["field"], r["value"]),
+                    r["source"],
+                    r["setting"],
+                )
+                for r in rows
+            ),
+        )
+        add = reverse("admin:pricing_pricingrule_add") + "?" + urlencode(initial)
+        extra_context = {
+            **(extra_context or {}),
+            "defaults_table": table,
+            "defaults_add_url": add,
+            "has_shop_rule": any(not r["source"].startswith("default") for r in rows),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
     list_display = (
         "scope",
         "category",
@@ -101,49 +175,213 @@ class ElasticityEstimateAdmin(admin.ModelAdmin):
         return mark_safe(svg) if svg else obj.message  # noqa: S308 (built server-side)
 
 
-class SuggestionRowForm(forms.ModelForm):
-    """The changelist's 'edited price' cell: only proposed rows may be edited."""
+class SuggestionActionForm(ActionForm):
+    """The bulk-action bar: approved prices take effect on a chosen date."""
 
-    class Meta:
-        model = PriceSuggestion
-        fields = ("edited_price",)
+    effective_date = forms.DateField(
+        required=False,
+        label="take effect on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="empty or today: now",
+    )
 
-    def clean_edited_price(self):
-        value = self.cleaned_data["edited_price"]
-        if (
-            value != self.instance.edited_price
-            and self.instance.status != PriceSuggestion.Status.PROPOSED
-        ):
-            raise forms.ValidationError(
-                f"suggestion {self.instance.pk} is {self.instance.status}; only "
-                "proposed suggestions can be edited"
-            )
-        if value is not None and value <= 0:
-            raise forms.ValidationError("the edited price must be above 0 GBP")
-        return value
+
+def _effective_from(request) -> datetime | None:
+    raw = (request.POST.get("effective_date") or "").strip()
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInput(
+            f"effective date {raw!r} is not a date (YYYY-MM-DD)",
+            field="effective_date",
+        ) from None
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _ids(rows) -> list[int]:
+    return [r.pk for r in rows]
+
+
+def _approve(include_uncertain: bool):
+    def run(request, rows):
+        done = suggestions_approve(
+            suggestion_ids=_ids(rows),
+            by=request.user,
+            note=decision_note(request),
+            include_uncertain=include_uncertain,
+            effective_from=_effective_from(request),
+        )
+        return done.summary()
+
+    return run
+
+
+def _is_open(obj) -> bool:
+    return obj.status == PriceSuggestion.Status.PROPOSED
+
+
+def _change(obj) -> str:
+    if obj.rule_conflict:
+        return f"{money(obj.current_price)} kept"
+    arrow = "↑" if obj.final_price > obj.current_price else "↓"
+    share = float(obj.final_price / obj.current_price - 1) if obj.current_price else 0
+    return (
+        f"{money(obj.current_price)} → {money(obj.final_price)} "
+        f"{arrow}{percent(abs(share), places=0)}"
+    )
+
+
+def _gain(obj) -> str:
+    low, mid, high = obj.objective_interval
+    if mid is None:
+        return MISSING
+    what = "profit" if obj.profit_change is not None else "revenue"
+    return format_html(
+        "{} /wk<br><small>{} {} to {}</small>",
+        money(mid, signed=True),
+        what,
+        money(low, signed=True),
+        money(high, signed=True),
+    )
+
+
+def _confidence(obj) -> str:
+    if obj.rule_conflict:
+        return format_html('<strong style="color:#ba2121">rule conflict</strong>')
+    flags = []
+    if obj.uncertain:
+        flags.append("uncertain")
+    est = obj.estimate
+    if est is not None and est.status == "prior":
+        flags.append("category prior")
+    elif est is not None and est.pooled:
+        flags.append("pooled")
+    return ", ".join(flags) or "confident"
+
+
+def _evidence(obj) -> str:
+    est = obj.estimate
+    parts = []
+    if obj.elasticity is not None:
+        parts.append(
+            f"e {obj.elasticity:.2f} [{obj.elasticity_low:.2f}, "
+            f"{obj.elasticity_high:.2f}]"
+        )
+    if est is not None:
+        parts.append(f"{est.n_weeks} wk, {est.n_prices} prices")
+    if obj.kind == PriceSuggestion.Kind.MARKDOWN:
+        parts.append(
+            "cover: no demand"
+            if obj.days_of_cover is None
+            else f"cover {units(obj.days_of_cover, 'days', places=0)}"
+        )
+    return format_html("<br>".join(["{}"] * len(parts)), *parts) if parts else MISSING
+
+
+def _cost(obj) -> str:
+    if obj.unit_cost is None:
+        return obj.cost_source or MISSING
+    return format_html(
+        "{}<br><small>{}</small>", money(obj.unit_cost), obj.cost_source or ""
+    )
+
+
+class ConfidenceFilter(admin.SimpleListFilter):
+    title = "confidence"
+    parameter_name = "confidence"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("confident", "confident (interval one side of 0)"),
+            ("uncertain", "uncertain (interval crosses 0)"),
+            ("conflict", "rule conflict"),
+            ("prior", "on a category prior"),
+        )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "confident":
+            return queryset.filter(uncertain=False, rule_conflict="")
+        if value == "uncertain":
+            return queryset.filter(uncertain=True)
+        if value == "conflict":
+            return queryset.exclude(rule_conflict="")
+        if value == "prior":
+            return queryset.filter(estimate__status="prior")
+        return queryset
 
 
 @admin.register(PriceSuggestion)
-class PriceSuggestionAdmin(admin.ModelAdmin):
+class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
+    """The pricing queue: biggest expected profit gain first; uncertain suggestions
+    flagged and left out of bulk approval; approvals take effect on a chosen date and
+    can be rolled back."""
+
     list_display = (
         "product",
         "kind",
+        "price",
+        "expected_change",
+        "confidence",
+        "evidence",
+        "unit_cost_shown",
         "status",
-        "current_price",
-        "suggested_price",
-        "edited_price",
-        "elasticity",
-        "profit_change",
-        "binding_constraint",
-        "model_version",
-        "created_at",
     )
-    list_editable = ("edited_price",)
-    list_filter = ("status", "kind", "inelastic", "objective")
+    list_display_links = ("product",)
+    list_filter = ("status", ConfidenceFilter, "kind", "inelastic", "objective")
     search_fields = ("product__stock_code", "product__description")
-    list_select_related = ("product",)
-    actions = ("approve", "approve_edited", "reject")
+    list_select_related = ("product", "estimate")
+    list_per_page = 50
+    ordering = (
+        F("profit_change").desc(nulls_last=True),
+        F("revenue_change").desc(nulls_last=True),
+    )
+    action_form = SuggestionActionForm
+    actions = ("approve_edited",)
+    change_list_template = "admin/pricing/pricesuggestion/change_list.html"
     readonly_fields = ("charts",)
+    decisions = (
+        Decision(
+            "approve",
+            "Approve (leaves out uncertain)",
+            run=_approve(include_uncertain=False),
+            applies=lambda o: _is_open(o) and not o.rule_conflict,
+            style="primary",
+            note=True,
+        ),
+        Decision(
+            "approve_uncertain",
+            "Approve although uncertain",
+            run=_approve(include_uncertain=True),
+            applies=lambda o: _is_open(o) and o.uncertain and not o.rule_conflict,
+            note=True,
+        ),
+        Decision(
+            "reject",
+            "Reject",
+            run=lambda request, rows: suggestions_reject(
+                suggestion_ids=_ids(rows), by=request.user, note=decision_note(request)
+            ).summary(),
+            applies=_is_open,
+            style="danger",
+            note=True,
+        ),
+        Decision(
+            "roll_back",
+            "Roll back (restore the previous price)",
+            run=lambda request, rows: suggestions_roll_back(
+                suggestion_ids=_ids(rows), by=request.user, note=decision_note(request)
+            ).summary(),
+            applies=lambda o: (
+                o.status
+                in (PriceSuggestion.Status.APPLIED, PriceSuggestion.Status.SCHEDULED)
+            ),
+            style="danger",
+            note=True,
+        ),
+    )
     fieldsets = (
         (
             None,
@@ -156,12 +394,15 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
                     "current_price",
                     "suggested_price",
                     "edited_price",
+                    "rule_conflict",
+                    "uncertain",
                     "rationale",
                 )
             },
         ),
         (
-            "Expected effect per week",
+            "Expected effect per week (low, expected, high over the elasticity "
+            "interval)",
             {
                 "fields": (
                     "units_now",
@@ -187,10 +428,10 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
                     "objective",
                     "unit_cost",
                     "cost_source",
+                    "days_of_cover",
                     "binding_constraint",
                     "inelastic",
                     "model_version",
-                    "decision",
                 )
             },
         ),
@@ -201,27 +442,82 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
                     "reviewed_by",
                     "reviewed_at",
                     "review_note",
+                    "effective_from",
                     "applied_at",
                     "price_change",
+                    "rolled_back_at",
+                    "rollback_change",
+                    "did_it_work",
                 )
             },
         ),
     )
 
+    @admin.display(description="price", ordering="suggested_price")
+    def price(self, obj):
+        return format_html('<span style="white-space:nowrap">{}</span>', _change(obj))
+
+    @admin.display(
+        description="expected change",
+        ordering=F("profit_change").desc(nulls_last=True),
+    )
+    def expected_change(self, obj):
+        return _gain(obj)
+
+    @admin.display(description="confidence", ordering="uncertain")
+    def confidence(self, obj):
+        return _confidence(obj)
+
+    @admin.display(description="evidence", ordering="elasticity")
+    def evidence(self, obj):
+        return _evidence(obj)
+
+    @admin.display(description="unit cost", ordering="unit_cost")
+    def unit_cost_shown(self, obj):
+        return _cost(obj)
+
     def get_readonly_fields(self, request, obj=None):
-        editable = (
-            {"edited_price", "review_note"}
-            if (obj and obj.status == PriceSuggestion.Status.PROPOSED)
-            else set()
-        )
+        editable = {"edited_price", "review_note"} if (obj and _is_open(obj)) else set()
         names = [f.name for f in self.model._meta.fields if f.name not in editable]
-        return ["charts"] + names
+        return ["charts", "did_it_work"] + names
+
+    @admin.display(description="did it work")
+    def did_it_work(self, obj):
+        r = PriceReadout.objects.filter(suggestion=obj).first()
+        if r is None:
+            return (
+                "read out after the readout weeks have passed"
+                if obj.status == PriceSuggestion.Status.APPLIED
+                else MISSING
+            )
+        return format_html(
+            "{}: realised {}/week vs expected {} ({} to {}); {}",
+            admin_link(r, f"after {r.weeks} weeks"),
+            money(r.realised_change, signed=True),
+            money(r.expected_change, signed=True),
+            money(r.expected_change_low, signed=True),
+            money(r.expected_change_high, signed=True),
+            "a hit" if r.hit else "a miss",
+        )
 
     def has_add_permission(self, request):
         return False
 
-    def get_changelist_form(self, request, **kwargs):
-        return SuggestionRowForm
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def decision_buttons(self, request, obj):
+        buttons = super().decision_buttons(request, obj)
+        if obj is not None and obj.uncertain:  # one approve button: the honest one
+            buttons = [b for b in buttons if b["name"] != "approve"]
+        return buttons
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "queue_summary": suggestions_queue_summary(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description="demand and expected profit")
     def charts(self, obj):
@@ -236,23 +532,7 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
             mark_safe(objective_chart(est, cost=cost, **kw)),  # noqa: S308
         )
 
-    def _run(self, request, fn, **kw):
-        try:
-            rows = fn(by=request.user, **kw)
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return
-        self.message_user(request, f"{len(rows)} suggestion(s) done.", messages.SUCCESS)
-
-    @admin.action(description="Approve and apply the suggested prices")
-    def approve(self, request, queryset):
-        self._run(
-            request,
-            suggestions_approve,
-            suggestion_ids=list(queryset.values_list("pk", flat=True)),
-        )
-
-    @admin.action(description="Approve and apply the EDITED prices (save them first)")
+    @admin.action(description="Approve at the EDITED prices (type them on each page)")
     def approve_edited(self, request, queryset):
         prices = dict(
             queryset.exclude(edited_price=None).values_list("pk", "edited_price")
@@ -260,18 +540,76 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
         if not prices:
             self.message_user(
                 request,
-                "None of the selected rows has an edited "
-                "price; type one in the 'edited price' column and "
-                "save first.",
+                "None of the selected rows has an edited price; type one on the "
+                "suggestion's page and save first.",
                 messages.WARNING,
             )
             return
-        self._run(request, suggestions_edit, prices=prices)
+        try:
+            done = suggestions_edit(
+                prices=prices, by=request.user, effective_from=_effective_from(request)
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, done.summary(), messages.SUCCESS)
 
-    @admin.action(description="Reject the selected suggestions")
-    def reject(self, request, queryset):
-        self._run(
-            request,
-            suggestions_reject,
-            suggestion_ids=list(queryset.values_list("pk", flat=True)),
+
+@admin.register(PriceReadout)
+class PriceReadoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """'Did it work': each applied price after N weeks, realised vs expected."""
+
+    list_display = (
+        "product",
+        "changed_at",
+        "price",
+        "units",
+        "expected",
+        "realised",
+        "hit",
+        "direction_right",
+    )
+    list_filter = ("hit", "direction_right", "objective", "weeks")
+    list_select_related = ("suggestion__product",)
+    change_list_template = "admin/pricing/pricereadout/change_list.html"
+
+    @admin.display(description="product", ordering="suggestion__product")
+    def product(self, obj):
+        return admin_link(obj.suggestion, str(obj.suggestion.product))
+
+    @admin.display(description="price")
+    def price(self, obj):
+        s = obj.suggestion
+        return f"{money(s.current_price)} → {money(s.final_price)}"
+
+    @admin.display(description="units/week: baseline → actual (forecast)")
+    def units(self, obj):
+        return format_html(
+            "{} → {}<br><small>forecast {} ({} to {})</small>",
+            units(obj.units_baseline, "", places=1).strip(),
+            units(obj.units_after, "", places=1).strip(),
+            units(obj.units_forecast, "", places=1).strip(),
+            units(obj.units_forecast_low, "", places=1).strip(),
+            units(obj.units_forecast_high, "", places=1).strip(),
         )
+
+    @admin.display(description="expected change /wk", ordering="expected_change")
+    def expected(self, obj):
+        return format_html(
+            "{} {}<br><small>{} to {}</small>",
+            money(obj.expected_change, signed=True),
+            obj.objective,
+            money(obj.expected_change_low, signed=True),
+            money(obj.expected_change_high, signed=True),
+        )
+
+    @admin.display(description="realised change /wk", ordering="realised_change")
+    def realised(self, obj):
+        return money(obj.realised_change, signed=True)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "readout_summary": readouts_summary(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)

@@ -190,8 +190,10 @@ class PriceSuggestion(TimeStampedModel):
         APPROVED = "approved"
         EDITED = "edited", "approved at an edited price"
         REJECTED = "rejected"
+        SCHEDULED = "scheduled", "approved, takes effect on its date"
         APPLIED = "applied"
         SUPERSEDED = "superseded", "superseded by a newer suggestion"
+        ROLLED_BACK = "rolled_back", "rolled back"
 
     class Kind(models.TextChoices):
         OPTIMISE = "optimise", "profit/revenue optimisation"
@@ -239,6 +241,20 @@ class PriceSuggestion(TimeStampedModel):
     profit_change_high = models.FloatField(null=True, blank=True)
     binding_constraint = models.CharField(max_length=255, blank=True)
     inelastic = models.BooleanField(default=False)
+    uncertain = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="the expected profit (revenue) interval crosses 0: left out of "
+        "bulk approval unless asked",
+    )
+    rule_conflict = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="the pricing rules that leave no feasible price (fix them first)",
+    )
+    days_of_cover = models.FloatField(
+        null=True, blank=True, help_text="markdowns: days the stock lasts (days)"
+    )
     rationale = models.TextField(blank=True)
     decision = models.JSONField(default=dict, blank=True, help_text="solver details")
     model_version = models.CharField(max_length=80, blank=True)
@@ -251,6 +267,9 @@ class PriceSuggestion(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=255, blank=True)
+    effective_from = models.DateTimeField(
+        null=True, blank=True, help_text="when the approved price takes effect"
+    )
     applied_at = models.DateTimeField(null=True, blank=True)
     price_change = models.ForeignKey(
         "shop.PriceChange",
@@ -258,6 +277,15 @@ class PriceSuggestion(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rollback_change = models.ForeignKey(
+        "shop.PriceChange",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the price change that restored the previous price",
     )
 
     class Meta:
@@ -277,9 +305,51 @@ class PriceSuggestion(TimeStampedModel):
         )
 
     @property
+    def objective_interval(self) -> tuple[float | None, float | None, float | None]:
+        """(low, expected, high) weekly change of the objective, GBP/week: profit
+        when a unit cost is known, else revenue."""
+        if self.profit_change is not None:
+            return self.profit_change_low, self.profit_change, self.profit_change_high
+        return self.revenue_change_low, self.revenue_change, self.revenue_change_high
+
+    @property
     def final_price(self):
         return (
             self.edited_price
             if self.edited_price is not None
             else (self.suggested_price)
         )
+
+
+class PriceReadout(TimeStampedModel):
+    """'Did it work': an applied price change measured after N weeks against its
+    forecast (see ``pricing.algorithms.readout``). Per week: units, GBP."""
+
+    suggestion = models.OneToOneField(
+        PriceSuggestion, on_delete=models.CASCADE, related_name="readout"
+    )
+    weeks = models.PositiveIntegerField()
+    changed_at = models.DateTimeField()
+    objective = models.CharField(max_length=8)
+    market_ratio = models.FloatField(help_text="other products' units after / before")
+    units_baseline = models.FloatField(help_text="units/week the old price would sell")
+    units_after = models.FloatField(help_text="units/week sold")
+    units_forecast = models.FloatField(help_text="units/week forecast")
+    units_forecast_low = models.FloatField()
+    units_forecast_high = models.FloatField()
+    revenue_baseline = models.FloatField(help_text="GBP/week")
+    revenue_after = models.FloatField(help_text="GBP/week")
+    profit_baseline = models.FloatField(null=True, blank=True, help_text="GBP/week")
+    profit_after = models.FloatField(null=True, blank=True, help_text="GBP/week")
+    expected_change = models.FloatField(help_text="objective, GBP/week")
+    expected_change_low = models.FloatField()
+    expected_change_high = models.FloatField()
+    realised_change = models.FloatField(help_text="objective, GBP/week")
+    hit = models.BooleanField(help_text="realised change within the expected interval")
+    direction_right = models.BooleanField(help_text="same sign as expected")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"readout of suggestion {self.suggestion_id} after {self.weeks} weeks"

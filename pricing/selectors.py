@@ -89,7 +89,25 @@ def rules_active() -> list[PricingRule]:
 
 def rule_merge(*, rules: list[PricingRule], product_id: int, category: str) -> dict:
     """Effective rule values (non-null fields): product > category > shop-wide."""
+    return rule_merge_sources(rules=rules, product_id=product_id, category=category)[0]
+
+
+def rule_label(rule: PricingRule) -> str:
+    """How a rule is named on screens: 'shop-wide rule #3', "category rule 'CANDLE'"."""
+    if rule.scope == PricingRule.Scope.CATEGORY:
+        return f"category rule '{rule.category}' #{rule.pk}"
+    if rule.scope == PricingRule.Scope.PRODUCT:
+        return f"product rule #{rule.pk}"
+    return f"shop-wide rule #{rule.pk}"
+
+
+def rule_merge_sources(
+    *, rules: list[PricingRule], product_id: int, category: str
+) -> tuple[dict, dict]:
+    """(effective rule values, {field: the rule it comes from}); a field missing
+    from both comes from the defaults (``pricing.conf``, see :func:`rules_defaults`)."""
     merged: dict = {}
+    sources: dict = {}
     applicable = [
         r
         for r in rules
@@ -102,7 +120,49 @@ def rule_merge(*, rules: list[PricingRule], product_id: int, category: str) -> d
             value = getattr(rule, name)
             if value is not None and not (name == "objective" and value == "auto"):
                 merged[name] = value
-    return merged
+                sources[name] = rule_label(rule)
+    return merged, sources
+
+
+# Rule field -> (settings key, what it means), in the order the rules page shows.
+RULE_DEFAULTS = (
+    ("assumed_margin", "ASSUMED_MARGIN", "margin assumed when a product has no cost"),
+    ("min_margin", "MIN_MARGIN", "least gross margin (p - c) / p"),
+    ("max_change", "MAX_CHANGE", "largest change per step, +/- share"),
+    ("extrapolation", "EXTRAPOLATION", "share beyond the observed price range"),
+    ("competitor_below", "COMPETITOR_BELOW", "least price below a competitor"),
+    ("competitor_above", "COMPETITOR_ABOVE", "most price above a competitor"),
+    ("endings", "ENDINGS", "price endings"),
+)
+
+
+def rules_defaults() -> list[dict]:
+    """The shop-wide values in force, one row per rule field.
+
+    Returns
+    -------
+    list of dict with ``field``, ``setting`` (the ``PRICING`` key), ``value``,
+    ``source`` ("shop-wide rule #n" or "default (settings PRICING)") and ``meaning``.
+    """
+    from .conf import pricing_settings
+
+    conf = pricing_settings()
+    shop = PricingRule.objects.filter(scope="shop", is_active=True).first()
+    rows = []
+    for name, key, meaning in RULE_DEFAULTS:
+        value = getattr(shop, name) if shop else None
+        rows.append(
+            {
+                "field": name,
+                "setting": key,
+                "value": conf[key] if value is None else value,
+                "source": "default (settings PRICING)"
+                if value is None
+                else rule_label(shop),
+                "meaning": meaning,
+            }
+        )
+    return rows
 
 
 def rule_for_product(*, product: Product, category: str) -> dict:
@@ -171,4 +231,32 @@ def estimate_summary() -> dict:
         "by_status": by_status,
         "n_with_elasticity": int(len(values)),
         "quantiles": quantiles,
+    }
+
+
+def suggestions_queue_summary() -> dict:
+    """Counts and totals of the open queue (proposed suggestions).
+
+    Returns
+    -------
+    dict with ``open``, ``rises``, ``cuts``, ``markdowns``, ``uncertain``,
+    ``conflicts``, ``priors`` (counts) and ``profit_confident`` (GBP/week, the
+    expected profit change of the confident suggestions: what bulk approval adds).
+    """
+    from django.db.models import F, Q
+
+    qs = suggestions_open()
+    confident = qs.filter(uncertain=False, rule_conflict="")
+    return {
+        "open": qs.count(),
+        "rises": qs.filter(suggested_price__gt=F("current_price")).count(),
+        "cuts": qs.filter(suggested_price__lt=F("current_price")).count(),
+        "markdowns": qs.filter(kind=PriceSuggestion.Kind.MARKDOWN).count(),
+        "uncertain": qs.filter(uncertain=True).count(),
+        "conflicts": qs.filter(~Q(rule_conflict="")).count(),
+        "priors": qs.filter(estimate__status="prior").count(),
+        "confident": confident.count(),
+        "profit_confident": float(
+            confident.aggregate(t=Sum("profit_change"))["t"] or 0.0
+        ),
     }

@@ -24,3 +24,19 @@ def estimate_elasticities(force: bool = False) -> dict:
     from .services import elasticities_estimate
 
     return {"artifact": elasticities_estimate(force=force, run=current_run()).label}
+
+
+@tracked_task(name="pricing.apply_due_prices", lock="pricing.apply")
+def apply_due_prices() -> dict:
+    """Apply approved prices whose effective date has come."""
+    from .services import suggestions_apply_due
+
+    return suggestions_apply_due()
+
+
+@tracked_task(name="pricing.measure_readouts", lock="pricing.readouts")
+def measure_readouts() -> dict:
+    """'Did it work': read out applied prices whose weeks have passed."""
+    from .services import readouts_measure
+
+    return readouts_measure()

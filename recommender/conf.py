@@ -15,10 +15,36 @@ from core.appsettings import AppSettings
 DEFAULTS: dict[str, Any] = {
     # Kind of the personalised purchase model served by recommend_for_customer.
     "purchases_kind": "recommender.purchases",
-    # Algorithms trained by `manage.py train_recommender` with no --algorithm.
-    # Each is validated and promoted only if not worse than the one serving, so the
-    # best of them on the validation window ends up serving.
-    "default_algorithms": ["popularity", "item_knn", "ease"],
+    # Algorithms trained by `manage.py train_recommender` with no --algorithm (and
+    # by the nightly `recommender.train` task). "temporal_blend" is the served
+    # pipeline (recommender.services.pipeline): one model per surface below, tuned
+    # on rolling origins. Matrix algorithms (popularity, item_knn, ease, ...) train
+    # the "recommender.purchases" kind with the older single-window validation.
+    "default_algorithms": ["temporal_blend"],
+    # The customer surfaces. "kind": the model serving it (None: built from the
+    # "for_you" model); "new_only": never-bought products only; "exclude_purchased":
+    # what the customer bought is left out of the answer.
+    "surfaces": {
+        "for_you": {
+            "kind": "recommender.purchases",
+            "new_only": False,
+            "exclude_purchased": False,
+        },
+        "discover": {
+            "kind": "recommender.discover",
+            "new_only": True,
+            "exclude_purchased": True,
+        },
+    },
+    "default_surface": "for_you",
+    # The served pipeline's validation and fixed parameters (see
+    # recommender.algorithms.selection.PIPELINE_DEFAULTS): rolling origins (count,
+    # window and step in days, history needed before the first), customers scored
+    # per origin, and the blend's fixed parameters.
+    "pipeline": {},
+    # Buy again: products bought at least this many times (distinct orders) are
+    # listed, ordered by when they are due (last purchase + the median gap).
+    "buy_again_min_orders": 2,
     # Also train an item-item model on explicit ratings (kind recommender.ratings)
     # when the store has ratings (MovieLens-style imports).
     "train_ratings": True,

@@ -113,6 +113,16 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
             "repeat_blend", "recommender.algorithms.repeat.RepeatBlend", fold_in=True
         ),
         AlgorithmSpec(
+            "temporal_blend",
+            "recommender.algorithms.temporal_blend.TemporalBlend",
+            fit="events",
+            fold_in=True,
+            # trained per surface by recommender.services.pipeline (tuned on
+            # rolling origins), not by recommender_train
+            defaults={},
+            variant_defaults={"new": {"new_only": True}},
+        ),
+        AlgorithmSpec(
             "ranker",
             "recommender.algorithms.ranker.CandidateRanker",
             fit="events",

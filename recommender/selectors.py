@@ -25,6 +25,15 @@ def products_bought_by(*, customer: Customer) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
+def purchases_dated_of(*, customer: Customer) -> list[tuple[int, object]]:
+    """(product pk, placed_at) of the customer's sale lines with quantity > 0."""
+    return list(
+        OrderLine.objects.filter(
+            order__customer=customer, order__kind="sale", quantity__gt=0
+        ).values_list("product_id", "order__placed_at")
+    )
+
+
 def products_viewed_by(*, customer: Customer, limit: int = 20) -> list[int]:
     """Products the customer viewed or added to the cart, most recent first."""
     from shop.models import Event

@@ -129,6 +129,8 @@ class ImportReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "skipped",
         "rejected",
         "repaired",
+        "encoding",
+        "time_zone",
         "summary",
         "error",
         "issues_by_reason",

@@ -14,8 +14,9 @@ class OrdersUploadForm(UploadJobForm):
     file = forms.FileField(
         help_text="Order lines in the Online Retail layout (InvoiceNo, StockCode, "
         "Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country), .csv "
-        "or .csv.gz, UTF-8 or Latin-1. Known invoices are skipped; every rejected "
-        "or repaired row is reported with its row number."
+        "or .csv.gz, UTF-8, Windows-1252 or Latin-1; times in the shop's time zone. "
+        "Known invoices are skipped; every rejected or repaired row is reported with "
+        "its row number."
     )
 
 

@@ -527,6 +527,14 @@ class ImportReport(TimeStampedModel):
     rows_rejected = models.PositiveIntegerField(default=0)
     rows_skipped_existing = models.PositiveIntegerField(default=0)
     counts_by_reason = models.JSONField(default=dict, blank=True)
+    encoding = models.CharField(
+        max_length=16, blank=True, help_text="text encoding the file was read with"
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="time zone the file's naive times were read in (the shop's)",
+    )
     summary = models.TextField(blank=True)
     error = models.TextField(blank=True)
 

@@ -45,7 +45,8 @@ class ConversationStartView(ChatView):
         )
         body = {"conversation": conversation, "reply": welcome}
         return Response(
-            ConversationStartOutput(body).data, status=status.HTTP_201_CREATED
+            ConversationStartOutput(body, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -66,7 +67,7 @@ class MessagePostView(ChatView):
             "reply": reply,
             "handoff": conversation.status == Conversation.Status.HANDED_OFF,
         }
-        return Response(ReplyOutput(body).data)
+        return Response(ReplyOutput(body, context={"request": request}).data)
 
 
 class TranscriptView(ChatView):
@@ -76,4 +77,4 @@ class TranscriptView(ChatView):
     def get(self, request, public_id):
         conversation = self.conversation(public_id)
         body = {"conversation": conversation, "messages": conversation.messages.all()}
-        return Response(TranscriptOutput(body).data)
+        return Response(TranscriptOutput(body, context={"request": request}).data)

@@ -28,7 +28,7 @@ def review_reason(turn) -> str:
     """
     if turn.action == "clarify" or turn.intent == "clarify":
         return R.CLARIFY
-    if turn.handoff and turn.intent != "contact_human_agent":
+    if turn.handoff and turn.intent not in ("contact_human_agent", "complaint"):
         return R.HANDOFF
     limit = chatbot_settings()["review_confidence"]
     if turn.confidence is not None and turn.confidence < limit:

@@ -180,6 +180,31 @@ def stockout_risk(
     return 1.0 - NormalDist(mu, sd).cdf(available)
 
 
+def expected_shortage(*, available: float, mean: float, sigma: float) -> float:
+    """Expected unserved units ``E[(D - available)^+]`` for ``D ~ N(mean, sigma^2)``.
+
+    ``sigma * G((available - mean) / sigma)`` with the standard normal loss function
+    ``G(z) = phi(z) - z (1 - Phi(z))``; ``max(mean - available, 0)`` when sigma = 0.
+    Used over the lead time: demand the stock on hand cannot serve before an order
+    placed today arrives. Units; multiply by the price for lost sales value (GBP).
+
+    Raises
+    ------
+    ValueError
+        ``mean`` or ``sigma`` negative or not finite.
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 6.5 and appendix B (the unit normal loss function).
+    """
+    _check_nonneg(mean=mean, sigma=sigma)
+    if sigma == 0:
+        return max(mean - available, 0.0)
+    z = (available - mean) / sigma
+    nd = NormalDist()
+    return sigma * (nd.pdf(z) - z * (1.0 - nd.cdf(z)))
+
+
 def round_order_quantity(quantity: float, *, pack_size: int = 1, moq: int = 1) -> int:
     """Round up to whole packs and at least the minimum order quantity (0 stays 0).
 
@@ -296,6 +321,45 @@ def order_quantity(
         pack_size=pack_size,
         moq=moq,
     ).quantity
+
+
+def min_max_rule(
+    history, *, lead_time: int, cover_days: int, window: int = 24
+) -> tuple[float, float]:
+    """The hand-made min/max rule shops type into their stock system (a baseline).
+
+    ``min = lead_time * highest daily demand of the last `window` days`` and
+    ``max = min + cover_days * mean daily demand of those days`` (units). With the
+    defaults in trading days of a six-day week: the last 4 weeks' highest daily rate
+    over the lead time, plus about 30 calendar days of average demand. The rule has
+    no forecast, no error distribution and no service-level target: it is what a
+    planner sets by hand, and what our policy has to beat.
+
+    Parameters
+    ----------
+    history : array of shape (t,), units per trading day, oldest first (only the
+        last ``window`` values are read).
+    lead_time, cover_days, window : int, trading days (``window`` >= 1).
+
+    Raises
+    ------
+    ValueError
+        ``window`` < 1, negative ``lead_time``/``cover_days``, or no history.
+
+    References
+    ----------
+    Odoo's reordering rules (min/max quantities set by hand); the rule of thumb
+    "max daily sales x lead time" for a reorder point (e.g. Silver, Pyke & Thomas
+    2017, 7.2, on ad hoc (s, S) settings).
+    """
+    if window < 1 or lead_time < 0 or cover_days < 0:
+        raise ValueError("window must be >= 1, lead_time and cover_days >= 0")
+    y = np.asarray(history, dtype=float)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError("history must be a non-empty 1-D array")
+    recent = np.clip(y[-window:], 0, None)
+    low = lead_time * float(recent.max())
+    return low, low + cover_days * float(recent.mean())
 
 
 @dataclass(frozen=True)

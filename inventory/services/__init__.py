@@ -12,7 +12,9 @@ from .purchasing import (
     purchase_order_approve,
     purchase_order_receive,
     suggestions_approve,
+    suggestions_order,
     suggestions_reject,
+    suggestions_snooze,
 )
 from .simulation import RANK_BY as SIMULATION_RANK_BY
 from .simulation import inventory_simulate
@@ -32,5 +34,7 @@ __all__ = [
     "stock_assume_initial",
     "stock_import",
     "suggestions_approve",
+    "suggestions_order",
     "suggestions_reject",
+    "suggestions_snooze",
 ]

@@ -245,11 +245,7 @@ def _save_forecast(
     ss = protect.safety_stock(model, lead, params.service_level)
     rop = protect.demand(model, lead) + ss
     s_level = protect.level(model, lead + review, params.service_level)
-    unit_cost = float(
-        product.cost_price
-        if product.cost_price
-        else product.list_price * _dec(inventory_setting("COST_SHARE_OF_PRICE"))
-    )
+    unit_cost = float(selectors.unit_cost_for(product=product, params=params)[0])
     eoq = (
         pol.economic_order_quantity(
             annual_demand=mean_calendar * 365,
@@ -289,6 +285,8 @@ def _save_forecast(
             sigma=sigma_l / np.sqrt(lead),
         ),
     )
+    forecast.expected_lost_sales = _lost_sales(forecast, product)
+    forecast.save(update_fields=["expected_lost_sales"])
     ForecastPoint.objects.bulk_create(
         ForecastPoint(
             forecast=forecast,
@@ -328,6 +326,12 @@ def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
         "SUGGEST_FROM_ASSUMED_STOCK"
     ):
         return
+    if ReorderSuggestion.objects.filter(
+        product=product,
+        status=ReorderSuggestion.Status.SNOOZED,
+        snoozed_until__gte=timezone.localdate(),
+    ).exists():
+        return
     params = selectors.policy_for_product(product=product, rows=ctx.policies)
     on_order = selectors.open_purchase_quantity(product=product)
     position = forecast.available + on_order
@@ -349,6 +353,8 @@ def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
     if plan.quantity <= 0:
         return
     order_by = ctx.run.as_of + timedelta(days=max(1, math.floor(days_to_rop)))
+    unit_cost, cost_source = selectors.unit_cost_for(product=product, params=params)
+    item = params.vendor_item
     ReorderSuggestion.objects.create(
         product=product,
         forecast=forecast,
@@ -356,6 +362,14 @@ def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
         order_by=order_by,
         expected_arrival=order_by + timedelta(days=params.lead_time_days),
         reason=_reason(forecast, params, position, on_order, days_to_rop, plan),
+        vendor=item.vendor if item else None,
+        unit_cost=unit_cost,
+        cost_source=cost_source[:40],
+        lead_time_days=params.lead_time_days,
+        lead_time_source=params.sources["lead_time_days"][:60],
+        min_order_qty=params.min_order_qty,
+        pack_size=params.pack_size,
+        on_order=on_order,
     )
 
 
@@ -368,6 +382,9 @@ def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
         else "the order-up-to level (lead time + review period demand + safety stock)"
     )
     rounding = f", {plan.rounding}" if plan.rounding else ""
+    lead = (
+        f"; lead time {params.lead_time_days} days ({params.sources['lead_time_days']})"
+    )
     return (
         f"position {position} units ({forecast.available} available{assumed} + "
         f"{on_order} on order) reaches the reorder point "
@@ -375,7 +392,7 @@ def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
         f"{forecast.safety_stock:.0f} at {params.service_level:.0%} service) in "
         f"{max(days_to_rop, 0):.0f} days at {forecast.mean_daily:.1f} units/day; "
         f"order up to {plan.target:.0f} = {limit}{rounding}: "
-        f"{plan.quantity} units, {cover:.0f} days of demand"
+        f"{plan.quantity} units, {cover:.0f} days of demand{lead}"
     )
 
 
@@ -438,14 +455,30 @@ def _restock(ctx: _Context, forecast: Forecast, available: int, assumed: bool):
         if forecast.lead_time_sigma is not None
         else forecast.sigma_daily,
     )
+    forecast.expected_lost_sales = _lost_sales(forecast, forecast.product)
     forecast.save(
         update_fields=[
             "available",
             "stock_is_assumed",
             "days_of_cover",
             "stockout_risk",
+            "expected_lost_sales",
         ]
     )
+
+
+def _lost_sales(forecast: Forecast, product: Product) -> float:
+    """Expected lost sales value over the lead time, GBP: the lead-time demand
+    (reorder point - safety stock) the available units cannot serve, at the list
+    price (issue 18.4: rank the products at risk by money, not by probability)."""
+    mean = max(forecast.reorder_point - forecast.safety_stock, 0.0)
+    sigma = forecast.lead_time_sigma
+    if sigma is None or not math.isfinite(sigma) or sigma < 0:
+        sigma = 0.0
+    units = pol.expected_shortage(
+        available=max(forecast.available, 0), mean=mean, sigma=sigma
+    )
+    return float(units * float(product.list_price))
 
 
 def forecast_run_finish(*, run_id: int) -> ForecastRun:
@@ -543,12 +576,6 @@ def forecast_dispatch(*, mode: str = "auto", force: bool = False) -> dict:
 
 def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _dec(value):
-    from decimal import Decimal
-
-    return Decimal(str(value))
 
 
 def forecast_horizon_days(*, run: ForecastRun) -> list[date]:

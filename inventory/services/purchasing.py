@@ -25,10 +25,37 @@ def _po_number() -> str:
 
 
 @transaction.atomic
+def suggestions_order(
+    *, suggestions: Iterable[ReorderSuggestion], by=None
+) -> list[PurchaseOrder]:
+    """Order once: pending suggestions into draft purchase orders, one per vendor
+    (suggestions without a vendor share one order), each line at its unit cost.
+
+    Raises
+    ------
+    InvalidInput
+        No suggestion given.
+    Conflict
+        A suggestion is not pending (already decided, snoozed or superseded).
+    """
+    rows = _pending_rows(suggestions)
+    by_vendor: dict = {}
+    for row in rows:
+        by_vendor.setdefault(row.vendor_id, []).append(row)
+    return [
+        _order(group, by=by, vendor=group[0].vendor)
+        for _vendor_id, group in sorted(
+            by_vendor.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)
+        )
+    ]
+
+
+@transaction.atomic
 def suggestions_approve(
     *, suggestions: Iterable[ReorderSuggestion], by=None, supplier: str = ""
 ) -> PurchaseOrder:
-    """Turn pending suggestions into one draft purchase order (one line each).
+    """Turn pending suggestions into one draft purchase order (one line each, at the
+    suggestion's unit cost).
 
     Raises
     ------
@@ -37,6 +64,43 @@ def suggestions_approve(
     Conflict
         A suggestion is not pending (already decided or superseded).
     """
+    rows = _pending_rows(suggestions)
+    vendors = {row.vendor_id for row in rows}
+    vendor = rows[0].vendor if len(vendors) == 1 else None
+    return _order(rows, by=by, vendor=vendor, supplier=supplier)
+
+
+@transaction.atomic
+def suggestions_snooze(
+    *, suggestions: Iterable[ReorderSuggestion], by=None, days: int = 7
+) -> int:
+    """Snooze pending suggestions for ``days`` calendar days (Odoo's "Snooze"): no
+    new suggestion is made for the product until then. Returns how many.
+
+    Raises
+    ------
+    InvalidInput
+        ``days`` is not an integer in 1..365.
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        raise InvalidInput(
+            f"days must be an integer in 1..365, got {days!r}", field="days"
+        )
+    until = timezone.localdate() + timedelta(days=days)
+    rows = ReorderSuggestion.objects.select_for_update().filter(
+        pk__in=[s.pk for s in suggestions], status=ReorderSuggestion.Status.PENDING
+    )
+    count = 0
+    for row in rows:
+        row.status = ReorderSuggestion.Status.SNOOZED
+        row.snoozed_until = until
+        row.decided_by, row.decided_at = by, timezone.now()
+        row.save(update_fields=["status", "snoozed_until", "decided_by", "decided_at"])
+        count += 1
+    return count
+
+
+def _pending_rows(suggestions) -> list[ReorderSuggestion]:
     rows = list(
         ReorderSuggestion.objects.select_for_update()
         .filter(pk__in=[s.pk for s in suggestions])
@@ -54,14 +118,25 @@ def suggestions_approve(
                 "not pending",
                 field="suggestions",
             )
+    return rows
+
+
+def _order(rows, *, by, vendor, supplier: str = "") -> PurchaseOrder:
     expected = max(row.expected_arrival for row in rows)
     po = PurchaseOrder.objects.create(
-        number=_po_number(), supplier=supplier, expected_at=expected, created_by=by
+        number=_po_number(),
+        vendor=vendor,
+        supplier=supplier or (vendor.name if vendor else ""),
+        expected_at=expected,
+        created_by=by,
     )
     now = timezone.now()
     for row in rows:
         PurchaseOrderLine.objects.create(
-            purchase_order=po, product=row.product, quantity=row.quantity
+            purchase_order=po,
+            product=row.product,
+            quantity=row.quantity,
+            unit_cost=row.unit_cost,
         )
         row.status = ReorderSuggestion.Status.APPROVED
         row.decided_by, row.decided_at, row.purchase_order = by, now, po

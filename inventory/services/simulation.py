@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from core.exceptions import InvalidInput, NotFound
+from core.taskruns import current_run
 from shop.models import Product
 
 from .. import selectors
@@ -15,8 +16,13 @@ from ..algorithms import calibration as cal
 from ..algorithms import policy as pol
 from ..algorithms.backtest import AutoForecaster
 from ..conf import inventory_setting
+from ..models import SimulationRun
 
 RANK_BY = ("history", "window")
+# the hand-made min/max rule's max: min + this many calendar days of mean demand,
+# the mean and the highest daily rate over the last 24 trading days (4 weeks)
+BASELINE_COVER_DAYS = 30
+BASELINE_WINDOW = 24
 
 
 def inventory_simulate(
@@ -30,6 +36,7 @@ def inventory_simulate(
     error_scale: str = "rms",
     recent_days: int | None = None,
     on_product=None,
+    record: bool = False,
 ) -> dict:
     """Simulate the periodic-review order-up-to policy on ``window_days`` to ``end``.
 
@@ -57,8 +64,17 @@ def inventory_simulate(
     :func:`~inventory.algorithms.calibration.lead_time_error_quantiles`);
     ``recent_days`` (default ``INVENTORY["POLICY_RECENT_DAYS"]``; 0 = no floor).
 
+    Beside it, on the same products, window, lead times, review periods and re-plan
+    days, the hand-made min/max rule (:func:`inventory.algorithms.policy.min_max_rule`:
+    min = lead-time demand at the last 4 weeks' highest daily rate, max = min + 30
+    days of the 4 weeks' mean demand) is replayed as the baseline.
+
     Returns ``{"products": [per-product dict], "summary": {...}}`` with fill rate,
-    cycle service level (achieved vs target), average stock and stock-out days.
+    cycle service level (achieved vs target), average stock (units and value at
+    unit cost, GBP) and stock-out days; ``summary["baseline"]`` the same for the
+    min/max rule and ``summary["comparison"]`` the issue-18.5 targets. With
+    ``record`` the result is stored as a :class:`~inventory.models.SimulationRun`
+    (shown in the admin) and ``"run_id"`` added.
 
     Raises
     ------
@@ -130,18 +146,68 @@ def inventory_simulate(
         review = _trading_days(calendar, first_day, params.review_period_days)
         plans.append((pid, series_all[:, col], params, lead, review))
     step = replan_every or min((p[4] for p in plans), default=1)
-    levels = _plan_levels(
-        plans, split, n, step, on_product, error_scale, recent_days or None
+    cover = _trading_days(calendar, first_day, BASELINE_COVER_DAYS)
+    levels, baseline = _plan_levels(
+        plans, split, n, step, on_product, error_scale, recent_days or None, cover
     )
-    results = [
-        _replay(products[pid], y[split:], params, lead, review, big_s)
-        for (pid, y, params, lead, review), big_s in zip(plans, levels, strict=True)
-    ]
+    results = []
+    for (pid, y, params, lead, review), big_s, (low, high) in zip(
+        plans, levels, baseline, strict=True
+    ):
+        cost = float(selectors.unit_cost_for(product=products[pid], params=params)[0])
+        row = _replay(products[pid], y[split:], params, lead, review, big_s, big_s)
+        base = _replay(products[pid], y[split:], params, lead, review, low, high)
+        row["unit_cost"] = cost
+        row["average_stock_value"] = row["average_stock"] * cost
+        row["baseline"] = {
+            k: base[k]
+            for k in (
+                "fill_rate",
+                "cycle_service_level",
+                "average_stock",
+                "stockout_days",
+                "lost_units",
+                "orders",
+            )
+        }
+        row["baseline"]["average_stock_value"] = base["average_stock"] * cost
+        results.append(row)
     summary = _summary(results)
     summary.update(
         window_start=first_day, window_end=end, trading_days=n, rank_by=rank_by
     )
-    return {"products": results, "summary": summary}
+    summary["baseline"] = _summary([{**r, **r["baseline"]} for r in results])
+    summary["comparison"] = _compare(summary)
+    out = {"products": results, "summary": summary}
+    if record:
+        params = {
+            "window_days": window_days,
+            "end": end.isoformat(),
+            "replan_every": step,
+            "limit": limit,
+            "rank_by": rank_by,
+            "error_scale": error_scale,
+            "recent_days": recent_days,
+            "baseline": f"min = L x max daily demand of the last {BASELINE_WINDOW} "
+            f"trading days; max = min + {BASELINE_COVER_DAYS} days of their mean",
+        }
+        out["run_id"] = _record(out, params).pk
+    return out
+
+
+def _record(out: dict, params: dict) -> SimulationRun:
+    summary = out["summary"]
+    return SimulationRun.objects.create(
+        window_start=summary["window_start"],
+        window_end=summary["window_end"],
+        n_products=summary.get("products", 0),
+        params=params,
+        summary={
+            k: (v.isoformat() if isinstance(v, date) else v) for k, v in summary.items()
+        },
+        products=out["products"],
+        task_run=current_run(),
+    )
 
 
 def _select_columns(series, split: int, limit: int | None, rank_by: str) -> list:
@@ -172,9 +238,14 @@ def _trading_days(calendar, start, calendar_days: int) -> int:
     return max(1, sum(calendar.is_open(d) for d in span))
 
 
-def _plan_levels(plans, split, n, step, on_product, error_scale, recent_window) -> list:
-    """Order-up-to levels (n,) per product, re-planned every ``step`` trading days."""
+def _plan_levels(
+    plans, split, n, step, on_product, error_scale, recent_window, cover
+) -> tuple[list, list]:
+    """Per product, re-planned every ``step`` trading days on the history before
+    the re-plan day: our order-up-to levels (n,), and the min/max rule's
+    ``(min (n,), max (n,))``."""
     levels = [np.zeros(n) for _ in plans]
+    baseline = [(np.zeros(n), np.zeros(n)) for _ in plans]
     horizon = int(inventory_setting("BACKTEST_HORIZON"))
     starts = list(range(0, n, step))
     done, total = 0, len(starts) * len(plans)
@@ -194,17 +265,25 @@ def _plan_levels(plans, split, n, step, on_product, error_scale, recent_window) 
         protection = cal.LeadTimeProtection(
             models, scale=error_scale, recent_window=recent_window
         )
-        for i, (_pid, _y, params, lead, review) in enumerate(plans):
+        for i, (_pid, y, params, lead, review) in enumerate(plans):
             big_s = protection.level(models[i], lead + review, params.service_level)
             levels[i][start : start + step] = big_s
-    return levels
+            low, high = pol.min_max_rule(
+                y[: split + start],
+                lead_time=lead,
+                cover_days=cover,
+                window=BASELINE_WINDOW,
+            )
+            baseline[i][0][start : start + step] = low
+            baseline[i][1][start : start + step] = high
+    return levels, baseline
 
 
-def _replay(product, demand, params, lead, review, big_s) -> dict:
+def _replay(product, demand, params, lead, review, low, high) -> dict:
     result = pol.simulate_policy(
         demand,
-        reorder_level=big_s,
-        order_up_to_level=big_s,
+        reorder_level=low,
+        order_up_to_level=high,
         lead_time=lead,
         review_period=review,
         pack_size=params.pack_size,
@@ -236,6 +315,36 @@ def _summary(results: list[dict]) -> dict:
             np.mean([r["cycle_service_level"] for r in results])
         ),
         "average_stock_mean": float(np.mean([r["average_stock"] for r in results])),
+        # GBP: sum over products of the mean units on hand x unit cost
+        "average_stock_value": float(
+            sum(r.get("average_stock_value", 0.0) for r in results)
+        ),
+        "orders": int(sum(r["orders"] for r in results)),
         "stockout_days_mean": float(np.mean([r["stockout_days"] for r in results])),
         "products_without_stockout": sum(r["stockout_days"] == 0 for r in results),
+    }
+
+
+def _compare(summary: dict) -> dict:
+    """Our policy against the min/max rule, and the issue-18.5 targets: cycle
+    service level within 2 points of its target, fill rate at least the rule's,
+    average stock value at most 0.75x the rule's."""
+    base = summary["baseline"]
+    if not summary.get("products"):
+        return {}
+    ratio = (
+        summary["average_stock_value"] / base["average_stock_value"]
+        if base["average_stock_value"]
+        else None
+    )
+    csl_gap = summary["cycle_service_level_mean"] - summary["target_service_level"]
+    return {
+        "stock_value_ratio": ratio,
+        "fill_rate_difference": summary["fill_rate_overall"]
+        - base["fill_rate_overall"],
+        "csl_gap": csl_gap,
+        "csl_within_2_points": abs(csl_gap) <= 0.02,
+        "fill_rate_at_least_baseline": summary["fill_rate_overall"]
+        >= base["fill_rate_overall"],
+        "stock_value_at_most_075": ratio is not None and ratio <= 0.75,
     }

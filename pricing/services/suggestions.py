@@ -27,7 +27,7 @@ from ..models import ElasticityEstimate, PriceSuggestion
 from ..selectors import (
     competitor_prices_latest,
     estimates_current,
-    rule_merge,
+    rule_merge_sources,
     rules_active,
     sales_lines,
 )
@@ -45,11 +45,16 @@ def _current_price(product: Product, est: ElasticityEstimate) -> float | None:
     return price if price > 0 else est.last_price
 
 
+def _source(sources: dict, name: str) -> str:
+    return sources.get(name, "default")
+
+
 def _cost(product: Product, est: ElasticityEstimate, rule: dict, conf: dict):
-    """(unit cost GBP or None, where it came from)."""
+    """(unit cost GBP or None, where it came from: the rule that sets it)."""
+    sources = rule.get("_sources", {})
     objective = rule.get("objective", "auto")
     if objective == "revenue":
-        return None, "objective set to revenue by a pricing rule"
+        return None, f"objective revenue ({_source(sources, 'objective')})"
     if product.cost_price is not None and product.cost_price > 0:
         return float(product.cost_price), "product cost price"
     margin = rule.get("assumed_margin", conf["ASSUMED_MARGIN"])
@@ -57,9 +62,62 @@ def _cost(product: Product, est: ElasticityEstimate, rule: dict, conf: dict):
         return None, "no cost known: revenue is maximised"
     return (
         (1 - margin) * est.anchor_price,
-        f"assumed: {1 - margin:.0%} of the typical observed price "
-        f"{est.anchor_price:.2f} GBP (margin assumption {margin:.0%})",
+        f"assumed {1 - margin:.0%} of typical price {est.anchor_price:.2f} GBP "
+        f"(assumed margin {margin:.0%}, {_source(sources, 'assumed_margin')})",
     )
+
+
+_BOUND_RULES = {
+    "max_change": ("max_change",),
+    "min_margin": ("min_margin",),
+    "competitor": ("competitor_below", "competitor_above"),
+    "extrapolation": ("extrapolation",),
+}
+
+
+def _bound_text(name: str, rule: dict, conf: dict) -> str:
+    sources = rule.get("_sources", {})
+    fields = _BOUND_RULES.get(name)
+    if not fields:
+        return name.replace("_", " ")
+    parts = []
+    for f in fields:
+        value = rule.get(f, conf[f.upper()])
+        parts.append(f"{f} {value:.0%} ({_source(sources, f)})")
+    return " and ".join(parts)
+
+
+def conflict_text(d: PriceDecision, rule: dict, conf: dict, cost_source: str) -> str:
+    """Which rules leave no feasible price, with their values and where they are set.
+
+    Parameters
+    ----------
+    d : PriceDecision with status ``infeasible`` (its ``bounds``: rule -> (low, high)
+        GBP, ``lower`` > ``upper``).
+    rule : dict, effective rule values with their ``_sources``.
+    """
+    tol = 1e-9
+    lows = [
+        n for n, b in d.bounds.items() if b[0] is not None and b[0] >= d.lower - tol
+    ]
+    highs = [
+        n for n, b in d.bounds.items() if b[1] is not None and b[1] <= d.upper + tol
+    ]
+    low = " + ".join(_bound_text(n, rule, conf) for n in lows)
+    high = " + ".join(_bound_text(n, rule, conf) for n in highs)
+    extra = f" (unit cost {cost_source})" if "min_margin" in lows else ""
+    return (
+        f"{low}{extra} needs at least {d.lower:.2f} GBP, but {high} allows at most "
+        f"{d.upper:.2f} GBP"
+    )
+
+
+def _rule(ctx: dict, product_id: int, category: str) -> dict:
+    """Effective rule values for one product, with ``_sources`` (field -> rule)."""
+    values, sources = rule_merge_sources(
+        rules=ctx["rules"], product_id=product_id, category=category
+    )
+    return {**values, "_sources": sources}
 
 
 def _constraints(est, rule: dict, conf: dict, floor: float | None, comp):
@@ -79,13 +137,35 @@ def _constraints(est, rule: dict, conf: dict, floor: float | None, comp):
     )
 
 
-def _store(product, est, kind: str, d: PriceDecision, cost_source: str):
+def crosses_zero(interval) -> bool:
+    """True when an expected-change interval (low, mid, high) has both signs."""
+    if interval is None:
+        return False
+    low, _, high = interval
+    return low is not None and high is not None and low < 0 < high
+
+
+def _store(
+    product,
+    est,
+    kind: str,
+    d: PriceDecision,
+    cost_source: str,
+    *,
+    rule_conflict: str = "",
+    days_of_cover: float | None = None,
+):
     """Create the suggestion unless the same one is already open (idempotent)."""
     open_ = PriceSuggestion.objects.filter(
         product=product, kind=kind, status=PriceSuggestion.Status.PROPOSED
     ).first()
     price = _money(d.suggested_price)
-    if open_ and open_.estimate_id == est.pk and open_.suggested_price == price:
+    if (
+        open_
+        and open_.estimate_id == est.pk
+        and open_.suggested_price == price
+        and open_.rule_conflict == rule_conflict[:500]
+    ):
         return open_, False
     if open_:
         open_.status = PriceSuggestion.Status.SUPERSEDED
@@ -116,6 +196,9 @@ def _store(product, est, kind: str, d: PriceDecision, cost_source: str):
         profit_change_high=pc[2],
         binding_constraint=d.binding[:255],
         inelastic=d.inelastic,
+        uncertain=crosses_zero(d.profit_change or d.revenue_change),
+        rule_conflict=rule_conflict[:500],
+        days_of_cover=days_of_cover,
         rationale=d.rationale,
         decision=json_safe(d.to_dict()),
         model_version=est.model_version,
@@ -123,8 +206,10 @@ def _store(product, est, kind: str, d: PriceDecision, cost_source: str):
     return sug, True
 
 
-def _inventory_forecasts() -> tuple[dict[int, float], str]:
-    """product id -> forecast units per week, from the inventory app's latest run.
+def _inventory_cover() -> tuple[dict[int, dict], str]:
+    """product id -> the inventory app's view of its stock, from the latest forecast
+    run: ``days_of_cover`` (days, None when no demand is forecast), ``mean_daily``
+    (units/day), ``available`` (units) and ``assumed`` (no stock count).
 
     The inventory app is optional: when it is missing or has no succeeded forecast
     run, ({}, reason) is returned and recent sales stand in for the forecast.
@@ -138,17 +223,25 @@ def _inventory_forecasts() -> tuple[dict[int, float], str]:
         run = forecast_run_latest()
         if run is None:
             return {}, "no inventory forecast run yet"
-        rows = Forecast.objects.filter(run=run).values_list("product_id", "mean_daily")
+        rows = Forecast.objects.filter(run=run).values_list(
+            "product_id", "days_of_cover", "mean_daily", "available", "stock_is_assumed"
+        )
         return {
-            pid: 7.0 * float(m) for pid, m in rows
+            pid: {
+                "days_of_cover": cover,
+                "mean_daily": float(mean),
+                "available": available,
+                "assumed": assumed,
+            }
+            for pid, cover, mean, available, assumed in rows
         }, f"inventory forecast run {run.pk}"
     except Exception as exc:  # the forecast is optional: never block pricing on it
         logger.warning("inventory forecasts unavailable: %s", exc)
         return {}, "inventory forecast failed"
 
 
-def _recent_weekly_units(weeks: int = 12) -> dict[int, float]:
-    """Average units/week per product over the last ``weeks`` weeks of sales."""
+def _recent_daily_units(weeks: int = 12) -> dict[int, float]:
+    """Average units/day per product over the last ``weeks`` weeks of sales."""
     last = sales_lines().aggregate(t=Max("order__placed_at"))["t"]
     if last is None:
         return {}
@@ -158,45 +251,59 @@ def _recent_weekly_units(weeks: int = 12) -> dict[int, float]:
         .values("product_id")
         .annotate(units=Sum("quantity"))
     )
-    return {r["product_id"]: r["units"] / weeks for r in rows}
+    return {r["product_id"]: r["units"] / (7 * weeks) for r in rows}
 
 
 def _stock_view(conf: dict) -> dict[int, dict]:
-    """Per product with stock: available units, weekly rate, cover, sell-out flag."""
-    levels = StockLevel.objects.select_related("product").filter(
-        product__is_active=True
+    """Per product with stock: available units, demand (units/day), days of cover
+    (the inventory app's, from its latest forecast run, else from the last 12 weeks
+    of sales), and whether it sells out within ``SELLOUT_HORIZON_WEEKS``."""
+    levels = StockLevel.objects.filter(product__is_active=True).values_list(
+        "product_id", "on_hand", "reserved", "is_assumed"
     )
     if not levels.exists():
         return {}
-    rates = _recent_weekly_units()
-    forecasts, forecast_source = _inventory_forecasts()
-    horizon = conf["SELLOUT_HORIZON_WEEKS"]
+    cover, cover_source = _inventory_cover()
+    rates = _recent_daily_units() if len(cover) < len(levels) else {}
+    horizon_days = 7 * conf["SELLOUT_HORIZON_WEEKS"]
     out = {}
-    for lvl in levels:
-        pid = lvl.product_id
-        rate = forecasts.get(pid, rates.get(pid, 0.0))
-        source = forecast_source if pid in forecasts else "last 12 weeks of sales"
+    for pid, on_hand, reserved, assumed in levels:
+        inv = cover.get(pid)
+        if inv is not None:
+            available, rate = inv["available"], inv["mean_daily"]
+            days, source = inv["days_of_cover"], cover_source
+        else:
+            available, rate = on_hand - reserved, rates.get(pid, 0.0)
+            days = available / rate if rate > 0 else None
+            source = "last 12 weeks of sales"
         out[pid] = {
-            "available": lvl.available,
-            "assumed": lvl.is_assumed,
+            "available": available,
+            "assumed": assumed,
             "rate": rate,
             "source": source,
-            "cover_weeks": lvl.available / rate if rate > 0 else float("inf"),
-            "sells_out": rate > 0 and lvl.available <= rate * horizon,
+            "days_of_cover": days,  # None: no demand
+            "sells_out": rate > 0 and available <= rate * horizon_days,
         }
     return out
+
+
+def _overstocked(s: dict, conf: dict) -> bool:
+    days = s["days_of_cover"]
+    if s["sells_out"] or s["available"] <= 0:
+        return False
+    return days is None or days > conf["OVERSTOCK_DAYS"]
 
 
 def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
     conf = ctx["conf"]
     for pid, s in stock.items():
-        if s["sells_out"] or s["cover_weeks"] <= conf["OVERSTOCK_WEEKS"]:
+        if not _overstocked(s, conf):
             continue
         if s["assumed"] and not conf["MARKDOWN_ON_ASSUMED_STOCK"]:
             counts["markdown_skipped_assumed_stock"] += 1
             continue
         est = estimates.get(pid)
-        if est is None or s["available"] <= 0:
+        if est is None:
             counts["markdown_skipped_no_estimate"] += 1
             continue
         product = est.product
@@ -204,7 +311,7 @@ def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
         if not current or current <= 0:
             counts["markdown_skipped_no_price"] += 1
             continue
-        rule = rule_merge(rules=ctx["rules"], product_id=pid, category=est.category)
+        rule = _rule(ctx, pid, est.category)
         cost, cost_source = _cost(product, est, rule, conf)
         depth = min(conf["MARKDOWN"], rule.get("max_change", conf["MAX_CHANGE"]))
         d = markdown_price(
@@ -220,13 +327,26 @@ def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
         if d.status != "ok":
             counts["markdown_infeasible"] += 1
             continue
-        cover = s["cover_weeks"]
+        days = s["days_of_cover"]
         d.rationale = (
-            f"Overstock: {s['available']} units available, "
-            f"{'no sales' if cover == float('inf') else f'{cover:.0f} weeks'}"
-            f" of cover at {s['rate']:.1f} units/week ({s['source']}). " + d.rationale
+            f"Overstock: {s['available']:,} units available, "
+            + (
+                "no demand forecast"
+                if days is None
+                else f"{days:,.0f} days of cover at {s['rate']:.1f} units/day"
+            )
+            + f" ({s['source']}); markdowns start above {conf['OVERSTOCK_DAYS']} "
+            "days. " + d.rationale
         )
-        _, created = _store(product, est, PriceSuggestion.Kind.MARKDOWN, d, cost_source)
+        sug, created = _store(
+            product,
+            est,
+            PriceSuggestion.Kind.MARKDOWN,
+            d,
+            cost_source,
+            days_of_cover=days,
+        )
+        ctx["kept"].add(sug.pk)
         counts["markdown_created" if created else "markdown_unchanged"] += 1
 
 
@@ -242,7 +362,10 @@ def prices_suggest(
 
     Products whose elasticity is only their category's prior (status ``prior``: the
     price never moved) get no price move unless ``MOVE_ON_PRIORS`` is set; they are
-    counted as ``held_prior_only``.
+    counted as ``held_prior_only``. A price move expected to gain less than
+    ``MIN_WEEKLY_GAIN`` (GBP/week of profit, or revenue without a cost) is not worth
+    a reviewer's time: counted as ``skipped_small_gain``. Open suggestions this run
+    does not propose again are superseded (``superseded_not_proposed_again``).
 
     Returns
     -------
@@ -271,6 +394,7 @@ def prices_suggest(
         "rules": rules_active(),
         "comp": competitor_prices_latest(),
         "stock": _stock_view(conf),
+        "kept": set(),
     }
     iterator = progress(items, len(items)) if progress else items
     with transaction.atomic():
@@ -279,6 +403,12 @@ def prices_suggest(
             if i % 500 == 0:
                 run_progress(run, 0.7 + 0.25 * i / max(len(items), 1), "suggesting")
         _markdowns(estimates, ctx["stock"], ctx, counts)
+        stale = PriceSuggestion.objects.filter(
+            status=PriceSuggestion.Status.PROPOSED
+        ).exclude(pk__in=ctx["kept"])
+        n_stale = stale.update(status=PriceSuggestion.Status.SUPERSEDED)
+        if n_stale:
+            counts["superseded_not_proposed_again"] = n_stale
     return dict(counts)
 
 
@@ -287,7 +417,7 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
     current = _current_price(product, est)
     if not product.is_active or not current or not est.anchor_units:
         return "skipped_inactive_or_unpriced"
-    rule = rule_merge(rules=ctx["rules"], product_id=product.pk, category=est.category)
+    rule = _rule(ctx, product.pk, est.category)
     cost, cost_source = _cost(product, est, rule, conf)
     floor = current if ctx["stock"].get(product.pk, {}).get("sells_out") else None
     d = optimise_price(
@@ -299,8 +429,27 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
         cost=cost,
         constraints=_constraints(est, rule, conf, floor, ctx["comp"].get(product.pk)),
     )
+    if d.status == "infeasible":
+        conflict = conflict_text(d, rule, conf, cost_source)
+        d.rationale = (
+            f"The pricing rules conflict: {conflict}. The price stays at "
+            f"{d.current_price:.2f} GBP until one of these rules is changed."
+        )
+        sug, _ = _store(
+            product,
+            est,
+            PriceSuggestion.Kind.OPTIMISE,
+            d,
+            cost_source,
+            rule_conflict=conflict,
+        )
+        ctx["kept"].add(sug.pk)
+        return "rule_conflict"
     if d.status != "ok":
         return f"skipped_{d.status}"
+    gain = (d.profit_change or d.revenue_change)[1]
+    if gain < conf["MIN_WEEKLY_GAIN"]:
+        return "skipped_small_gain"
     d.rationale += f" Unit cost: {cost_source}. Evidence quality: {est.quality}."
     if est.status == ElasticityEstimate.Status.PRIOR:
         d.rationale += (
@@ -312,5 +461,6 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
             f" The elasticity borrows strength from the {est.category} "
             f"category: {est.message.split(': ')[0]}."
         )
-    _, created = _store(product, est, PriceSuggestion.Kind.OPTIMISE, d, cost_source)
+    sug, created = _store(product, est, PriceSuggestion.Kind.OPTIMISE, d, cost_source)
+    ctx["kept"].add(sug.pk)
     return "created" if created else "unchanged"

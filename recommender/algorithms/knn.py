@@ -487,6 +487,14 @@ class ItemKNN(BaselineFallback, RatingPredictor):
                 setattr(self, name, arrays[name])
 
 
+class MemoryBudgetError(MemoryError):
+    """A model would need more memory than its ``memory_budget_mb`` allows.
+
+    Raised before anything large is allocated; the message names the estimate, the
+    limit and the parameters that change it.
+    """
+
+
 class UserKNN(BaselineFallback, RatingPredictor):
     """User-based collaborative filtering for explicit ratings.
 
@@ -521,10 +529,20 @@ class UserKNN(BaselineFallback, RatingPredictor):
         sum s (r - offset) / (damping + sum s). 0 is Surprise's rule; a small value
         pulls predictions resting on few or weakly similar neighbours towards the
         base (a damped mean, Funk 2006). Not in Surprise.
+    memory_budget_mb : float, > 0, MiB
+        Most memory the similarity may take while fitting (estimated before
+        anything is allocated, :func:`knn_ratings.similarity_memory_bytes`). Within
+        it the full dense users x users matrix is kept (exact, as Surprise);
+        beyond it only the ``n_store`` most similar users of each user are kept
+        (sparse top-k; a neighbour outside a user's stored top ``n_store`` is never
+        used, so a few more predictions fall back). If even that exceeds the
+        budget, :meth:`fit_ratings` refuses with :class:`MemoryBudgetError`.
+    n_store : int, >= 1, neighbours stored per user on the sparse path.
 
     Attributes
     ----------
-    similarity_ : float64 (n_users, n_users), dense (memory n_users ** 2).
+    similarity_ : float64 (n_users, n_users), dense (memory 8 * n_users ** 2 bytes)
+        within the budget, else a CSR matrix of the top ``n_store`` per row.
 
     References
     ----------
@@ -544,6 +562,8 @@ class UserKNN(BaselineFallback, RatingPredictor):
         baseline: str = "mean",
         fallback: str = "mean",
         damping: float = 0.0,
+        memory_budget_mb: float = 2048.0,
+        n_store: int = 300,
     ):
         self.k = k
         self.min_k = min_k
@@ -553,6 +573,38 @@ class UserKNN(BaselineFallback, RatingPredictor):
         self.baseline = baseline
         self.fallback = fallback
         self.damping = damping
+        self.memory_budget_mb = memory_budget_mb
+        self.n_store = n_store
+
+    def _similarity_top_k(self, n_users: int) -> int | None:
+        """None (dense) when the full matrix fits the budget, else ``n_store``.
+
+        Raises
+        ------
+        MemoryBudgetError
+            Even the sparse top-``n_store`` similarity exceeds ``memory_budget_mb``.
+        """
+        if float(self.memory_budget_mb) <= 0:
+            raise ValueError(
+                f"memory_budget_mb must be > 0, got {self.memory_budget_mb}"
+            )
+        if int(self.n_store) < 1:
+            raise ValueError(f"n_store must be >= 1, got {self.n_store}")
+        budget = float(self.memory_budget_mb) * 2**20
+        if kr.similarity_memory_bytes(n_users) <= budget:
+            return None
+        need = kr.similarity_memory_bytes(n_users, top_k=int(self.n_store))
+        if need > budget:
+            raise MemoryBudgetError(
+                f"UserKNN on {n_users:,} users needs about {need / 2**20:,.0f} MiB "
+                f"even keeping only n_store={self.n_store} neighbours per user "
+                f"(the full users x users matrix would take "
+                f"{kr.similarity_memory_bytes(n_users) / 2**20:,.0f} MiB); the limit "
+                f"is memory_budget_mb={float(self.memory_budget_mb):,.0f}. Lower "
+                "n_store, raise memory_budget_mb, or use an item-based model "
+                "(item_knn)."
+            )
+        return int(self.n_store)
 
     def _fit(self, data: kr.RatingMatrix) -> None:
         if int(self.k) < 1:
@@ -565,6 +617,7 @@ class UserKNN(BaselineFallback, RatingPredictor):
             raise ValueError(f"unknown fallback {self.fallback!r}")
         if float(self.damping) < 0:
             raise ValueError(f"damping must be >= 0, got {self.damping}")
+        top_k = self._similarity_top_k(data.shape[0])
         if self._uses_baseline() or self.similarity == "pearson_baseline":
             b_u, b_i = kr.baseline_als(data)
         else:
@@ -577,6 +630,7 @@ class UserKNN(BaselineFallback, RatingPredictor):
             kind=self.similarity,
             min_support=int(self.min_support),
             shrinkage=float(self.shrinkage),
+            top_k=top_k,
         )
         self.user_means_ = kr.row_means(data.ratings)
         self.user_bias_, self.item_bias_ = b_u, b_i
@@ -635,9 +689,15 @@ class UserKNN(BaselineFallback, RatingPredictor):
         return est, impossible, reasons
 
     def _state(self):
+        sim = self.similarity_
+        stored = (
+            {"sim_data": sim.data, "sim_indices": sim.indices, "sim_indptr": sim.indptr}
+            if sp.issparse(sim)
+            else {"similarity_": sim}
+        )
         return {
             **super()._state(),
-            "similarity_": self.similarity_,
+            **stored,
             "user_means_": self.user_means_,
             "user_bias_": self.user_bias_,
             "item_bias_": self.item_bias_,
@@ -645,8 +705,16 @@ class UserKNN(BaselineFallback, RatingPredictor):
 
     def _restore(self, arrays) -> None:
         super()._restore(arrays)
-        for name in ("similarity_", "user_means_", "user_bias_", "item_bias_"):
+        for name in ("user_means_", "user_bias_", "item_bias_"):
             setattr(self, name, arrays[name])
+        if "sim_data" in arrays:
+            n = self.n_users_
+            self.similarity_ = sp.csr_matrix(
+                (arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"]),
+                shape=(n, n),
+            )
+        else:
+            self.similarity_ = arrays["similarity_"]
 
 
-__all__ = ["ItemKNN", "UserKNN", "topk_cosine", "top_n"]
+__all__ = ["ItemKNN", "MemoryBudgetError", "UserKNN", "topk_cosine", "top_n"]

@@ -56,7 +56,9 @@ def rating_matrix(users, items, ratings, *, n_users=None, n_items=None) -> Ratin
     ------
     ValueError
         Arrays of different lengths, empty input, negative ids, non-finite ratings,
-        or a duplicated (user, item) pair (named by its first row).
+        a duplicated (user, item) pair (named by its first row), or ratings that are
+        all equal (no scale to learn: one-valued feedback such as purchases, clicks
+        or likes belongs to the implicit top-N models, ``fit(user_items)``).
     """
     users = np.asarray(users, dtype=np.int64).ravel()
     items = np.asarray(items, dtype=np.int64).ravel()
@@ -70,6 +72,15 @@ def rating_matrix(users, items, ratings, *, n_users=None, n_items=None) -> Ratin
     if not np.all(np.isfinite(values)):
         bad = int(np.flatnonzero(~np.isfinite(values))[0])
         raise ValueError(f"rating at row {bad} is not finite")
+    if values.min() == values.max():
+        raise ValueError(
+            f"all {len(values):,} ratings equal {values[0]:g}: an explicit-rating "
+            "model needs at least two distinct rating values to learn a scale (it "
+            f"would predict {values[0]:g} for everything). For one-valued feedback "
+            "(purchases, clicks, likes) use implicit mode: a top-N model fitted on "
+            "the interaction matrix, fit(user_items) (e.g. ItemKNN, ImplicitALS, "
+            "EASE)."
+        )
     n_users = int(users.max()) + 1 if n_users is None else int(n_users)
     n_items = int(items.max()) + 1 if n_items is None else int(n_items)
     keys = users * n_items + items
@@ -215,6 +226,25 @@ def centred_values(
     return sp.csr_matrix((vals, (r.col, r.row)), shape=(r.shape[1], r.shape[0]))
 
 
+_WORK_ARRAYS = 12  # float64 block arrays alive at once in similarity_rows
+_SPARSE_ENTRY_BYTES = 48  # COO triplets while building, then the CSR copy
+
+
+def similarity_memory_bytes(n_x: int, *, top_k: int | None = None) -> int:
+    """Estimated peak memory of :func:`similarity_matrix` for ``n_x`` rows, bytes.
+
+    Dense (``top_k=None``): the float64 (n_x, n_x) result, 8 * n_x**2, plus the
+    working block (about 12 float64 arrays of ``min(n_x**2, max(_CELLS, n_x))``
+    cells). Sparse top-k: about 48 bytes per stored entry (n_x * top_k entries)
+    plus the same working block.
+    """
+    n = int(n_x)
+    work = _WORK_ARRAYS * 8 * min(n * n, max(_CELLS, n))
+    if top_k is None:
+        return 8 * n * n + work
+    return _SPARSE_ENTRY_BYTES * n * min(int(top_k), n) + work
+
+
 def similarity_matrix(
     values: sp.csr_matrix,
     *,
@@ -225,7 +255,8 @@ def similarity_matrix(
 ) -> np.ndarray | sp.csr_matrix:
     """Full dense x-x similarity (``top_k=None``) or the sparse top-``k`` per row.
 
-    Memory: ``n_x**2`` floats dense, ``n_x * top_k`` sparse (plus one working block).
+    Memory: ``n_x**2`` floats dense, ``n_x * top_k`` sparse (plus one working block);
+    :func:`similarity_memory_bytes` estimates it before anything is allocated.
     """
     n = values.shape[0]
     block = max(1, min(n, _CELLS // max(n, 1)))

@@ -69,6 +69,29 @@ def default_reference(events: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(events["date"].max()).normalize() + pd.Timedelta(days=1)
 
 
+def fit_next_period(past, reference, shape, regularization, window_days, new_only):
+    """(NextPeriodRidge fitted on the last ``window_days`` before ``reference``,
+    "") or (None, why not) when no customer bought both before and inside it."""
+    try:
+        history, future, weight = stacked_next_period_matrices(
+            past["u"],
+            past["i"],
+            past["date"],
+            reference=reference,
+            shape=shape,
+            window_days=float(window_days),
+            step_days=float(window_days),
+            n_windows=1,
+            half_life_days=180.0,
+        )
+        ridge = NextPeriodRidge(
+            regularization=float(regularization), new_only=bool(new_only)
+        ).fit(history, future=future, sample_weight=weight)
+    except ValueError as exc:
+        return None, f"next-period member off: {exc}"
+    return ridge, ""
+
+
 class TemporalBlend(Recommender):
     """The six-member temporal blend (see the module docstring).
 
@@ -166,25 +189,14 @@ class TemporalBlend(Recommender):
         if past.empty:
             raise ValueError(f"no purchase event before {reference.date()}")
         counts = history_at(past, reference, shape, None)
-        self.ridge_note_ = ""
-        try:
-            history, future, weight = stacked_next_period_matrices(
-                past["u"],
-                past["i"],
-                past["date"],
-                reference=reference,
-                shape=shape,
-                window_days=float(self.ridge_window_days),
-                step_days=float(self.ridge_window_days),
-                n_windows=1,
-                half_life_days=180.0,
-            )
-            ridge = NextPeriodRidge(
-                regularization=float(self.ridge_regularization),
-                new_only=bool(self.new_only),
-            ).fit(history, future=future, sample_weight=weight)
-        except ValueError as exc:
-            ridge, self.ridge_note_ = None, f"next-period member off: {exc}"
+        ridge, self.ridge_note_ = fit_next_period(
+            past,
+            reference,
+            shape,
+            self.ridge_regularization,
+            self.ridge_window_days,
+            self.new_only,
+        )
         self.blend_ = RepeatBlend(
             weights={m: w for m, w in weights.items() if m != "ranker"},
             knn_k=int(self.knn_k),

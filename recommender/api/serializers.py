@@ -32,6 +32,20 @@ class KQuerySerializer(serializers.Serializer):
         return _k(value)
 
 
+class CustomerQuerySerializer(KQuerySerializer):
+    """``?k=``, ``?source=`` and ``?surface=`` (for_you | discover)."""
+
+    surface = serializers.CharField(required=False, default="", allow_blank=True)
+
+    def validate_surface(self, value: str) -> str:
+        from ..services.surfaces import surface_check
+
+        try:
+            return surface_check(value)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message)
+
+
 class BasketInSerializer(serializers.Serializer):
     product_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
@@ -71,7 +85,8 @@ class RecommendedItemSerializer(serializers.Serializer):
 class RecommendationSerializer(serializers.Serializer):
     strategy = serializers.CharField(
         help_text="pinned | personalised | content | country_bestsellers | "
-        "bestsellers | new_arrivals | similar_items | bought_together | basket"
+        "bestsellers | new_arrivals | similar_items | bought_together | basket | "
+        "buy_again"
     )
     model_version = serializers.CharField(
         allow_null=True, help_text="artifact label kind:vN, null if none trained"

@@ -12,6 +12,11 @@ urlpatterns = [
         name="customer-recommendations",
     ),
     path(
+        "customers/<str:external_id>/buy-again",
+        views.BuyAgainView.as_view(),
+        name="customer-buy-again",
+    ),
+    path(
         "products/<int:pk>/similar",
         views.SimilarProductsView.as_view(),
         name="product-similar",

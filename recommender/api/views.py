@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -21,7 +21,13 @@ from ..services import (
     recommend_for_customer,
     similar_products,
 )
-from .serializers import BasketInSerializer, KQuerySerializer, RecommendationSerializer
+from ..services.surfaces import recommend_buy_again
+from .serializers import (
+    BasketInSerializer,
+    CustomerQuerySerializer,
+    KQuerySerializer,
+    RecommendationSerializer,
+)
 
 K_PARAM = OpenApiParameter(
     "k", OpenApiTypes.INT, description="number of items, 1..100 (default 10)"
@@ -32,6 +38,14 @@ SOURCE_PARAM = OpenApiParameter(
     description="customer source (staff; default the "
     "configured one, e.g. online_retail)",
 )
+SURFACE_PARAM = OpenApiParameter(
+    "surface",
+    OpenApiTypes.STR,
+    enum=["for_you", "discover"],
+    description="for_you (default): the model of what you will buy next, re-buys "
+    "included, each with its cycle as the reason; discover: products you never "
+    "bought. Models and rules per surface: RECOMMENDER['surfaces'].",
+)
 SESSION_PARAM = OpenApiParameter(
     "session_key",
     OpenApiTypes.STR,
@@ -39,10 +53,79 @@ SESSION_PARAM = OpenApiParameter(
     "assigned by it (signed-in customers are assigned by their id)",
 )
 ERRORS = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+FOR_YOU_EXAMPLE = OpenApiExample(
+    "for you",
+    response_only=True,
+    value={
+        "strategy": "personalised",
+        "model_version": "recommender.purchases:v3",
+        "explanation": "312 purchases scored by the temporal_blend model",
+        "count": 2,
+        "items": [
+            {
+                "product_id": 1204,
+                "stock_code": "85123A",
+                "description": "WHITE HANGING HEART T-LIGHT HOLDER",
+                "score": 1.83,
+                "reason": "you buy this about every 5 weeks; last bought 2 Nov",
+                "strategy": "personalised",
+            },
+            {
+                "product_id": 877,
+                "stock_code": "71053",
+                "description": "WHITE METAL LANTERN",
+                "score": 0.41,
+                "reason": "because you bought WHITE HANGING HEART T-LIGHT HOLDER",
+                "strategy": "personalised",
+            },
+        ],
+    },
+)
+DISCOVER_EXAMPLE = OpenApiExample(
+    "discover",
+    response_only=True,
+    value={
+        "strategy": "personalised",
+        "model_version": "recommender.discover:v2",
+        "explanation": "312 purchases scored by the temporal_blend model",
+        "count": 1,
+        "items": [
+            {
+                "product_id": 2210,
+                "stock_code": "22632",
+                "description": "HAND WARMER RED POLKA DOT",
+                "score": 0.77,
+                "reason": "because you bought HAND WARMER UNION JACK",
+                "strategy": "personalised",
+            }
+        ],
+    },
+)
+BUY_AGAIN_EXAMPLE = OpenApiExample(
+    "buy again",
+    response_only=True,
+    value={
+        "strategy": "buy_again",
+        "model_version": None,
+        "explanation": "14 products you buy again, the most due first",
+        "count": 1,
+        "items": [
+            {
+                "product_id": 1204,
+                "stock_code": "85123A",
+                "description": "WHITE HANGING HEART T-LIGHT HOLDER",
+                "score": 3.0,
+                "reason": "you buy this about every 5 weeks; last bought 2 Nov; "
+                "due since 7 Dec",
+                "strategy": "buy_again",
+            }
+        ],
+    },
+)
 
 
-def _query(request: Request) -> dict:
-    serializer = KQuerySerializer(data=request.query_params)
+def _query(request: Request, serializer_class=KQuerySerializer) -> dict:
+    serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -95,21 +178,53 @@ class CustomerRecommendationsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="Recommendations for a customer",
+        summary="Recommendations for a customer (for you / discover)",
         description="`{id}` is the customer's external id. A customer sees only "
-        "their own; staff see any. Excludes what the customer bought; falls back "
-        "to bestsellers without history. `strategy` says which strategy answered.",
+        "their own; staff see any. `surface=for_you` (default) may bring back "
+        "products the customer re-buys, with their cycle as the reason; "
+        "`surface=discover` only products they never bought. Without history the "
+        "fallback chain answers (country bestsellers, bestsellers, new arrivals) "
+        "and `explanation` says so. An unknown surface is a 400 naming `surface`.",
+        parameters=[K_PARAM, SURFACE_PARAM, SOURCE_PARAM],
+        responses={200: RecommendationSerializer, **ERRORS},
+        examples=[FOR_YOU_EXAMPLE, DISCOVER_EXAMPLE],
+    )
+    def get(self, request: Request, external_id: str) -> Response:
+        query = _query(request, CustomerQuerySerializer)
+        customer = _customer(request, external_id, query["source"])
+        surface = query["surface"]
+        result = _serve(
+            request,
+            surface,
+            query["k"],
+            lambda k: recommend_for_customer(customer=customer, k=k, surface=surface),
+            customer,
+        )
+        return Response(RecommendationSerializer(result).data)
+
+
+class BuyAgainView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Products a customer buys again, the most due first",
+        description="`{id}` is the customer's external id (a customer sees only "
+        "their own). Products bought on at least "
+        "`RECOMMENDER['buy_again_min_orders']` days, ordered by the due date: the "
+        "last purchase plus the median gap between purchases. Empty for a "
+        "customer who never re-bought.",
         parameters=[K_PARAM, SOURCE_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
+        examples=[BUY_AGAIN_EXAMPLE],
     )
     def get(self, request: Request, external_id: str) -> Response:
         query = _query(request)
         customer = _customer(request, external_id, query["source"])
         result = _serve(
             request,
-            "for_you",
+            "buy_again",
             query["k"],
-            lambda k: recommend_for_customer(customer=customer, k=k),
+            lambda k: recommend_buy_again(customer=customer, k=k),
             customer,
         )
         return Response(RecommendationSerializer(result).data)

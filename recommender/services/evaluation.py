@@ -11,7 +11,9 @@ compare with ``benchmarks/recommender.py``.
 
 An algorithm fitted on dated events (registry fit "events", the two-stage ranker)
 is fitted once per variant on the 3-month windows of :func:`event_windows` and
-ranks at the cut-off from the training lines.
+ranks at the cut-off from the training lines. ``temporal_blend`` is the served
+pipeline itself (:func:`recommender.algorithms.selection.served_pipeline`, tuned on
+rolling origins before the cut-off with the configured settings).
 """
 
 from __future__ import annotations
@@ -183,8 +185,37 @@ def recommenders_evaluate(
     return evaluation
 
 
+def _score_served(split, variant: str, k: int) -> tuple:
+    """The served pipeline (rolling-origin tuning, then the fit at the cut-off, as
+    ``train_recommender`` runs it) for ``variant``; (metrics, fit seconds)."""
+    from ..algorithms.selection import served_pipeline
+    from .pipeline import _pipeline_settings
+
+    events = split.train_lines.drop_duplicates(["u", "i", "invoice"])
+    started = time.perf_counter()
+    model, _ = served_pipeline(
+        events[["u", "i", "invoice", "date"]],
+        split.train.shape,
+        new_only=variant == "new",
+        reference=split.cutoff,
+        settings=_pipeline_settings(),
+    )
+    fit_seconds = time.perf_counter() - started
+    users = split.users_with_test(variant)
+    chunks = [
+        model.recommend(
+            users[lo : lo + 1024], model.history_, n=k, exclude_seen=variant == "new"
+        )[0]
+        for lo in range(0, len(users), 1024)
+    ]
+    ids = np.vstack(chunks) if chunks else np.empty((0, k), np.int64)
+    return _metrics(ids, split, users, variant, k), fit_seconds
+
+
 def _score_events(spec, params: dict, split, variant: str, k: int) -> tuple:
     """Fit an "events" algorithm for ``variant``; (metrics, fit seconds)."""
+    if spec.name == "temporal_blend":
+        return _score_served(split, variant, k)
     events = split.train_lines[["u", "i", "invoice", "date"]]
     windows = event_windows(split.cutoff, events["date"].min())
     if not windows:

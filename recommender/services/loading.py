@@ -50,15 +50,16 @@ def active_artifact(kind: str) -> ModelArtifact | None:
     )
 
 
-def serving_bundle() -> Bundle | None:
-    """The active purchases bundle, or popularity computed on the fly, or None.
+def serving_bundle(kind: str | None = None, *, fallback: bool = True) -> Bundle | None:
+    """The active bundle of ``kind`` (default ``purchases_kind``), or popularity
+    computed on the fly (``fallback``), or None.
 
     The active artifact is looked up at most every ``active_cache_seconds``; its
     bundle is loaded once per process (a newly activated model serves from the
-    next lookup on).
+    next lookup on). A missing or corrupt file is logged and the fallback serves.
     """
     conf = rec_settings()
-    kind = conf["purchases_kind"]
+    kind = kind or conf["purchases_kind"]
     artifact = ttl_cached(
         f"active:{kind}",
         float(conf["active_cache_seconds"]),
@@ -69,7 +70,7 @@ def serving_bundle() -> Bundle | None:
             return bundle_load(artifact)
         except Exception:  # missing/corrupt file: serve the fallback, log loudly
             logger.exception("cannot load %s; serving the fallback", artifact.label)
-    return on_the_fly_bundle()
+    return on_the_fly_bundle() if fallback else None
 
 
 def ratings_bundle_for(customer: Customer, bundle: Bundle | None, bought: list):

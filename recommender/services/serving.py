@@ -64,21 +64,40 @@ __all__ = [
 ]
 
 
-def recommend_for_customer(*, customer: Customer, k: int = 10) -> RecommendationResult:
-    """Top-``k`` products for ``customer``, through the fallback chain.
+def recommend_for_customer(
+    *, customer: Customer, k: int = 10, surface: str | None = None
+) -> RecommendationResult:
+    """Top-``k`` products for ``customer`` on ``surface``, through the fallback chain.
+
+    ``surface`` (default ``RECOMMENDER["default_surface"]``, "for_you") picks the
+    model kind and whether bought products may come back
+    (``RECOMMENDER["surfaces"]``); "for you" words a re-buy's reason from the
+    customer's own cycle. A surface whose model is not trained yet is served by the
+    "for you" model with its own exclusion rule.
 
     Raises
     ------
     InvalidInput
-        ``k`` out of 1..max_k (field ``k``).
+        ``k`` out of 1..max_k (field ``k``) or an unknown surface (``surface``).
     """
+    from .surfaces import surface_check, with_rebuy_reasons
+
     k = check_k(k)
     conf = rec_settings()
+    surface = surface_check(surface)
+    spec = conf["surfaces"][surface]
     bought = selectors.products_bought_by(customer=customer)
-    bundle = serving_bundle()
+    bundle = (
+        serving_bundle(spec.get("kind"), fallback=False) if spec.get("kind") else None
+    )
+    if bundle is None:
+        bundle = serving_bundle()
     if not bought:  # a rating store's customer: serve from the ratings model
         bundle, bought = ratings_bundle_for(customer, bundle, bought)
-    collector = Collector(k, exclude=bought if conf["exclude_purchased"] else ())
+    exclude = spec.get("exclude_purchased", conf["exclude_purchased"])
+    if bundle is not None and bundle.meta.get("data") == "ratings":
+        exclude = True  # a film rated is not bought again
+    collector = Collector(k, exclude=bought if exclude else ())
     # without purchases, what the customer viewed or put in the cart is the signal
     signals, verb = bought, ""
     if not bought and customer.erased_at is None:
@@ -102,7 +121,10 @@ def recommend_for_customer(*, customer: Customer, k: int = 10) -> Recommendation
         "pinned": "featured by the shop",
         "new_arrivals": "nothing sold yet: newest products",
     }.get(first, "nothing to recommend")
-    return collector.result(bundle, explanation)
+    result = collector.result(bundle, explanation)
+    if not exclude and bought:
+        result = with_rebuy_reasons(result, customer)
+    return result
 
 
 def similar_products(*, product: Product, k: int = 10) -> RecommendationResult:

@@ -75,7 +75,9 @@ def item_weights(bundle: Bundle):
     sim = item_similarity(bundle)
     if sim is not None:
         return sim
-    weights = getattr(bundle.model, "weights_", None)
+    blend = getattr(bundle.model, "blend_", None)  # TemporalBlend: its EASE member
+    model = blend.ease_ if blend is not None else bundle.model
+    weights = getattr(model, "weights_", None)
     return weights if isinstance(weights, np.ndarray) and weights.ndim == 2 else None
 
 
@@ -123,7 +125,9 @@ def add_personalised(
     if bundle.algorithm == "popularity" or customer.erased_at is not None:
         return
     row = bundle.row_of(customer.pk)
-    if row is not None and bundle.fold_in:
+    if row is not None and bundle.algorithm == "temporal_blend":
+        user_items, user = bundle.user_items, row  # its ranker member needs the row
+    elif row is not None and bundle.fold_in:
         user_items, user = bundle.user_items[row], 0  # item-based: the row suffices
     elif row is not None:
         user_items, user = bundle.user_items, row  # per-user state (MF, sequences)

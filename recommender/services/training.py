@@ -240,6 +240,13 @@ def recommender_train(
     """
     conf = rec_settings()
     spec = algorithm_get(algorithm, servable=True)
+    if spec.fit == "events":
+        raise InvalidInput(
+            f"{algorithm} is trained per surface by the served pipeline: run "
+            "`manage.py train_recommender` (recommenders_train) without --algorithm "
+            f"or with --algorithm {algorithm}",
+            field="algorithm",
+        )
     kind = kind or spec.kind
     weighting = weighting or conf["weighting"]
     source = source if source is not None else conf["source"]
@@ -445,6 +452,14 @@ def recommenders_train(
     with task_run_context("recommender.train", args) as run:
         lines = None
         out = []
+        if "temporal_blend" in names:  # the served pipeline: one model per surface
+            from .pipeline import recommender_train_surfaces
+
+            names = [n for n in names if n != "temporal_blend"]
+            lines = purchase_lines(source=conf["source"], include_guests=True)
+            out += recommender_train_surfaces(
+                force=force, task_run=run, on_progress=on_progress, lines=lines
+            )
         for i, name in enumerate(names):
 
             def step(frac: float, msg: str, i=i, name=name) -> None:

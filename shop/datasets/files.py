@@ -31,7 +31,7 @@ class CsvFile:
 
     frame: pd.DataFrame
     sha256: str  # of the decompressed bytes, so .csv and .csv.gz of one file match
-    encoding: str  # utf-8, utf-8-sig (with BOM) or latin-1
+    encoding: str  # utf-8, utf-8-sig (with BOM), cp1252 or latin-1
     compressed: bool
 
 
@@ -69,11 +69,51 @@ def _string_dtype():
     return pd.StringDtype("pyarrow")
 
 
+def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
+    """``(encoding used, text)``: UTF-8, else cp1252, else Latin-1."""
+    for candidate in (encoding, "cp1252"):
+        try:
+            return candidate, raw.decode(
+                "utf-8" if candidate == "utf-8-sig" else candidate
+            )
+        except UnicodeDecodeError:
+            continue
+    return "latin-1", raw.decode("latin-1")
+
+
+C1_CONTROLS = r"[\x80-\x9f]"
+
+
+def flag_control_characters(
+    log: IssueLog, frame: pd.DataFrame, rows: pd.Series, columns: list[str]
+) -> None:
+    """Flag every row whose text in ``columns`` holds a C1 control character
+    (U+0080-U+009F): left by bytes no encoding tried could map (see
+    :func:`read_csv_text`), they are kept as read and flagged ``control_characters``
+    so someone can look at the row."""
+    for column in columns:
+        bad = frame[column].str.contains(C1_CONTROLS, regex=True)
+        if bad.any():
+            log.add(
+                rows[bad],
+                action="flagged",
+                reason="control_characters",
+                field=column,
+                value=frame[column][bad],
+                message="text holds control characters (bytes undefined in "
+                "Windows-1252); check the file's encoding",
+            )
+
+
 def read_csv_text(path: str | Path) -> CsvFile:
     """Read ``path`` (``.csv`` or gzip) as a table of strings.
 
-    UTF-8 with or without BOM is tried first; bytes that are not UTF-8 fall back to
-    Latin-1 (which decodes any byte). Column names are stripped of blanks.
+    UTF-8 with or without BOM is tried first; bytes that are not UTF-8 are read as
+    Windows-1252 (``cp1252``, what Excel on Windows writes: ``€ – ’ “ ”`` at 0x80-0x9F),
+    and only a file with one of the five bytes cp1252 leaves undefined falls back to
+    Latin-1 (which decodes any byte; those bytes become C1 control characters, see
+    :func:`flag_control_characters`). ``CsvFile.encoding`` names the one used.
+    Column names are stripped of blanks.
 
     Raises
     ------
@@ -87,10 +127,7 @@ def read_csv_text(path: str | Path) -> CsvFile:
         encoding, raw = "utf-8-sig", raw[len(UTF8_BOM) :]
     else:
         encoding = "utf-8"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        encoding, text = "latin-1", raw.decode("latin-1")
+    encoding, text = _decode(raw, encoding)
     if not text.strip():
         raise FileError(f"{path} is empty", field="path")
     try:

@@ -54,7 +54,13 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
-from .files import FileError, IssueLog, read_csv_text, rename_columns
+from .files import (
+    FileError,
+    IssueLog,
+    flag_control_characters,
+    read_csv_text,
+    rename_columns,
+)
 
 COLUMNS = [
     "InvoiceNo",
@@ -238,6 +244,7 @@ def parse_retail(path, *, tz: str = "Europe/London", price_window_days: int = 90
     df = df[COLUMNS]
     log = IssueLog()
     rows = pd.Series(np.arange(1, len(df) + 1, dtype=np.int64), index=df.index)
+    flag_control_characters(log, df, rows, ["Description"])
     inv = df["InvoiceNo"].str.strip().str.upper()
     code_raw = df["StockCode"]
     code = code_raw.str.strip().str.upper()

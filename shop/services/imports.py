@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -179,7 +180,13 @@ def orders_import(
     batch_lines: int | None = None,
     progress: ProgressFactory | None = None,
 ) -> ImportReport:
-    """Import an Online Retail file (``.csv`` / ``.csv.gz``; UTF-8, BOM, Latin-1).
+    """Import an Online Retail file (``.csv`` / ``.csv.gz``; UTF-8 with or without
+    BOM, else Windows-1252, else Latin-1; see
+    :func:`shop.datasets.files.read_csv_text`).
+
+    The file's naive ``InvoiceDate`` times are read in the shop's time zone
+    (``settings.TIME_ZONE``, env ``TIME_ZONE``) and stored in UTC; the report records
+    the encoding and the time zone used.
 
     Creates products (``source="online_retail"``; non-product codes with
     ``is_merchandise=False`` and a kind), customers (external id ``17850`` from
@@ -215,7 +222,7 @@ def orders_import(
     data = _wrap_file_error(
         parse_retail,
         path,
-        tz=shop_setting("IMPORT_TIMEZONE"),
+        tz=settings.TIME_ZONE,
         price_window_days=int(shop_setting("LIST_PRICE_WINDOW_DAYS")),
     )
     report = ImportReport.objects.create(
@@ -224,6 +231,8 @@ def orders_import(
         file_sha256=data.sha256,
         started_at=timezone.now(),
         rows_total=data.rows_total,
+        encoding=data.encoding,
+        time_zone=settings.TIME_ZONE,
         **_counts_fields(data.issues),
     )
     run_progress(current_run(), 0.2, f"{data.rows_total:,} rows validated")
@@ -260,7 +269,8 @@ def orders_import(
 def _retail_summary(data: RetailData, imported: int, skipped: int, secs: float) -> str:
     kinds = data.invoices["kind"].value_counts().to_dict()
     return (
-        f"{data.rows_total:,} rows read ({data.encoding}); "
+        f"{data.rows_total:,} rows read ({data.encoding}, times in "
+        f"{settings.TIME_ZONE}); "
         f"{imported:,} lines imported, "
         f"{skipped:,} lines of invoices already present skipped; "
         f"{len(data.invoices):,} invoices in the file ({kinds.get('sale', 0):,} sales, "
@@ -540,6 +550,8 @@ def ratings_import(
         file_sha256=data.sha256,
         started_at=timezone.now(),
         rows_total=data.rows_total,
+        encoding=data.encoding,
+        time_zone="UTC",  # Unix timestamps
         **_counts_fields(data.issues),
     )
     try:
@@ -564,7 +576,8 @@ def ratings_import(
     report.status = ImportReport.Status.SUCCEEDED
     report.finished_at = timezone.now()
     report.summary = (
-        f"{data.rows_total:,} rows read; {imported:,} ratings imported, {skipped:,} "
+        f"{data.rows_total:,} rows read ({data.encoding}); {imported:,} ratings "
+        f"imported, {skipped:,} "
         f"already present skipped; {data.ratings['user'].nunique():,} users, "
         f"{data.ratings['item'].nunique():,} items"
         f"{' (titles from movies.csv)' if data.titles_found else ''}; "

@@ -223,7 +223,7 @@ def test_clarify_handoff_and_thumbs_down_fill_the_review_queue(db):
     user_messages = list(conversation.messages.filter(role="user"))
     cases = [
         (Turn("?", action="clarify", intent="clarify", confidence=0.3), "clarify"),
-        (Turn("..", action="handoff", handoff=True, intent="complaint"), "handoff"),
+        (Turn("..", action="handoff", handoff=True, intent=""), "handoff"),
         (
             Turn("..", action="faq", intent="delivery_options", confidence=0.55),
             "low_confidence",

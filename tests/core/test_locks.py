@@ -106,15 +106,3 @@ def test_redis_backend(settings):
             with single_flight(name):
                 pass
     assert lock_holder(name) is None
-
-
-def test_only_one_beat_holds_the_beat_lock():
-    from core.locks import BEAT_LOCK, beat_guard_start, lock_renew
-
-    token = beat_guard_start(every=3600)
-    assert lock_holder(BEAT_LOCK) == token
-    with pytest.raises(LockBusy, match="only one may run"):
-        beat_guard_start(every=3600)
-    assert lock_renew(BEAT_LOCK, token, ttl=60)
-    assert not lock_renew(BEAT_LOCK, "not-the-owner", ttl=60)
-    assert lock_release(BEAT_LOCK, token)

@@ -100,9 +100,9 @@ def test_single_key_readers_refuse_typos_too(settings):
         inventory_setting("HORIZON_DAYS")
     settings.INVENTORY = {"HORIZON_DAYS": 7}
     assert inventory_setting("HORIZON_DAYS") == 7
-    settings.SHOP = {"import_timezone": "UTC"}  # wrong case is a typo too
-    with pytest.raises(ImproperlyConfigured, match="'IMPORT_TIMEZONE'"):
-        shop_setting("IMPORT_TIMEZONE")
+    settings.SHOP = {"import_batch_lines": 500}  # wrong case is a typo too
+    with pytest.raises(ImproperlyConfigured, match="'IMPORT_BATCH_LINES'"):
+        shop_setting("IMPORT_BATCH_LINES")
 
 
 def test_a_settings_value_that_is_not_a_dict_is_refused(settings, monkeypatch):

@@ -24,7 +24,7 @@ def test_admin_chart_risk_list_and_approve_action(history, admin_client):
     suggestion = ReorderSuggestion.objects.get(product=history["steady"])
     resp = admin_client.post(
         "/admin/inventory/reordersuggestion/",
-        {"action": "approve", "_selected_action": [suggestion.pk]},
+        {"action": "decide_order", "_selected_action": [suggestion.pk]},
         follow=True,
     )
     assert resp.status_code == 200

@@ -86,8 +86,9 @@ def test_low_stock_creates_a_suggestion_rounded_to_packs(history):
     assert suggestion.order_by == date(2011, 10, 1)
     risky = list(selectors.products_at_risk())
     assert history["steady"] in [f.product for f in risky]
-    covers = [f.days_of_cover for f in risky]
-    assert covers == sorted(covers)
+    # ranked by expected lost sales value over the lead time (issue 18.4)
+    lost = [f.expected_lost_sales for f in risky]
+    assert lost == sorted(lost, reverse=True) and lost[0] > 0
 
 
 def test_policy_resolution_product_over_category_over_shop(history):

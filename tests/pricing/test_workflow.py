@@ -139,7 +139,7 @@ def test_approval_applies_and_records_history(suggested, reviewer, api_client):
     product = suggested[1]
     sug = PriceSuggestion.objects.get(product=product, kind="optimise")
     old = product.list_price
-    suggestions_approve(suggestion_ids=[sug.pk], by=reviewer)
+    suggestions_approve(suggestion_ids=[sug.pk], by=reviewer, include_uncertain=True)
     sug.refresh_from_db()
     product.refresh_from_db()
     assert sug.status == "applied" and sug.reviewed_by == reviewer
@@ -185,7 +185,9 @@ def test_a_price_changed_since_the_suggestion_is_a_conflict(suggested, reviewer)
         product=suggested[1], new_price=Decimal("9.99"), by=reviewer, origin="manual"
     )
     with pytest.raises(Conflict, match="changed"):
-        suggestions_approve(suggestion_ids=[sug.pk], by=reviewer)
+        suggestions_approve(
+            suggestion_ids=[sug.pk], by=reviewer, include_uncertain=True
+        )
     assert Product.objects.get(pk=suggested[1].pk).list_price == Decimal("9.99")
 
 
@@ -207,13 +209,181 @@ def test_admin_review_pages_show_charts_and_bulk_approve(suggested, reviewer, cl
     assert page.status_code == 200 and b"Own-data elasticities" in page.content
     page = client.get(f"/admin/pricing/elasticityestimate/{est.pk}/change/")
     assert page.status_code == 200 and b"Demand: elasticity" in page.content
+    action = "decide_approve_uncertain" if sug.uncertain else "decide_approve"
     resp = client.post(
         "/admin/pricing/pricesuggestion/",
-        {"action": "approve", "_selected_action": [sug.pk]},
+        {"action": action, "_selected_action": [sug.pk], "effective_date": ""},
     )
     assert resp.status_code == 302
     sug.refresh_from_db()
     assert sug.status == "applied" and sug.reviewed_by == reviewer
+
+
+def _two_open(suggested):
+    """Two proposed suggestions of products 1 and 2 (the sure-footed price changers),
+    the second flagged uncertain."""
+    s1 = PriceSuggestion.objects.get(product=suggested[1], kind="optimise")
+    s2 = PriceSuggestion.objects.get(product=suggested[2], kind="optimise")
+    PriceSuggestion.objects.filter(pk=s1.pk).update(uncertain=False)
+    PriceSuggestion.objects.filter(pk=s2.pk).update(uncertain=True)
+    return s1, s2
+
+
+def test_uncertain_flag_is_the_interval_crossing_zero(suggested):
+    from pricing.services.suggestions import crosses_zero
+
+    rows = list(PriceSuggestion.objects.filter(status="proposed"))
+    assert rows
+    for s in rows:
+        low, mid, high = s.objective_interval
+        assert low <= mid <= high
+        assert s.uncertain == (low < 0 < high) == crosses_zero((low, mid, high))
+    assert crosses_zero((-1.0, 2.0, 3.0)) and not crosses_zero((0.5, 2.0, 3.0))
+
+
+def test_bulk_approval_leaves_out_uncertain_unless_asked(suggested, reviewer):
+    s1, s2 = _two_open(suggested)
+    done = suggestions_approve(suggestion_ids=[s1.pk, s2.pk], by=reviewer)
+    assert [r.pk for r in done.rows] == [s1.pk] and done.skipped == {
+        "uncertain": [s2.pk]
+    }
+    assert "1 left out (uncertain: 1)" in done.summary()
+    s2.refresh_from_db()
+    assert s2.status == "proposed"
+    assert Product.objects.get(pk=s2.product_id).list_price == s2.current_price
+    done = suggestions_approve(
+        suggestion_ids=[s2.pk], by=reviewer, include_uncertain=True
+    )
+    s2.refresh_from_db()
+    assert s2.status == "applied" and not done.skipped
+
+
+def test_approved_price_takes_effect_on_its_date_and_rolls_back(suggested, reviewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pricing.services import suggestions_apply_due, suggestions_roll_back
+
+    s1, _ = _two_open(suggested)
+    product, old = s1.product, s1.current_price
+    with pytest.raises(InvalidInput, match="in the past"):
+        suggestions_approve(
+            suggestion_ids=[s1.pk],
+            by=reviewer,
+            effective_from=timezone.now() - timedelta(days=3),
+        )
+    when = timezone.now() + timedelta(days=2)
+    suggestions_approve(suggestion_ids=[s1.pk], by=reviewer, effective_from=when)
+    s1.refresh_from_db()
+    product.refresh_from_db()
+    assert s1.status == "scheduled" and s1.effective_from == when
+    assert (
+        product.list_price == old
+        and not PriceChange.objects.filter(product=product).exists()
+    )
+    assert suggestions_apply_due(now=when - timedelta(hours=1)) == {
+        "applied": 0,
+        "superseded": 0,
+    }
+    assert suggestions_apply_due(now=when + timedelta(hours=1))["applied"] == 1
+    s1.refresh_from_db()
+    product.refresh_from_db()
+    assert s1.status == "applied" and product.list_price == s1.suggested_price
+    assert s1.reviewed_by == reviewer and s1.price_change.changed_by == reviewer
+    # Roll back: the previous price returns, and the history says so.
+    suggestions_roll_back(suggestion_ids=[s1.pk], by=reviewer, note="sales fell")
+    s1.refresh_from_db()
+    product.refresh_from_db()
+    assert s1.status == "rolled_back" and product.list_price == old
+    back = s1.rollback_change
+    assert (back.old_price, back.new_price) == (s1.suggested_price, old)
+    assert back.suggestion_ref == f"pricing:{s1.pk}" and "sales fell" in back.reason
+    with pytest.raises(Conflict, match="rolled_back"):
+        suggestions_roll_back(suggestion_ids=[s1.pk], by=reviewer)
+
+
+def test_roll_back_refuses_to_overwrite_a_later_change(suggested, reviewer):
+    from pricing.services import suggestions_roll_back
+    from shop.services.catalog import product_set_price
+
+    s1, _ = _two_open(suggested)
+    suggestions_approve(suggestion_ids=[s1.pk], by=reviewer)
+    product_set_price(
+        product=s1.product, new_price=Decimal("7.77"), by=reviewer, origin="manual"
+    )
+    with pytest.raises(Conflict, match="changed again"):
+        suggestions_roll_back(suggestion_ids=[s1.pk], by=reviewer)
+    assert Product.objects.get(pk=s1.product_id).list_price == Decimal("7.77")
+
+
+def test_a_scheduled_price_is_superseded_when_the_price_moved_meanwhile(
+    suggested, reviewer
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pricing.services import suggestions_apply_due
+    from shop.services.catalog import product_set_price
+
+    s1, _ = _two_open(suggested)
+    when = timezone.now() + timedelta(days=1)
+    suggestions_approve(suggestion_ids=[s1.pk], by=reviewer, effective_from=when)
+    product_set_price(
+        product=s1.product, new_price=Decimal("7.77"), by=reviewer, origin="manual"
+    )
+    assert suggestions_apply_due(now=when)["superseded"] == 1
+    s1.refresh_from_db()
+    assert s1.status == "superseded" and "7.77" in s1.review_note
+    assert Product.objects.get(pk=s1.product_id).list_price == Decimal("7.77")
+
+
+def test_conflicting_rules_are_named_on_the_suggestion(priced_shop, reviewer):
+    from pricing.models import PricingRule
+
+    rule = PricingRule.objects.create(
+        scope="category", category="MUG & CUP", min_margin=0.9
+    )
+    counts = prices_weekly_run()["suggestions"]
+    assert counts["rule_conflict"] >= 1
+    sug = PriceSuggestion.objects.get(product=priced_shop[1], kind="optimise")
+    assert sug.status == "proposed" and sug.suggested_price == sug.current_price
+    assert f"min_margin 90% (category rule 'MUG & CUP' #{rule.pk})" in (
+        sug.rule_conflict
+    )
+    assert "max_change 10% (default)" in sug.rule_conflict
+    assert "assumed margin 40%, default" in sug.rule_conflict  # the unit cost
+    assert "rules conflict" in sug.rationale and not sug.uncertain
+    done = suggestions_approve(
+        suggestion_ids=[sug.pk], by=reviewer, include_uncertain=True
+    )
+    assert not done.rows and done.skipped == {"rule_conflict": [sug.pk]}
+
+
+def test_queue_sorted_by_profit_and_rules_page_shows_defaults(
+    suggested, reviewer, client
+):
+    client.force_login(reviewer)
+    resp = client.get("/admin/pricing/pricesuggestion/?status__exact=proposed")
+    assert resp.status_code == 200
+    shown = [s.pk for s in resp.context["cl"].result_list]
+    gains = [PriceSuggestion.objects.get(pk=pk).profit_change for pk in shown]
+    assert gains == sorted(gains, reverse=True) and len(shown) >= 2
+    summary = resp.context["queue_summary"]
+    assert summary["open"] == len(shown)
+    assert b"left out of bulk approval" in resp.content
+    sug = PriceSuggestion.objects.get(pk=shown[0])
+    assert "assumed margin 40%, default" in sug.cost_source
+    page = client.get("/admin/pricing/pricingrule/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "margin assumed when a product has no cost" in text and "40 %" in text
+    assert "default (settings PRICING)" in text
+    assert "Write these defaults into an editable shop-wide rule" in text
+    add = client.get(page.context["defaults_add_url"])
+    assert add.status_code == 200
+    assert add.context["adminform"].form.initial["assumed_margin"] == "0.4"
 
 
 def test_overstock_gets_a_markdown_and_selling_out_is_not_discounted(
@@ -292,16 +462,93 @@ def test_a_failed_run_leaves_the_previous_estimates_current(priced_shop, monkeyp
     assert first.status == ModelArtifact.Status.ACTIVE
 
 
+def _inventory_run(stock: dict):
+    """A succeeded inventory forecast run: {product: (available, mean units/day)}."""
+    from django.utils import timezone
+
+    from inventory.models import ForecastRun
+
+    run = ForecastRun.objects.create(
+        status=ForecastRun.Status.SUCCEEDED,
+        as_of=timezone.now().date(),
+        horizon_days=28,
+        data_fingerprint="test",
+        finished_at=timezone.now(),
+    )
+    for product, (available, mean_daily) in stock.items():
+        _forecast(run, product, available, mean_daily)
+    return run
+
+
+def _forecast(run, product, available: int, mean_daily: float):
+    from inventory.algorithms.policy import days_of_cover
+    from inventory.models import Forecast
+
+    return Forecast.objects.create(
+        run=run,
+        product=product,
+        model_name="test",
+        reason="test",
+        demand_class="smooth",
+        mean_daily=mean_daily,
+        sigma_daily=1.0,
+        lead_time_days=14,
+        service_level=0.95,
+        safety_stock=5,
+        reorder_point=20,
+        order_up_to=60,
+        eoq=30,
+        available=available,
+        days_of_cover=days_of_cover(available=available, mean_daily=mean_daily),
+    )
+
+
+def test_markdown_shows_the_inventory_days_of_cover_that_triggered_it(
+    priced_shop, settings, reviewer, client
+):
+    settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
+    over, fine = priced_shop[3], priced_shop[2]
+    StockLevel.objects.create(product=over, on_hand=2000)
+    StockLevel.objects.create(product=fine, on_hand=2000)
+    _inventory_run({over: (2000, 5.0), fine: (2000, 20.0)})  # 400 and 100 days
+    counts = prices_weekly_run()["suggestions"]
+    assert counts["markdown_created"] == 1
+    md = PriceSuggestion.objects.get(product=over, kind="markdown")
+    assert md.days_of_cover == pytest.approx(400.0)
+    assert "400 days of cover at 5.0 units/day (inventory forecast run" in (
+        md.rationale
+    )
+    assert "markdowns start above 180 days" in md.rationale
+    assert md.suggested_price < md.current_price
+    assert not PriceSuggestion.objects.filter(product=fine, kind="markdown").exists()
+    # In the same queue as the optimised prices, with its cover on screen.
+    client.force_login(reviewer)
+    page = client.get("/admin/pricing/pricesuggestion/?status__exact=proposed")
+    assert md.pk in [s.pk for s in page.context["cl"].result_list]
+    assert "cover 400 days" in page.content.decode()
+    assert page.context["queue_summary"]["markdowns"] == 1
+
+
 def test_inventory_forecast_of_a_sell_out_blocks_the_markdown(
     priced_shop, monkeypatch, settings
 ):
     settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
     product = priced_shop[3]
     StockLevel.objects.create(product=product, on_hand=100000)
-    monkeypatch.setattr(
-        "pricing.services.suggestions._inventory_forecasts",
-        lambda: ({product.pk: 50000.0}, "inventory forecast run 1"),
-    )
+    _inventory_run({product: (100000, 50000.0 / 7)})
     counts = prices_weekly_run()["suggestions"]
     assert "markdown_created" not in counts and "markdown_infeasible" not in counts
     assert not PriceSuggestion.objects.filter(product=product, kind="markdown").exists()
+
+
+def test_small_gains_are_not_proposed_and_stale_suggestions_superseded(
+    suggested, settings
+):
+    open_before = PriceSuggestion.objects.filter(status="proposed").count()
+    assert open_before >= 2
+    settings.PRICING = {**settings.PRICING, "MIN_WEEKLY_GAIN": 1e9}
+    counts = prices_suggest()
+    assert counts["skipped_small_gain"] >= 2 and "created" not in counts
+    # What this run no longer proposes leaves the queue (superseded), nothing else.
+    assert counts["superseded_not_proposed_again"] == open_before
+    assert not PriceSuggestion.objects.filter(status="proposed").exists()

@@ -31,6 +31,11 @@ PREDICTORS = {
         fallback="baseline",
         damping=0.5,
     ),
+    # The sparse top-k path, as taken when the full users x users matrix would not
+    # fit the memory budget (issue 16.11).
+    "user_knn_sparse": lambda: UserKNN(
+        k=10, n_store=8, memory_budget_mb=(kr.similarity_memory_bytes(60) - 1) / 2**20
+    ),
     "user_knn_damped": lambda: UserKNN(
         k=10, shrinkage=10, fallback="baseline", damping=0.5
     ),
@@ -105,6 +110,9 @@ def test_unfitted_and_bad_input(name, data):
         PREDICTORS[name]().fit_ratings([0, 0], [1, 1], [3.0, 4.0])
     with pytest.raises(ValueError, match="no ratings"):
         PREDICTORS[name]().fit_ratings([], [], [])
+    # issue 16.12: one rating value is no scale; the error points to implicit mode
+    with pytest.raises(ValueError, match=r"all 3 ratings equal 4.*implicit mode"):
+        PREDICTORS[name]().fit_ratings([0, 1, 2], [0, 1, 1], [4.0, 4.0, 4.0])
 
 
 def test_save_load_round_trip_and_determinism(name, data, tmp_path):
@@ -214,3 +222,41 @@ def test_blend_answers_unknown_items_with_its_members_fallbacks(data):
     expected = blend.weights_[0] + np.dot(blend.weights_[1:], parts)
     assert pred.estimate[0] == pytest.approx(np.clip(expected, 0.5, 5.0))
     assert pred.estimate[0] != pytest.approx(blend.global_mean_)  # user 0 likes 0-19
+
+
+def test_user_knn_keeps_top_k_neighbours_when_the_full_matrix_exceeds_the_budget(data):
+    """Issue 16.11: the memory is estimated before fitting; beyond the budget only
+    the ``n_store`` most similar users of each user are stored."""
+    import scipy.sparse as sp
+
+    users, items, ratings, _ = data
+    dense = UserKNN(k=10).fit_ratings(users, items, ratings)
+    assert isinstance(dense.similarity_, np.ndarray)  # 60 users fit 2 GiB
+    budget = (kr.similarity_memory_bytes(60) - 1) / 2**20
+    sparse = UserKNN(k=10, n_store=8, memory_budget_mb=budget).fit_ratings(
+        users, items, ratings
+    )
+    assert sp.issparse(sparse.similarity_)
+    assert np.diff(sparse.similarity_.indptr).max() <= 8
+    # the stored neighbours are each user's most similar ones
+    row = dense.similarity_[0].copy()
+    row[0] = -np.inf
+    stored = set(sparse.similarity_[0].indices)
+    assert stored <= set(np.argsort(-row)[:8])
+    # the default settings switch to the sparse path at 60,000 users
+    assert UserKNN()._similarity_top_k(610) is None
+    assert UserKNN()._similarity_top_k(60_000) == 300
+
+
+def test_user_knn_refuses_clearly_when_even_top_k_exceeds_the_budget():
+    from recommender.algorithms.knn import MemoryBudgetError
+
+    users = np.array([0, 1, 59_999, 59_999])
+    items = np.array([0, 1, 0, 1])
+    model = UserKNN(memory_budget_mb=100)
+    with pytest.raises(MemoryBudgetError) as err:
+        model.fit_ratings(users, items, [1.0, 2.0, 3.0, 4.0])
+    message = str(err.value)
+    assert "60,000 users" in message and "memory_budget_mb=100" in message
+    assert "n_store=300" in message
+    assert not hasattr(model, "similarity_")

@@ -97,3 +97,51 @@ def test_bad_input_and_save_load(tmp_path):
     np.testing.assert_allclose(
         again.score([0, 1], counts), model.score([0, 1], counts), rtol=1e-6
     )
+
+
+def test_repeat_cycles_median_gap_and_due_date():
+    import pandas as pd
+
+    from recommender.algorithms.rebuy import repeat_cycles
+
+    dates = pd.to_datetime(
+        [
+            "2011-01-01 09:00",
+            "2011-02-05 09:00",
+            "2011-03-12 15:00",
+            "2011-03-12 08:00",
+            "2011-09-01 09:00",
+        ]
+    )
+    cycles = repeat_cycles([7, 7, 7, 7, 3], dates)
+    staple = cycles[7]
+    assert staple.orders == 3  # two lines on one day count once
+    assert staple.interval_days == 35.0
+    assert staple.due == pd.Timestamp("2011-04-16")
+    once = cycles[3]
+    assert once.orders == 1 and once.interval_days is None and once.due is None
+    with pytest.raises(ValueError, match="same length"):
+        repeat_cycles([1, 2], dates[:1])
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        (1.0, "about every day"),
+        (6.0, "about every 6 days"),
+        (35.0, "every 5 weeks"),
+        (91.0, "about every 3 months"),
+    ],
+)
+def test_rebuy_reason_reads_like_a_person(days, words):
+    import pandas as pd
+
+    from recommender.algorithms.rebuy import RepeatCycle
+    from recommender.services.surfaces import rebuy_reason
+
+    last = pd.Timestamp("2011-11-02")
+    cycle = RepeatCycle(1, 3, last, days, last + pd.Timedelta(days=days))
+    text = rebuy_reason(cycle, today=pd.Timestamp("2011-12-01"))
+    assert words in text and text.endswith("last bought 2 Nov")
+    other_year = rebuy_reason(cycle, today=pd.Timestamp("2026-12-07"))
+    assert other_year.endswith("last bought 2 Nov 2011")

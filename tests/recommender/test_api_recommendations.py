@@ -31,7 +31,29 @@ def test_customer_sees_own_recommendations(trained, api_client):
     item = body["items"][0]
     assert set(item) >= {"product_id", "stock_code", "description", "score", "reason"}
     bought = {trained["red"][0].pk, trained["red"][1].pk}
-    assert not bought & {i["product_id"] for i in body["items"]}
+    # "for you" (the default) may bring a re-buy back, with the customer's cycle
+    for item in body["items"]:
+        if item["product_id"] in bought:
+            assert item["reason"].startswith(("you buy this", "you bought this on"))
+    discover = api_client.get(_url(alice), {"k": 3, "surface": "discover"}).json()
+    assert discover["count"] == 3
+    assert not bought & {i["product_id"] for i in discover["items"]}
+
+
+def test_unknown_surface_is_400_naming_surface(trained, api_client):
+    api_client.force_authenticate(trained["alice"].user)
+    response = api_client.get(_url(trained["alice"]), {"surface": "popular"})
+    assert response.status_code == 400, response.content
+    assert "unknown surface 'popular'" in response.json()["fields"]["surface"][0]
+    assert "discover" in response.json()["fields"]["surface"][0]
+
+
+def test_buy_again_is_customer_scoped(trained, api_client):
+    url = f"/api/v1/customers/{trained['bob'].external_id}/buy-again"
+    api_client.force_authenticate(trained["alice"].user)
+    assert api_client.get(url).status_code == 403
+    api_client.force_authenticate(None)
+    assert api_client.get(url).status_code in (401, 403)
 
 
 def test_customer_cannot_see_another_customers(trained, api_client):
@@ -135,6 +157,12 @@ def test_schema_documents_the_endpoints(api_client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/customers/{external_id}/recommendations" in paths
+    assert "/api/v1/customers/{external_id}/buy-again" in paths
+    get = paths["/api/v1/customers/{external_id}/recommendations"]["get"]
+    surface = next(p for p in get["parameters"] if p["name"] == "surface")
+    assert set(surface["schema"]["enum"]) == {"for_you", "discover"}
+    examples = get["responses"]["200"]["content"]["application/json"]["examples"]
+    assert "last bought" in str(examples)
     assert "/api/v1/recommendations/basket" in paths
 
 

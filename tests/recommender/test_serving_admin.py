@@ -129,4 +129,5 @@ def test_precompute_fans_out_over_every_customer_with_orders(trained):
     with_orders = Customer.objects.filter(orders__isnull=False).distinct().count()
     assert PrecomputedRecommendation.objects.count() == with_orders
     alice = PrecomputedRecommendation.objects.get(customer=trained["alice"])
-    assert alice.strategy == "personalised" and len(alice.items) == 10
+    # "for you": her 2 re-buys and the 10 other merchandise products
+    assert alice.strategy == "personalised" and len(alice.items) == 12

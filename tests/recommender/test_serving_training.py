@@ -164,9 +164,11 @@ def test_activate_service_switches_versions(trained):
     assert result.model_version == trained["artifact"].label
 
 
-def test_command_trains_defaults_and_is_idempotent(rec_world):
+def test_command_trains_matrix_defaults_and_is_idempotent(rec_world, settings):
     from io import StringIO
 
+    legacy = ["popularity", "item_knn", "ease"]
+    settings.RECOMMENDER = {**settings.RECOMMENDER, "default_algorithms": legacy}
     out = StringIO()
     call_command("train_recommender", stdout=out)
     text = out.getvalue()
@@ -214,7 +216,17 @@ def test_deep_models_train_and_serve_through_the_same_path(rec_world, algorithm)
         assert row.neighbour_ids[0] in {p.pk for p in rec_world["blue"]}
 
 
-def test_rating_customers_are_served_from_the_ratings_model(rec_world):
+def test_default_training_on_too_short_a_history_says_not_enough_data(rec_world):
+    """The served pipeline needs 3 rolling origins: ~6 months here is too short;
+    nothing is stored and the command names the reason."""
+    from io import StringIO
+
+    with pytest.raises(CommandError, match="not enough data: 3 validation origins"):
+        call_command("train_recommender", stdout=StringIO())
+    assert not ModelArtifact.objects.exists()
+
+
+def test_rating_customers_are_served_from_the_ratings_model(rec_world, settings):
     from recommender.services.training import recommenders_train
     from shop.models import Rating
     from tests.factories import make_customer, make_product
@@ -228,6 +240,7 @@ def test_rating_customers_are_served_from_the_ratings_model(rec_world):
         group = films[:3] if n % 2 else films[3:]
         for film in group[: 2 + (n // 2 + 1) % 2]:
             Rating.objects.create(customer=fan, product=film, value=4.0)
+    settings.RECOMMENDER = {**settings.RECOMMENDER, "default_algorithms": ["item_knn"]}
     artifacts = recommenders_train()
     assert [a.kind for a in artifacts][-1] == "recommender.ratings"
     fan = fans[2]  # rated films 3, 4

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from io import StringIO
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -347,3 +348,66 @@ def test_cancellation_linked_to_latest_matching_sale(tmp_path):
     )
     assert messages[5].endswith("cancels 550002")
     assert messages[7].endswith("no original sale found")
+
+
+def _row(invoice, description="MUG", when="2011-01-05 10:00:00", code="22000"):
+    return [invoice, code, description, "2", when, "1.5", "12345.0", "France"]
+
+
+def test_windows_1252_file_is_read_as_cp1252(tmp_path):
+    """Issue 16.8: Excel's Windows-1252 punctuation survives; the report names it."""
+    text = "MUG – “CAFÉ” 5€ IT’S"
+    path = write_retail(tmp_path / "w.csv", [_row("540001", text)], encoding="cp1252")
+    report = orders_import(path=path)
+    assert Product.objects.get(stock_code="22000").description == text
+    assert report.encoding == "cp1252" and "(cp1252," in report.summary
+    assert not ImportIssue.objects.filter(reason="control_characters").exists()
+
+
+def test_bytes_undefined_in_cp1252_fall_back_to_latin_1_and_are_flagged(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(
+        (",".join(HEADER) + "\n" + ",".join(_row("540001", "CAF\xc9 SET")) + "\n")
+        .encode("latin-1")
+        .replace(b" SET", b" \x81SET")  # 0x81: undefined in Windows-1252
+    )
+    report = orders_import(path=path)
+    assert report.encoding == "latin-1" and report.rows_imported == 1
+    issue = ImportIssue.objects.get(reason="control_characters")
+    assert (issue.row_number, issue.field, issue.action) == (
+        1,
+        "Description",
+        "flagged",
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_utf8_files_report_their_encoding(tmp_path, encoding):
+    path = write_retail(
+        tmp_path / "u.csv", [_row("540001", "MUG – “CAFÉ”")], encoding=encoding
+    )
+    assert orders_import(path=path).encoding == encoding
+
+
+def test_import_times_follow_the_shops_time_zone(tmp_path, settings):
+    """Issue 16.9: TIME_ZONE=Asia/Tokyo reads naive file times as Tokyo time, and a
+    23:30 sale counts on its own day."""
+    from inventory.selectors import demand_daily
+
+    settings.TIME_ZONE = "Asia/Tokyo"
+    rows = [
+        _row("540001", when="2024-03-10 08:00:00"),
+        _row("540002", when="2024-03-10 23:30:00"),
+        _row("540003", when="2024-03-11 00:30:00"),
+    ]
+    report = orders_import(path=write_retail(tmp_path / "t.csv", rows))
+    placed = dict(Order.objects.values_list("invoice_no", "placed_at"))
+    assert placed["540001"] == datetime(2024, 3, 9, 23, 0, tzinfo=UTC)
+    assert placed["540002"] == datetime(2024, 3, 10, 14, 30, tzinfo=UTC)
+    daily = demand_daily()
+    product = Product.objects.get(stock_code="22000").pk
+    assert daily[product].to_dict() == {
+        pd.Timestamp("2024-03-10"): 4.0,
+        pd.Timestamp("2024-03-11"): 2.0,
+    }
+    assert report.time_zone == "Asia/Tokyo" and "Asia/Tokyo" in report.summary

@@ -1,4 +1,14 @@
-"""Replay the real demand against the suggested policy: fill rate vs target."""
+"""Replay the real demand against our policy and a hand-made min/max rule.
+
+Both replay the same products, window, lead times and review days (see
+``inventory.services.inventory_simulate``); the table gives cycle service level,
+fill rate, average stock value (GBP) and stock-out days of each, and the run is
+stored for the admin (Inventory > Simulation runs).
+
+Example (issue 18.5: the 300 highest-demand products over the autumn peak)::
+
+    manage.py simulate_inventory --end 2011-11-30 --window-days 91 --limit 300
+"""
 
 from __future__ import annotations
 
@@ -72,6 +82,7 @@ class Command(BaseCommand):
                 error_scale=opts["error_scale"],
                 recent_days=opts["recent_days"],
                 on_product=tick,
+                record=True,
             )
         except DomainError as exc:
             bar.close()
@@ -93,14 +104,36 @@ class Command(BaseCommand):
         if not s.get("products"):
             self.stdout.write("no product with demand in the window")
             return
+        self._table(s)
         self.stdout.write(
             f"{s['products']} products over {opts['window_days']} days "
-            f"({s['window_start']}..{s['window_end']}, ranked by {s['rank_by']}): "
-            "fill rate "
-            f"{s['fill_rate_overall']:.3f} overall (mean {s['fill_rate_mean']:.3f}), "
-            f"cycle service level {s['cycle_service_level_mean']:.3f} vs target "
-            f"{s['target_service_level']:.2f}; mean stock {s['average_stock_mean']:.1f}"
-            f" units, {s['stockout_days_mean']:.2f} stock-out days per product, "
-            f"{s['products_without_stockout']} products never out; "
-            f"{time.perf_counter() - t0:.1f} s"
+            f"({s['window_start']}..{s['window_end']}, ranked by {s['rank_by']}); "
+            f"simulation run #{out['run_id']}; {time.perf_counter() - t0:.1f} s"
+        )
+
+    def _table(self, s: dict) -> None:
+        b, c = s["baseline"], s["comparison"]
+        self.stdout.write("")
+        self.stdout.write(
+            f"{'policy':<34} {'CSL':>6} {'fill rate':>9} {'avg stock value':>16} "
+            f"{'out days':>8} {'orders':>7}"
+        )
+        for name, row in (("ours (forecast + empirical SS)", s), ("min/max rule", b)):
+            self.stdout.write(
+                f"{name:<34} {row['cycle_service_level_mean']:>6.3f} "
+                f"{row['fill_rate_overall']:>9.3f} "
+                f"{'£' + format(row['average_stock_value'], ',.0f'):>16} "
+                f"{row['stockout_days_mean']:>8.2f} {row['orders']:>7,}"
+            )
+        ratio = c["stock_value_ratio"]
+        self.stdout.write(
+            f"target CSL {s['target_service_level']:.2f} "
+            f"(ours {c['csl_gap']:+.3f}: "
+            f"{'within' if c['csl_within_2_points'] else 'OUTSIDE'} ±0.02); "
+            f"fill rate {c['fill_rate_difference']:+.3f} vs the rule "
+            f"({'>=' if c['fill_rate_at_least_baseline'] else 'BELOW'}); "
+            f"stock value {ratio:.2f}x the rule's "
+            f"({'<=' if c['stock_value_at_most_075'] else 'ABOVE'} 0.75x)"
+            if ratio is not None
+            else "the rule holds no stock value to compare"
         )

@@ -13,7 +13,8 @@ from ._report import report_table
 
 class Command(BaseCommand):
     help = (
-        "Import an Online Retail file (.csv/.csv.gz; UTF-8, BOM or Latin-1). "
+        "Import an Online Retail file (.csv/.csv.gz; UTF-8, BOM, Windows-1252 or "
+        "Latin-1). "
         "Idempotent: the same file imports once; known invoices are skipped."
     )
 

@@ -1,0 +1,501 @@
+"""Choosing and promoting the served model: rolling origins, ``tune``, the decision.
+
+No Django here: the training service (``recommender.services.pipeline``) and
+``benchmarks/recommender.py`` call the same functions, so the benchmark's
+``served`` rows are what the nightly retraining serves.
+
+* :func:`validation_origins`: ``n`` windows of ``window_days`` ending on or before
+  the reference, ``step_days`` apart, all before the data's end (rolling-origin
+  validation, Tashman 2000).
+* :func:`tune_temporal_blend`: at each origin, the members of
+  :class:`~.temporal_blend.TemporalBlend` are fitted on the events before it; the
+  ridge's λ and the trees' size are chosen alone (mean NDCG@k over the origins),
+  then the input history and the member weights by coordinate ascent on the mean
+  NDCG@k of the blend. Nothing after an origin is read to score it.
+* :func:`promotion_decision`: the rule that promotes, rejects or keeps a candidate,
+  a pure function of the two validation scores.
+
+References
+----------
+Tashman, "Out-of-sample tests of forecasting accuracy: an analysis and review",
+IJF 2000 (rolling origins); Bell, Koren & Volinsky 2007 (blend weights on held-out
+data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .base import top_n
+from .metrics import ranking_metrics
+from .ranker import CandidateRanker, event_windows, ranker_context, window_targets
+from .repeat import RepeatBlend, _row_max_scale
+from .temporal_blend import MEMBERS, fit_next_period, history_at
+
+RIDGE_GRID = (300.0, 1000.0, 3000.0)
+TREE_GRID = (
+    {"max_leaf_nodes": 4, "max_iter": 100},
+    {"max_leaf_nodes": 8, "max_iter": 100},
+    {"max_leaf_nodes": 16, "max_iter": 100},
+    {"max_leaf_nodes": 4, "max_iter": 300},
+)
+WEIGHT_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2)
+
+
+class NotEnoughData(ValueError):
+    """The events cannot give the validation origins (empty, or too short)."""
+
+
+def validation_origins(
+    reference,
+    first_event,
+    *,
+    n: int = 3,
+    window_days: int = 90,
+    step_days: int = 30,
+    min_history_days: int = 60,
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Validation windows (start, end), oldest first, all ending by ``reference``.
+
+    Window k (k = 0 .. n-1) ends at ``reference - k * step_days`` and starts
+    ``window_days`` earlier; each needs ``min_history_days`` of events before its
+    start.
+
+    Raises
+    ------
+    NotEnoughData
+        Fewer than ``n`` windows fit between ``first_event`` and ``reference``
+        (the message names the span needed and the span there is).
+    ValueError
+        ``n`` < 1 or non-positive days.
+    """
+    if int(n) < 1 or window_days <= 0 or step_days <= 0:
+        raise ValueError("n, window_days and step_days must be positive")
+    reference, first = pd.Timestamp(reference), pd.Timestamp(first_event)
+    out = []
+    for k in range(int(n) - 1, -1, -1):
+        end = reference - pd.Timedelta(days=k * int(step_days))
+        start = end - pd.Timedelta(days=int(window_days))
+        if start - pd.Timedelta(days=int(min_history_days)) >= first:
+            out.append((start, end))
+    if len(out) < int(n):
+        need = int(min_history_days) + int(window_days) + (int(n) - 1) * step_days
+        have = (reference - first).days
+        raise NotEnoughData(
+            f"not enough data: {n} validation origins need {need} days of "
+            f"purchases, there are {have}"
+        )
+    return out
+
+
+@dataclass
+class OriginData:
+    """One validation origin: its customers, truth and members' scores."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    users: np.ndarray
+    relevant: object  # csr (len(users), n_items)
+    seen: tuple  # (rows, cols) of already-bought products
+    inputs: dict = field(default_factory=dict)  # "counts"/"decayed" -> csr history
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune_temporal_blend` chose and why.
+
+    params : TemporalBlend constructor parameters (weights, input, λ, trees).
+    score : mean NDCG@k over the origins of the chosen blend.
+    per_origin : {"YYYY-MM-DD": NDCG@k} per origin start.
+    table : tried settings with their mean scores (ridge, trees, inputs).
+    incumbent_score : mean NDCG@k of ``incumbent`` (the serving model's
+        parameters) on the same origins, or None.
+    """
+
+    params: dict
+    score: float
+    per_origin: dict
+    table: dict
+    incumbent_score: float | None = None
+
+
+def _ndcg(scores, origin: OriginData, new_only: bool, k: int) -> float:
+    scores = np.array(scores, dtype=np.float32, copy=True)
+    if new_only:
+        scores[origin.seen] = -np.inf
+    ids = top_n(scores, k)[0]
+    return float(ranking_metrics(ids, origin.relevant, k=k)[f"ndcg@{k}"])
+
+
+def _origin_data(events, shape, start, end, new_only, max_users, seed):
+    users, bought, new = window_targets(events, start=start, end=end, shape=shape)
+    relevant = new if new_only else bought
+    users = users[np.diff(relevant[users].indptr) > 0]
+    if len(users) > max_users:
+        pick = np.random.default_rng(seed).choice(len(users), max_users, False)
+        users = np.sort(users[pick])
+    past = events[events["date"] < start]
+    counts = history_at(past, start, shape, None)
+    seen = counts[users].nonzero()
+    origin = OriginData(start, end, users, relevant[users], seen)
+    return origin, past, counts
+
+
+def tune_temporal_blend(
+    events: pd.DataFrame,
+    shape: tuple[int, int],
+    *,
+    new_only: bool,
+    origins,
+    base: dict | None = None,
+    ridge_grid=RIDGE_GRID,
+    tree_grid=TREE_GRID,
+    weight_grid=WEIGHT_GRID,
+    k: int = 10,
+    max_users: int = 3000,
+    incumbent: dict | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> TuneResult:
+    """Choose TemporalBlend's hyperparameters on rolling ``origins``.
+
+    Parameters
+    ----------
+    events : DataFrame (u, i, invoice, date), checked.
+    shape : (n_users, n_items).
+    new_only : bool, the variant ("discover": never-bought products only).
+    origins : [(start, end), ...] from :func:`validation_origins`.
+    base : dict, fixed TemporalBlend parameters (knn_k, ease_regularization, ...).
+    ridge_grid : λ values of the next-period ridge; tree_grid : tree settings;
+    weight_grid : weights tried per member in the coordinate ascent.
+    k : int, the cut-off of NDCG@k; max_users : customers scored per origin
+        (sampled with a fixed seed).
+    incumbent : dict, optional, the serving model's TemporalBlend parameters, scored
+        on the same origins (for the promotion decision).
+
+    Returns
+    -------
+    TuneResult
+
+    Raises
+    ------
+    NotEnoughData
+        No origin has a customer with purchases before and inside its window.
+    """
+    base = dict(base or {})
+    knn_k = int(base.get("knn_k", 100))
+    ease_lambda = float(base.get("ease_regularization", 300.0))
+    ridge_days = float(base.get("ridge_window_days", 90.0))
+    n_windows = int(base.get("ranker_windows", 4))
+    step = on_progress or (lambda frac, msg: None)
+    table: dict = {"ridge": {}, "trees": {}, "inputs": {}}
+    data, ridge_scores, tree_scores = [], {}, {}
+    blends, ridges, rankers = [], [], []
+    for o, (start, end) in enumerate(origins):
+        step(o / (len(origins) + 1), f"origin {start:%Y-%m-%d}: members")
+        origin, past, counts = _origin_data(
+            events, shape, start, end, new_only, max_users, seed=o
+        )
+        if origin.users.size == 0:
+            continue
+        data.append(origin)
+        decayed = history_at(past, start, shape, 180.0)
+        fits = {}
+        for lam in ridge_grid:
+            ridge = fit_next_period(past, start, shape, lam, ridge_days, new_only)[0]
+            fits[lam] = ridge
+            if ridge is not None:
+                s = ridge.score(origin.users, decayed)
+                ridge_scores.setdefault(lam, []).append(_ndcg(s, origin, new_only, k))
+        ridges.append(fits)
+        blends.append(
+            RepeatBlend(knn_k=knn_k, ease_regularization=ease_lambda).fit(
+                counts, recent=history_at(past, start, shape, 14.0)
+            )
+        )
+        rankers.append(
+            _tree_scores(past, start, shape, origin, new_only, n_windows, tree_grid)
+        )
+        for t, scores in enumerate(rankers[-1]):
+            if scores is not None:
+                tree_scores.setdefault(t, []).append(_ndcg(scores, origin, new_only, k))
+        origin.inputs = {"counts": counts, "decayed": decayed}
+    if not data:
+        raise NotEnoughData("not enough data: no customer bought in any origin window")
+    lam = _best(ridge_scores, len(data), default=float(ridge_grid[0]))
+    tree = _best(tree_scores, len(data), default=None)
+    table["ridge"] = {str(g): _mean(v) for g, v in ridge_scores.items()}
+    table["trees"] = {_label(tree_grid[t]): _mean(v) for t, v in tree_scores.items()}
+    step(len(origins) / (len(origins) + 1), "blend weights")
+
+    def objectives_for(lam, tree, name):
+        out = []
+        for o, origin in enumerate(data):
+            blend = blends[o]
+            blend.next_ = ridges[o].get(lam)
+            parts = blend.component_scores(origin.users, origin.inputs[name])
+            ranked = np.zeros(parts.shape[1:], np.float32)
+            if tree is not None and rankers[o][tree] is not None:
+                ranked = _row_max_scale(rankers[o][tree]).astype(np.float32)
+            stacked = np.concatenate([parts.astype(np.float32), ranked[None]])
+            out.append(
+                lambda w, p=stacked, org=origin: _ndcg(
+                    np.tensordot(np.asarray(w, np.float32), p, axes=1),
+                    org,
+                    new_only,
+                    k,
+                )
+            )
+        return out
+
+    incumbent_score = None
+    if incumbent is not None:
+        incumbent_score = _score_incumbent(
+            incumbent, objectives_for, ridge_grid, tree_grid
+        )
+    best = None
+    allowed = [i for i, m in enumerate(MEMBERS) if m != "ranker" or tree is not None]
+    for name in ("counts", "decayed"):
+        objectives = objectives_for(lam, tree, name)
+
+        def mean_ndcg(w, objectives=objectives):
+            return float(np.mean([f(w) for f in objectives]))
+
+        score, weights = RepeatBlend._ascend(
+            mean_ndcg,
+            MEMBERS.index("ease" if new_only else "repeat"),
+            weight_grid,
+            2,
+            allowed,
+            n_members=len(MEMBERS),
+        )
+        table["inputs"][name] = round(score, 4)
+        if best is None or score > best[0] + 1e-9:
+            per = [f(weights) for f in objectives]
+            best = (score, weights, name, per)
+    score, weights, name, per = best
+    params = {
+        **base,
+        "new_only": bool(new_only),
+        "weights": {m: float(w) for m, w in zip(MEMBERS, weights, strict=True) if w},
+        "input": name,
+        "ridge_regularization": lam,
+    }
+    if tree is not None:
+        params["ranker_max_leaf_nodes"] = int(tree_grid[tree]["max_leaf_nodes"])
+        params["ranker_max_iter"] = int(tree_grid[tree]["max_iter"])
+    per_origin = {
+        f"{o.start:%Y-%m-%d}": round(s, 4) for o, s in zip(data, per, strict=True)
+    }
+    step(1.0, f"tuned: mean NDCG@{k} {score:.4f}")
+    return TuneResult(params, float(score), per_origin, table, incumbent_score)
+
+
+def _score_incumbent(params, objectives_for, ridge_grid, tree_grid):
+    """Mean NDCG of a previously tuned parameter set on these origins, or None
+    when its λ or tree size is not among those fitted here."""
+    lam = float(params.get("ridge_regularization", -1))
+    if lam not in [float(g) for g in ridge_grid]:
+        return None
+    weights = params.get("weights") or {}
+    tree = None
+    if weights.get("ranker"):
+        size = (params.get("ranker_max_leaf_nodes"), params.get("ranker_max_iter"))
+        sizes = [(g["max_leaf_nodes"], g["max_iter"]) for g in tree_grid]
+        if size not in sizes:
+            return None
+        tree = sizes.index(size)
+    name = params.get("input", "counts")
+    if name not in ("counts", "decayed"):
+        return None
+    w = [float(weights.get(m, 0.0)) for m in MEMBERS]
+    return float(np.mean([f(w) for f in objectives_for(lam, tree, name)]))
+
+
+def _tree_scores(past, start, shape, origin, new_only, n_windows, tree_grid):
+    """Per tree setting: the ranker's P(bought) grid (b, n_items) at the origin, or
+    None when it cannot be fitted (too little history before the origin)."""
+    windows = event_windows(start, past["date"].min(), n=n_windows)
+    if not windows:
+        return [None] * len(tree_grid)
+    probe = CandidateRanker(new_only=new_only)
+    try:
+        features, labels = probe.training_set(past, windows, shape)
+    except ValueError:
+        return [None] * len(tree_grid)
+    if not labels.any():
+        return [None] * len(tree_grid)
+    context = ranker_context(past, reference=start, shape=shape, new_only=new_only)
+    candidates = context.features(origin.users, n_candidates=probe.n_candidates)
+    out = []
+    for setting in tree_grid:
+        ranker = CandidateRanker(new_only=new_only, **setting)
+        model = ranker._classifier().fit(features, labels)
+        proba = model.predict_proba(candidates.features)[:, 1]
+        out.append(candidates.grid(proba, shape[1], fill=0.0))
+    return out
+
+
+def _mean(values) -> float:
+    return round(float(np.mean(values)), 4)
+
+
+def _best(scores: dict, n_origins: int, default):
+    """The key with the highest mean over origins, among those scored at all."""
+    complete = {g: np.mean(v) for g, v in scores.items() if len(v) == n_origins}
+    if not complete:
+        return default
+    return max(complete, key=complete.get)
+
+
+def _label(setting: dict) -> str:
+    return f"{setting['max_leaf_nodes']} leaves x {setting['max_iter']}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The promotion rule's answer: ``action`` is "promote", "reject" or "keep"
+    (stay a candidate, the active model keeps serving); ``reason`` says why."""
+
+    action: str
+    reason: str
+
+
+def promotion_decision(
+    *,
+    candidate: float | None,
+    active: float | None,
+    has_active: bool,
+    metric: str = "ndcg@10",
+    tolerance: float = 0.0,
+    why_not_scored: str = "",
+) -> Decision:
+    """Promote, reject or keep a trained candidate (a pure function).
+
+    * no active model: promote;
+    * candidate not scored while the active one was: keep (the active serves);
+    * neither scored: promote (the newer model serves);
+    * active not comparable (no score on this validation): promote;
+    * candidate < active - tolerance: reject; otherwise promote.
+
+    Parameters
+    ----------
+    candidate, active : float or None, validation scores on the same origins.
+    has_active : bool, a model of the kind is serving.
+    metric : str, named in the reason; tolerance : float >= 0.
+    why_not_scored : str, why the candidate has no score (in the reason).
+    """
+    ours = f"{metric} {candidate:.4f}" if candidate is not None else None
+    if not has_active:
+        return Decision(
+            "promote", f"promoted: no model was active; {ours or why_not_scored}"
+        )
+    if candidate is None:
+        if active is not None:
+            return Decision(
+                "keep",
+                f"not promoted: could not be evaluated ({why_not_scored}); the "
+                "active model was evaluated and keeps serving",
+            )
+        return Decision(
+            "promote",
+            f"promoted: could not be evaluated ({why_not_scored}); the active model "
+            "had no score either, so the newer model serves",
+        )
+    if active is None:
+        return Decision(
+            "promote",
+            f"promoted: {ours}; the active model has no score on these origins",
+        )
+    if candidate < active - float(tolerance):
+        return Decision(
+            "reject",
+            f"not promoted: {ours} < active {active:.4f} (tolerance {tolerance})",
+        )
+    return Decision("promote", f"promoted: {ours} vs active {active:.4f}")
+
+
+# Settings of the served pipeline; recommender.conf's "pipeline" defaults are these.
+PIPELINE_DEFAULTS = {
+    "origins": 3,
+    "origin_window_days": 90,
+    "origin_step_days": 30,
+    "min_history_days": 60,
+    "max_users": 3000,
+    "base": {"knn_k": 100, "ease_regularization": 300.0, "ranker_windows": 4},
+    "ridge_grid": list(RIDGE_GRID),
+    "tree_grid": [dict(t) for t in TREE_GRID],
+    "weight_grid": list(WEIGHT_GRID),
+}
+
+
+def served_pipeline(
+    events: pd.DataFrame,
+    shape: tuple[int, int],
+    *,
+    new_only: bool,
+    reference=None,
+    settings: dict | None = None,
+    incumbent: dict | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+):
+    """Tune on rolling origins before ``reference``, then fit at ``reference``.
+
+    The one training path of the served purchase models: ``train_recommender``
+    (through ``recommender.services.pipeline``) and ``benchmarks/recommender.py``
+    both call it.
+
+    Parameters
+    ----------
+    events : DataFrame (u, i, invoice, date); shape : (n_users, n_items).
+    new_only : bool, "discover" (True) or "for you" (False).
+    reference : date-like, optional; default the day after the last event.
+    settings : dict over :data:`PIPELINE_DEFAULTS`.
+    incumbent : dict, optional, the serving model's parameters (scored too).
+
+    Returns
+    -------
+    (fitted TemporalBlend, TuneResult)
+
+    Raises
+    ------
+    NotEnoughData
+        Empty events or too short a history for the origins.
+    """
+    from .temporal_blend import TemporalBlend, default_reference
+
+    conf = {**PIPELINE_DEFAULTS, **(settings or {})}
+    if events is None or len(events) == 0:
+        raise NotEnoughData("not enough data: no purchase to train on")
+    reference = (
+        default_reference(events) if reference is None else pd.Timestamp(reference)
+    )
+    origins = validation_origins(
+        reference,
+        events["date"].min(),
+        n=int(conf["origins"]),
+        window_days=int(conf["origin_window_days"]),
+        step_days=int(conf["origin_step_days"]),
+        min_history_days=int(conf["min_history_days"]),
+    )
+    step = on_progress or (lambda frac, msg: None)
+    tuned = tune_temporal_blend(
+        events,
+        shape,
+        new_only=new_only,
+        origins=origins,
+        base=conf["base"],
+        max_users=int(conf["max_users"]),
+        ridge_grid=tuple(float(g) for g in conf["ridge_grid"]),
+        tree_grid=tuple(dict(t) for t in conf["tree_grid"]),
+        weight_grid=tuple(float(g) for g in conf["weight_grid"]),
+        incumbent=incumbent,
+        on_progress=lambda f, m: step(0.8 * f, m),
+    )
+    step(0.8, "fitting the tuned blend at the reference")
+    model = TemporalBlend(**tuned.params).fit(events, shape=shape, reference=reference)
+    step(1.0, "fitted")
+    return model, tuned

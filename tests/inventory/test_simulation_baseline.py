@@ -1,0 +1,61 @@
+"""Issue 18.5: the replay puts our policy beside a hand-made min/max rule, and the
+result is kept for the admin."""
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from inventory import services
+from inventory.algorithms import policy as pol
+from inventory.models import SimulationRun
+
+pytestmark = pytest.mark.django_db
+
+
+def test_min_max_rule_uses_the_last_four_weeks_peak_and_mean():
+    history = np.r_[np.full(50, 100.0), np.full(23, 2.0), 8.0]  # old surge ignored
+    low, high = pol.min_max_rule(history, lead_time=10, cover_days=26, window=24)
+    assert low == 80.0  # 10 days at the 4 weeks' highest rate, 8
+    assert high == pytest.approx(80 + 26 * (23 * 2 + 8) / 24)
+    with pytest.raises(ValueError, match="window"):
+        pol.min_max_rule(history, lead_time=1, cover_days=1, window=0)
+
+
+def test_simulation_replays_the_rule_on_the_same_products_and_values_stock(history):
+    out = services.inventory_simulate(window_days=42, replan_every=12, record=True)
+    summary, base = out["summary"], out["summary"]["baseline"]
+    assert base["products"] == summary["products"] == 2
+    steady = {r["stock_code"]: r for r in out["products"]}["10001"]
+    # unit cost: 60 % of the 2.50 list price (no vendor, no cost price)
+    assert steady["unit_cost"] == pytest.approx(1.5)
+    assert steady["average_stock_value"] == pytest.approx(steady["average_stock"] * 1.5)
+    rule = steady["baseline"]
+    assert rule["average_stock_value"] == pytest.approx(rule["average_stock"] * 1.5)
+    # on 10 a day the rule holds min (12 trading days x 10) + 26 days x 10 on top:
+    # far more stock than our order-up-to level, and it never runs out either
+    assert rule["fill_rate"] == pytest.approx(1.0)
+    assert rule["average_stock"] > steady["average_stock"]
+    c = summary["comparison"]
+    assert c["stock_value_ratio"] == pytest.approx(
+        summary["average_stock_value"] / base["average_stock_value"]
+    )
+    assert c["stock_value_at_most_075"] == (c["stock_value_ratio"] <= 0.75)
+    run = SimulationRun.objects.get(pk=out["run_id"])
+    assert run.n_products == 2 and run.summary["baseline"]["products"] == 2
+    assert run.summary["window_end"] == "2011-09-30"
+
+
+def test_simulate_command_prints_both_policies_and_the_admin_shows_the_run(
+    history, capsys, admin_client
+):
+    call_command("simulate_inventory", "--window-days", "42", "--replan-every", "12")
+    out = capsys.readouterr().out
+    assert "ours (forecast + empirical SS)" in out and "min/max rule" in out
+    assert "x the rule's" in out and "simulation run #" in out
+    run = SimulationRun.objects.get()
+    listing = admin_client.get("/admin/inventory/simulationrun/").content.decode()
+    assert "fill rate: ours / rule" in listing.lower() or "Fill rate" in listing
+    page = admin_client.get(f"/admin/inventory/simulationrun/{run.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "min/max rule" in html
+    assert "average stock value (GBP, at unit cost)" in html

@@ -1,0 +1,155 @@
+"""Rolling origins, the ``tune`` step and the promotion rule (no database)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recommender.algorithms.selection import (
+    NotEnoughData,
+    promotion_decision,
+    served_pipeline,
+    tune_temporal_blend,
+    validation_origins,
+)
+from recommender.algorithms.temporal_blend import MEMBERS, TemporalBlend
+
+from .test_algorithms_ranker import SHAPE, make_events
+
+SMALL = {
+    "origins": 3,
+    "origin_window_days": 30,
+    "origin_step_days": 14,
+    "min_history_days": 60,
+    "base": {"knn_k": 10, "ease_regularization": 10.0, "ranker_windows": 2},
+}
+TREES = ({"max_leaf_nodes": 4, "max_iter": 20}, {"max_leaf_nodes": 8, "max_iter": 20})
+
+
+@pytest.fixture(scope="module")
+def events():
+    return make_events()
+
+
+def test_origins_are_all_before_the_reference_and_step_back():
+    origins = validation_origins("2011-09-01", "2010-12-01", n=3)
+    assert len(origins) == 3
+    assert [e for _, e in origins] == sorted(e for _, e in origins)
+    assert all(e <= pd.Timestamp("2011-09-01") for _, e in origins)
+    assert origins[-1][1] == pd.Timestamp("2011-09-01")
+    assert origins[0][1] == pd.Timestamp("2011-09-01") - pd.Timedelta(days=60)
+    assert all((e - s).days == 90 for s, e in origins)
+
+
+@pytest.mark.parametrize("first", ["2011-08-31", "2011-06-01"])
+def test_short_history_is_not_enough_data(first):
+    with pytest.raises(NotEnoughData, match="not enough data: 3 validation origins"):
+        validation_origins("2011-09-01", first, n=3)
+
+
+def test_empty_or_one_day_of_events_is_not_enough_data(events):
+    with pytest.raises(NotEnoughData, match="no purchase"):
+        served_pipeline(events.iloc[:0], SHAPE, new_only=False, settings=SMALL)
+    one_day = events[events["date"] == events["date"].min()]
+    with pytest.raises(NotEnoughData, match="not enough data"):
+        served_pipeline(one_day, SHAPE, new_only=False, settings=SMALL)
+
+
+@pytest.fixture(scope="module")
+def tuned(events):
+    origins = validation_origins(
+        "2011-07-01", events["date"].min(), n=3, window_days=30, step_days=14
+    )
+    return tune_temporal_blend(
+        events,
+        SHAPE,
+        new_only=False,
+        origins=origins,
+        base=SMALL["base"],
+        ridge_grid=(10.0, 100.0),
+        tree_grid=TREES,
+        incumbent={"weights": {"popularity": 1.0}, "ridge_regularization": 10.0},
+    )
+
+
+def test_tune_picks_weights_that_beat_popularity_on_every_origin(tuned):
+    assert len(tuned.per_origin) == 3
+    assert set(tuned.params["weights"]) <= set(MEMBERS)
+    assert tuned.params["weights"]["repeat"] == 1.0  # the "for you" anchor
+    # staples come back: the tuned blend beats popularity alone on the same origins
+    assert tuned.incumbent_score is not None
+    assert tuned.score > tuned.incumbent_score + 0.1
+    assert set(tuned.table["ridge"]) == {"10.0", "100.0"}
+    assert len(tuned.table["trees"]) == 2
+    assert set(tuned.table["inputs"]) == {"counts", "decayed"}
+
+
+def test_tuned_params_build_a_blend(tuned, events):
+    model = TemporalBlend(**tuned.params).fit(events, shape=SHAPE)
+    ids, _ = model.recommend(0, model.history_, n=1, exclude_seen=False)
+    assert ids[0] == 7  # customer 0's fortnightly staple
+
+
+def test_incumbent_with_a_setting_not_tried_is_not_comparable(events):
+    origins = validation_origins(
+        "2011-07-01", events["date"].min(), n=3, window_days=30, step_days=14
+    )
+    result = tune_temporal_blend(
+        events,
+        SHAPE,
+        new_only=True,
+        origins=origins,
+        base=SMALL["base"],
+        ridge_grid=(10.0,),
+        tree_grid=TREES[:1],
+        incumbent={"weights": {"ease": 1.0}, "ridge_regularization": 5.0},
+    )
+    assert result.incumbent_score is None
+    assert result.params["weights"]["ease"] == 1.0  # the "discover" anchor
+    assert "repeat" not in result.params["weights"]
+
+
+def test_served_pipeline_fits_at_the_reference(events):
+    model, tuned = served_pipeline(
+        events, SHAPE, new_only=True, settings=SMALL, reference="2011-07-01"
+    )
+    assert model.reference_ == pd.Timestamp("2011-07-01")
+    assert model.get_params()["weights"] == tuned.params["weights"]
+    seen = model.history_[3].indices
+    ids, _ = model.recommend(3, model.history_, n=5)
+    assert not set(ids.tolist()) & set(seen.tolist())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "action", "words"),
+    [
+        (
+            {"candidate": 0.2, "active": None, "has_active": False},
+            "promote",
+            "no model",
+        ),
+        ({"candidate": 0.2, "active": 0.3, "has_active": True}, "reject", "< active"),
+        ({"candidate": 0.3, "active": 0.3, "has_active": True}, "promote", "vs active"),
+        (
+            {"candidate": 0.29, "active": 0.3, "has_active": True, "tolerance": 0.02},
+            "promote",
+            "vs active",
+        ),
+        (
+            {
+                "candidate": None,
+                "active": 0.3,
+                "has_active": True,
+                "why_not_scored": "x",
+            },
+            "keep",
+            "keeps serving",
+        ),
+        ({"candidate": None, "active": None, "has_active": True}, "promote", "newer"),
+        ({"candidate": 0.1, "active": None, "has_active": True}, "promote", "no score"),
+    ],
+)
+def test_promotion_decision(kwargs, action, words):
+    decision = promotion_decision(**kwargs)
+    assert decision.action == action
+    assert words in decision.reason
