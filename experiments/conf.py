@@ -12,6 +12,7 @@ from typing import Any
 #: the recommender API's endpoints).
 SURFACES: dict[str, str] = {
     "for_you": "Recommended for you (home page, customer API)",
+    "discover": "Discover: products never bought (customer API, surface=discover)",
     "similar": "Customers who bought this also bought (product page, similar API)",
     "bought_together": "Often bought together (product page, bought-together API)",
     "basket": "Goes well with your basket (basket page, basket API)",
