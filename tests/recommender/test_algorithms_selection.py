@@ -146,7 +146,31 @@ def test_served_pipeline_fits_at_the_reference(events):
             "keeps serving",
         ),
         ({"candidate": None, "active": None, "has_active": True}, "promote", "newer"),
-        ({"candidate": 0.1, "active": None, "has_active": True}, "promote", "no score"),
+        (
+            {"candidate": 0.1, "active": None, "has_active": True},
+            "promote",
+            "could not be scored",
+        ),
+        (
+            {
+                "candidate": 0.2,
+                "active": 0.3,
+                "has_active": True,
+                "active_label": "x:v2",
+            },
+            "reject",
+            "< active x:v2 0.3000",
+        ),
+        (
+            {
+                "candidate": None,
+                "active": None,
+                "has_active": False,
+                "why_not_scored": "w",
+            },
+            "promote",
+            "no model was active; (w)",
+        ),
     ],
 )
 def test_promotion_decision(kwargs, action, words):
