@@ -128,12 +128,20 @@ def test_served_pipeline_fits_at_the_reference(events):
             "promote",
             "no model",
         ),
-        ({"candidate": 0.2, "active": 0.3, "has_active": True}, "reject", "< active"),
-        ({"candidate": 0.3, "active": 0.3, "has_active": True}, "promote", "vs active"),
+        (
+            {"candidate": 0.2, "active": 0.3, "has_active": True},
+            "reject",
+            "< the active model",
+        ),
+        (
+            {"candidate": 0.3, "active": 0.3, "has_active": True},
+            "promote",
+            "vs the active model 0.3000",
+        ),
         (
             {"candidate": 0.29, "active": 0.3, "has_active": True, "tolerance": 0.02},
             "promote",
-            "vs active",
+            "vs the active model",
         ),
         (
             {
