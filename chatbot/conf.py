@@ -39,9 +39,6 @@ DEFAULTS: dict[str, Any] = {
         "contact_customer_service": ("opening-hours",),
         "check_invoice": ("invoice",),
         "get_invoice": ("invoice",),
-        "create_account": ("account",),
-        "edit_account": ("account",),
-        "delete_account": ("account",),
     },
     # Product search: results shown and minimum cosine similarity.
     "search_results": 5,

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "solo",
     "core",  # before the admin: its templates/admin/base_site.html adds the suite's CSS
     "core.admin_site.SuiteAdminConfig",  # django.contrib.admin with the home page
     "shop",

@@ -38,13 +38,21 @@ DEFAULTS: dict[str, Any] = {
     # Move a price on a category prior alone (the product's own sales never saw
     # another price). Off: such products get an elasticity but no price move.
     "MOVE_ON_PRIORS": False,
+    # Least expected gain (GBP/week of profit, or of revenue when no cost is known)
+    # for a price move to be proposed: smaller ones are not worth a review.
+    "MIN_WEEKLY_GAIN": 1.0,
     # Markdown candidates (stock from shop.StockLevel, forecast from inventory)
-    "OVERSTOCK_WEEKS": 26,  # weeks of cover above which a product is overstocked
+    # days of cover (the inventory app's, from its latest forecast run) above which
+    # a product is overstocked and gets a markdown suggestion
+    "OVERSTOCK_DAYS": 180,
     # Markdowns rest on stock the store imported or counted; a level set by the
     # inventory app's assumption rule (StockLevel.is_assumed) is not evidence.
     "MARKDOWN_ON_ASSUMED_STOCK": False,
     "MARKDOWN": 0.05,  # least markdown offered (share off the current price)
     "SELLOUT_HORIZON_WEEKS": 8,
+    # "Did it work": an applied price is measured this many weeks after it took
+    # effect, against the same number of weeks before (pricing.algorithms.readout).
+    "READOUT_WEEKS": 8,
 }
 
 # Unknown keys in settings.PRICING are refused at start-up (core.appsettings).

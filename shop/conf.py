@@ -11,6 +11,9 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_BATCH_LINES": 20_000,
     # (Naive times in imported files are read in the shop's time zone,
     # settings.TIME_ZONE, env TIME_ZONE; there is no separate import time zone.)
+    # Events dated more than this many days before the shop's first order are
+    # refused (occurred_at far outside the shop's history, e.g. the year 0172).
+    "EVENTS_MAX_DAYS_BEFORE_HISTORY": 365,
     # Status given to imported historical orders (they were fulfilled long ago).
     "IMPORTED_SALE_STATUS": "delivered",
     # List price = median unit price of customer-identified sale lines in the last

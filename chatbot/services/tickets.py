@@ -106,8 +106,12 @@ def ticket_summary(*, conversation: Conversation, reason: str) -> str:
             continue
         orders += [o for o in found if o not in orders]
     parts = [REASONS.get(reason, reason.replace("_", " "))]
-    labels = [INTENT_LABELS.get(i, i.replace("_", " ")).lower() for i in intents]
-    labels = [label for label in labels if label != parts[0]]
+    labels = [
+        INTENT_LABELS.get(i, i.replace("_", " ")).lower()
+        for i in intents
+        if i != reason
+    ]
+    labels = [label for label in labels if parts[0] not in label]
     if labels:
         parts.append("about " + ", ".join(labels[:3]))
     if orders:

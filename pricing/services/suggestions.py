@@ -206,8 +206,10 @@ def _store(
     return sug, True
 
 
-def _inventory_forecasts() -> tuple[dict[int, float], str]:
-    """product id -> forecast units per week, from the inventory app's latest run.
+def _inventory_cover() -> tuple[dict[int, dict], str]:
+    """product id -> the inventory app's view of its stock, from the latest forecast
+    run: ``days_of_cover`` (days, None when no demand is forecast), ``mean_daily``
+    (units/day), ``available`` (units) and ``assumed`` (no stock count).
 
     The inventory app is optional: when it is missing or has no succeeded forecast
     run, ({}, reason) is returned and recent sales stand in for the forecast.
@@ -221,17 +223,25 @@ def _inventory_forecasts() -> tuple[dict[int, float], str]:
         run = forecast_run_latest()
         if run is None:
             return {}, "no inventory forecast run yet"
-        rows = Forecast.objects.filter(run=run).values_list("product_id", "mean_daily")
+        rows = Forecast.objects.filter(run=run).values_list(
+            "product_id", "days_of_cover", "mean_daily", "available", "stock_is_assumed"
+        )
         return {
-            pid: 7.0 * float(m) for pid, m in rows
+            pid: {
+                "days_of_cover": cover,
+                "mean_daily": float(mean),
+                "available": available,
+                "assumed": assumed,
+            }
+            for pid, cover, mean, available, assumed in rows
         }, f"inventory forecast run {run.pk}"
     except Exception as exc:  # the forecast is optional: never block pricing on it
         logger.warning("inventory forecasts unavailable: %s", exc)
         return {}, "inventory forecast failed"
 
 
-def _recent_weekly_units(weeks: int = 12) -> dict[int, float]:
-    """Average units/week per product over the last ``weeks`` weeks of sales."""
+def _recent_daily_units(weeks: int = 12) -> dict[int, float]:
+    """Average units/day per product over the last ``weeks`` weeks of sales."""
     last = sales_lines().aggregate(t=Max("order__placed_at"))["t"]
     if last is None:
         return {}
@@ -241,45 +251,59 @@ def _recent_weekly_units(weeks: int = 12) -> dict[int, float]:
         .values("product_id")
         .annotate(units=Sum("quantity"))
     )
-    return {r["product_id"]: r["units"] / weeks for r in rows}
+    return {r["product_id"]: r["units"] / (7 * weeks) for r in rows}
 
 
 def _stock_view(conf: dict) -> dict[int, dict]:
-    """Per product with stock: available units, weekly rate, cover, sell-out flag."""
-    levels = StockLevel.objects.select_related("product").filter(
-        product__is_active=True
+    """Per product with stock: available units, demand (units/day), days of cover
+    (the inventory app's, from its latest forecast run, else from the last 12 weeks
+    of sales), and whether it sells out within ``SELLOUT_HORIZON_WEEKS``."""
+    levels = StockLevel.objects.filter(product__is_active=True).values_list(
+        "product_id", "on_hand", "reserved", "is_assumed"
     )
     if not levels.exists():
         return {}
-    rates = _recent_weekly_units()
-    forecasts, forecast_source = _inventory_forecasts()
-    horizon = conf["SELLOUT_HORIZON_WEEKS"]
+    cover, cover_source = _inventory_cover()
+    rates = _recent_daily_units() if len(cover) < len(levels) else {}
+    horizon_days = 7 * conf["SELLOUT_HORIZON_WEEKS"]
     out = {}
-    for lvl in levels:
-        pid = lvl.product_id
-        rate = forecasts.get(pid, rates.get(pid, 0.0))
-        source = forecast_source if pid in forecasts else "last 12 weeks of sales"
+    for pid, on_hand, reserved, assumed in levels:
+        inv = cover.get(pid)
+        if inv is not None:
+            available, rate = inv["available"], inv["mean_daily"]
+            days, source = inv["days_of_cover"], cover_source
+        else:
+            available, rate = on_hand - reserved, rates.get(pid, 0.0)
+            days = available / rate if rate > 0 else None
+            source = "last 12 weeks of sales"
         out[pid] = {
-            "available": lvl.available,
-            "assumed": lvl.is_assumed,
+            "available": available,
+            "assumed": assumed,
             "rate": rate,
             "source": source,
-            "cover_weeks": lvl.available / rate if rate > 0 else float("inf"),
-            "sells_out": rate > 0 and lvl.available <= rate * horizon,
+            "days_of_cover": days,  # None: no demand
+            "sells_out": rate > 0 and available <= rate * horizon_days,
         }
     return out
+
+
+def _overstocked(s: dict, conf: dict) -> bool:
+    days = s["days_of_cover"]
+    if s["sells_out"] or s["available"] <= 0:
+        return False
+    return days is None or days > conf["OVERSTOCK_DAYS"]
 
 
 def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
     conf = ctx["conf"]
     for pid, s in stock.items():
-        if s["sells_out"] or s["cover_weeks"] <= conf["OVERSTOCK_WEEKS"]:
+        if not _overstocked(s, conf):
             continue
         if s["assumed"] and not conf["MARKDOWN_ON_ASSUMED_STOCK"]:
             counts["markdown_skipped_assumed_stock"] += 1
             continue
         est = estimates.get(pid)
-        if est is None or s["available"] <= 0:
+        if est is None:
             counts["markdown_skipped_no_estimate"] += 1
             continue
         product = est.product
@@ -303,13 +327,26 @@ def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
         if d.status != "ok":
             counts["markdown_infeasible"] += 1
             continue
-        cover = s["cover_weeks"]
+        days = s["days_of_cover"]
         d.rationale = (
-            f"Overstock: {s['available']} units available, "
-            f"{'no sales' if cover == float('inf') else f'{cover:.0f} weeks'}"
-            f" of cover at {s['rate']:.1f} units/week ({s['source']}). " + d.rationale
+            f"Overstock: {s['available']:,} units available, "
+            + (
+                "no demand forecast"
+                if days is None
+                else f"{days:,.0f} days of cover at {s['rate']:.1f} units/day"
+            )
+            + f" ({s['source']}); markdowns start above {conf['OVERSTOCK_DAYS']} "
+            "days. " + d.rationale
         )
-        _, created = _store(product, est, PriceSuggestion.Kind.MARKDOWN, d, cost_source)
+        sug, created = _store(
+            product,
+            est,
+            PriceSuggestion.Kind.MARKDOWN,
+            d,
+            cost_source,
+            days_of_cover=days,
+        )
+        ctx["kept"].add(sug.pk)
         counts["markdown_created" if created else "markdown_unchanged"] += 1
 
 
@@ -325,7 +362,10 @@ def prices_suggest(
 
     Products whose elasticity is only their category's prior (status ``prior``: the
     price never moved) get no price move unless ``MOVE_ON_PRIORS`` is set; they are
-    counted as ``held_prior_only``.
+    counted as ``held_prior_only``. A price move expected to gain less than
+    ``MIN_WEEKLY_GAIN`` (GBP/week of profit, or revenue without a cost) is not worth
+    a reviewer's time: counted as ``skipped_small_gain``. Open suggestions this run
+    does not propose again are superseded (``superseded_not_proposed_again``).
 
     Returns
     -------
@@ -354,6 +394,7 @@ def prices_suggest(
         "rules": rules_active(),
         "comp": competitor_prices_latest(),
         "stock": _stock_view(conf),
+        "kept": set(),
     }
     iterator = progress(items, len(items)) if progress else items
     with transaction.atomic():
@@ -362,6 +403,12 @@ def prices_suggest(
             if i % 500 == 0:
                 run_progress(run, 0.7 + 0.25 * i / max(len(items), 1), "suggesting")
         _markdowns(estimates, ctx["stock"], ctx, counts)
+        stale = PriceSuggestion.objects.filter(
+            status=PriceSuggestion.Status.PROPOSED
+        ).exclude(pk__in=ctx["kept"])
+        n_stale = stale.update(status=PriceSuggestion.Status.SUPERSEDED)
+        if n_stale:
+            counts["superseded_not_proposed_again"] = n_stale
     return dict(counts)
 
 
@@ -388,7 +435,7 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
             f"The pricing rules conflict: {conflict}. The price stays at "
             f"{d.current_price:.2f} GBP until one of these rules is changed."
         )
-        _store(
+        sug, _ = _store(
             product,
             est,
             PriceSuggestion.Kind.OPTIMISE,
@@ -396,9 +443,13 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
             cost_source,
             rule_conflict=conflict,
         )
+        ctx["kept"].add(sug.pk)
         return "rule_conflict"
     if d.status != "ok":
         return f"skipped_{d.status}"
+    gain = (d.profit_change or d.revenue_change)[1]
+    if gain < conf["MIN_WEEKLY_GAIN"]:
+        return "skipped_small_gain"
     d.rationale += f" Unit cost: {cost_source}. Evidence quality: {est.quality}."
     if est.status == ElasticityEstimate.Status.PRIOR:
         d.rationale += (
@@ -410,5 +461,6 @@ def _suggest_one(est: ElasticityEstimate, ctx: dict) -> str:
             f" The elasticity borrows strength from the {est.category} "
             f"category: {est.message.split(': ')[0]}."
         )
-    _, created = _store(product, est, PriceSuggestion.Kind.OPTIMISE, d, cost_source)
+    sug, created = _store(product, est, PriceSuggestion.Kind.OPTIMISE, d, cost_source)
+    ctx["kept"].add(sug.pk)
     return "created" if created else "unchanged"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 
 from core.exceptions import InvalidInput
 
+from ..conf import shop_setting
 from ..models import Customer, Event, Order, Product
 
 # A client clock may run a little fast; events further in the future are refused.
@@ -45,6 +47,35 @@ def _order(invoice_no: str, customer: Customer | None) -> Order | None:
     return order
 
 
+def _occurred_at(value: datetime | None) -> datetime:
+    """``value`` checked against the shop's time line (now when None).
+
+    Accepted: from ``EVENTS_MAX_DAYS_BEFORE_HISTORY`` days before the shop's first
+    order (before now when there is no order) to ``MAX_CLOCK_SKEW`` after now.
+    """
+    now = timezone.now()
+    if value is None:
+        return now
+    if timezone.is_naive(value):
+        raise InvalidInput(
+            "occurred_at needs a time zone (e.g. 2011-06-01T10:00:00Z)",
+            field="occurred_at",
+        )
+    if value > now + MAX_CLOCK_SKEW:
+        raise InvalidInput("occurred_at is in the future", field="occurred_at")
+    first = Order.objects.aggregate(first=Min("placed_at"))["first"] or now
+    earliest = first - timedelta(
+        days=int(shop_setting("EVENTS_MAX_DAYS_BEFORE_HISTORY"))
+    )
+    if value < earliest:
+        raise InvalidInput(
+            f"occurred_at {value.isoformat()} is far before the shop's history "
+            f"(earliest accepted: {earliest.date().isoformat()})",
+            field="occurred_at",
+        )
+    return value
+
+
 def event_record(
     *,
     kind: str,
@@ -65,7 +96,9 @@ def event_record(
         ``purchase`` (need ``product_id``) or ``search`` (needs ``query``;
         ``product_id`` optional, e.g. the clicked hit).
     customer : the signed-in customer, or None with a ``session_key``.
-    occurred_at : tz-aware datetime; defaults to now; at most 5 minutes ahead.
+    occurred_at : tz-aware datetime; defaults to now; at most 5 minutes ahead and
+        at most ``SHOP["EVENTS_MAX_DAYS_BEFORE_HISTORY"]`` days before the shop's
+        first order.
     recommendation_id : str, the ``recommendation_id`` of the recommendation
         response the product came from (32 hex digits); an unknown or expired id
         is stored as it is (unattributed), never an error.
@@ -76,7 +109,7 @@ def event_record(
     ------
     InvalidInput
         Unknown kind, missing or unknown product, missing query, neither customer
-        nor session key, a naive or future timestamp, a malformed
+        nor session key, a naive, future or far too old timestamp, a malformed
         recommendation_id, an order that is not the customer's; the error names
         the field.
     """
@@ -107,16 +140,7 @@ def event_record(
     query = (query or "").strip()
     if kind == Event.Kind.SEARCH and not query:
         raise InvalidInput("a search event needs a query", field="query")
-    now = timezone.now()
-    if occurred_at is None:
-        occurred_at = now
-    elif timezone.is_naive(occurred_at):
-        raise InvalidInput(
-            "occurred_at needs a time zone (e.g. 2011-06-01T10:00:00Z)",
-            field="occurred_at",
-        )
-    elif occurred_at > now + MAX_CLOCK_SKEW:
-        raise InvalidInput("occurred_at is in the future", field="occurred_at")
+    occurred_at = _occurred_at(occurred_at)
     recommendation_id = _recommendation_id(recommendation_id)
     placed = _order(order, customer)
     return Event.objects.create(

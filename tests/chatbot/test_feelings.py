@@ -135,3 +135,14 @@ def test_signed_in_customer_without_email_gets_it_stored(api_client, chat_model)
     _say(api_client, conversation, "kim@example.com")
     customer.refresh_from_db()
     assert customer.email == "kim@example.com"
+
+
+def test_asking_for_someone_hands_off_whatever_the_intent(api_client, chat_model):
+    conversation = _start(api_client)
+    reply = _say(
+        api_client, conversation, "I need to speak to someone from customer service"
+    )
+    assert reply["action"] == "handoff"
+    assert SupportTicket.objects.get().reason == "contact_human_agent"
+    reply = _say(api_client, conversation, "when will someone reply?")
+    assert reply["action"] == "ticket_status"

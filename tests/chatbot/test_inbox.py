@@ -163,7 +163,7 @@ def test_inbox_lists_open_tickets_and_overdue_ones(admin_client, inbox):
     assert page.status_code == 200
     assert _ids(page) == {inbox["late"].pk, inbox["fresh"].pk}
     assert [t.pk for t in page.context["cl"].result_list][0] == inbox["late"].pk
-    assert "overdue:" in page.content.decode()
+    assert "overdue, due" in page.content.decode()
     assert _ids(admin_client.get(url + "?overdue=1")) == {inbox["late"].pk}
     assert _ids(admin_client.get(url + "?status=closed")) == {inbox["closed"].pk}
 
@@ -274,3 +274,19 @@ def test_add_misunderstood_message_as_an_example_then_retrain(
     assert (
         run.status == "pending" and f"task run #{run.pk}" in response.content.decode()
     )
+
+
+def test_thumbs_down_over_the_api_flags_the_question(api_client, db):
+    customer = make_customer(with_user=True)
+    conversation = _conversation(customer, LINES)
+    api_client.force_authenticate(customer.user)
+    reply = conversation.messages.filter(role="bot", intent="track_order").get()
+    url = f"{START}{conversation.public_id}/messages/{reply.pk}/feedback/"
+    assert api_client.post(url, {"helpful": False}, format="json").status_code == 204
+    asked = conversation.messages.get(text__contains="broken mugs")
+    assert asked.review == "thumbs_down" and asked.review_status == "open"
+    assert api_client.post(url, {"helpful": "x"}, format="json").status_code == 400
+    user_message = f"{START}{conversation.public_id}/messages/{asked.pk}/feedback/"
+    assert api_client.post(user_message, {"helpful": False}).status_code == 404
+    api_client.force_authenticate(make_customer(with_user=True).user)  # not theirs
+    assert api_client.post(url, {"helpful": False}, format="json").status_code == 404

@@ -462,16 +462,93 @@ def test_a_failed_run_leaves_the_previous_estimates_current(priced_shop, monkeyp
     assert first.status == ModelArtifact.Status.ACTIVE
 
 
+def _inventory_run(stock: dict):
+    """A succeeded inventory forecast run: {product: (available, mean units/day)}."""
+    from django.utils import timezone
+
+    from inventory.models import ForecastRun
+
+    run = ForecastRun.objects.create(
+        status=ForecastRun.Status.SUCCEEDED,
+        as_of=timezone.now().date(),
+        horizon_days=28,
+        data_fingerprint="test",
+        finished_at=timezone.now(),
+    )
+    for product, (available, mean_daily) in stock.items():
+        _forecast(run, product, available, mean_daily)
+    return run
+
+
+def _forecast(run, product, available: int, mean_daily: float):
+    from inventory.algorithms.policy import days_of_cover
+    from inventory.models import Forecast
+
+    return Forecast.objects.create(
+        run=run,
+        product=product,
+        model_name="test",
+        reason="test",
+        demand_class="smooth",
+        mean_daily=mean_daily,
+        sigma_daily=1.0,
+        lead_time_days=14,
+        service_level=0.95,
+        safety_stock=5,
+        reorder_point=20,
+        order_up_to=60,
+        eoq=30,
+        available=available,
+        days_of_cover=days_of_cover(available=available, mean_daily=mean_daily),
+    )
+
+
+def test_markdown_shows_the_inventory_days_of_cover_that_triggered_it(
+    priced_shop, settings, reviewer, client
+):
+    settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
+    over, fine = priced_shop[3], priced_shop[2]
+    StockLevel.objects.create(product=over, on_hand=2000)
+    StockLevel.objects.create(product=fine, on_hand=2000)
+    _inventory_run({over: (2000, 5.0), fine: (2000, 20.0)})  # 400 and 100 days
+    counts = prices_weekly_run()["suggestions"]
+    assert counts["markdown_created"] == 1
+    md = PriceSuggestion.objects.get(product=over, kind="markdown")
+    assert md.days_of_cover == pytest.approx(400.0)
+    assert "400 days of cover at 5.0 units/day (inventory forecast run" in (
+        md.rationale
+    )
+    assert "markdowns start above 180 days" in md.rationale
+    assert md.suggested_price < md.current_price
+    assert not PriceSuggestion.objects.filter(product=fine, kind="markdown").exists()
+    # In the same queue as the optimised prices, with its cover on screen.
+    client.force_login(reviewer)
+    page = client.get("/admin/pricing/pricesuggestion/?status__exact=proposed")
+    assert md.pk in [s.pk for s in page.context["cl"].result_list]
+    assert "cover 400 days" in page.content.decode()
+    assert page.context["queue_summary"]["markdowns"] == 1
+
+
 def test_inventory_forecast_of_a_sell_out_blocks_the_markdown(
     priced_shop, monkeypatch, settings
 ):
     settings.PRICING = {"ENDINGS": [k / 100 for k in range(9, 100, 10)]}
     product = priced_shop[3]
     StockLevel.objects.create(product=product, on_hand=100000)
-    monkeypatch.setattr(
-        "pricing.services.suggestions._inventory_forecasts",
-        lambda: ({product.pk: 50000.0}, "inventory forecast run 1"),
-    )
+    _inventory_run({product: (100000, 50000.0 / 7)})
     counts = prices_weekly_run()["suggestions"]
     assert "markdown_created" not in counts and "markdown_infeasible" not in counts
     assert not PriceSuggestion.objects.filter(product=product, kind="markdown").exists()
+
+
+def test_small_gains_are_not_proposed_and_stale_suggestions_superseded(
+    suggested, settings
+):
+    open_before = PriceSuggestion.objects.filter(status="proposed").count()
+    assert open_before >= 2
+    settings.PRICING = {**settings.PRICING, "MIN_WEEKLY_GAIN": 1e9}
+    counts = prices_suggest()
+    assert counts["skipped_small_gain"] >= 2 and "created" not in counts
+    # What this run no longer proposes leaves the queue (superseded), nothing else.
+    assert counts["superseded_not_proposed_again"] == open_before
+    assert not PriceSuggestion.objects.filter(status="proposed").exists()

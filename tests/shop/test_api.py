@@ -339,3 +339,33 @@ def test_order_with_more_than_a_thousand_lines(
     assert len(lines) == 1114 and response.json()["total"] == "1114.00"
     assert [line["stock_code"] for line in lines[:2]] == ["B00000", "B00001"]
     assert lines[-1]["line_no"] == 1114
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "0172-05-01T10:00:00Z",
+        "0001-01-01T00:00:00+01:00",  # before datetime.min once in UTC
+        "1900-01-01T00:00:00Z",
+        "2009-06-30T00:00:00Z",  # over a year before the first order
+    ],
+)
+def test_event_dates_far_outside_the_shops_history_are_refused(
+    api_client, catalogue, two_customers, when
+):
+    """Issue 16.13: the first order is 2011-06-01; the year 0172 is refused, the
+    field named, nothing stored."""
+    payload = {
+        "kind": "search",
+        "query": "mug",
+        "session_key": "s",
+        "occurred_at": when,
+    }
+    response = api_client.post("/api/v1/events/", payload, format="json")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body.get("field") == "occurred_at" or "occurred_at" in body.get("fields", {})
+    assert not Event.objects.exists()
+    payload["occurred_at"] = "2010-12-01T08:26:00Z"  # within the year before: kept
+    ok = api_client.post("/api/v1/events/", payload, format="json")
+    assert ok.status_code == 201 and ok.json()["occurred_at"] == "2010-12-01T08:26:00Z"

@@ -72,6 +72,8 @@
   }
 
   function showReply(reply) {
+    // The API sends what the bot understood (intent, confidence) to staff only; a
+    // customer's replies have no such fields, so no label is shown to them.
     var meta = reply.intent
       ? reply.intent + (reply.confidence != null ? " · " + Math.round(reply.confidence * 100) + "%" : "")
       : "";
