@@ -201,13 +201,24 @@ def _record(out: dict, params: dict) -> SimulationRun:
         window_start=summary["window_start"],
         window_end=summary["window_end"],
         n_products=summary.get("products", 0),
-        params=params,
-        summary={
-            k: (v.isoformat() if isinstance(v, date) else v) for k, v in summary.items()
-        },
-        products=out["products"],
+        params=_plain(params),
+        summary=_plain(summary),
+        products=_plain(out["products"]),
         task_run=current_run(),
     )
+
+
+def _plain(value):
+    """JSON-ready: numpy scalars as Python numbers and bools, dates as ISO text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _select_columns(series, split: int, limit: int | None, rank_by: str) -> list:

@@ -109,14 +109,15 @@ def test_replenishment_screen_shows_the_numbers_and_the_missing_counts(
     assert page.status_code == 200
     for heading in (
         "on hand",
-        "forecast over lead time",
-        "min (reorder point)",
-        "max (order-up-to)",
-        "to order",
+        "lead-time forecast",
+        "min / max",
+        "min = reorder point, max = order-up-to level",
+        "to order (units)",
         "MOQ / pack",
         "lead time",
         "unit cost",
         "line value",
+        "vendor",
     ):
         assert heading.lower() in html.lower()
     s = ReorderSuggestion.objects.get()
