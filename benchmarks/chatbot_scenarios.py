@@ -22,7 +22,9 @@ Checks of a turn (all must hold):
 * ``ticket``: a support ticket exists for the conversation (True) or not (False);
 * ``product``: the reply names a sellable product of the shop (its description is in
   the text and it is in the reply's data), or names none (False);
-* ``status``: after the turn, the fixture orders have these statuses.
+* ``status``: after the turn, the fixture orders have these statuses;
+* ``follows``: the reply is about a product the previous reply showed (a follow-up);
+* ``cheaper``: it shows products cheaper than the one the previous reply led with.
 """
 
 from __future__ import annotations
@@ -174,7 +176,8 @@ SCENARIOS: list[dict] = [
     {"name": "delivery-international", "topic": "delivery options",
      "user": "anonymous",
      "turns": [{"say": "Do you deliver to France?",
-                "any": ["international", "france", "europe", "abroad"]}]},
+                "any": ["international", "france", "europe", "abroad",
+                        "outside the uk"]}]},
     {"name": "delivery-cost", "topic": "delivery options", "user": "anonymous",
      "turns": [{"say": "How much does delivery cost?", "any": ["GBP", "£"]}]},
     {"name": "delivery-time", "topic": "delivery options", "user": "customer",
@@ -217,14 +220,14 @@ SCENARIOS: list[dict] = [
      "turns": [{"say": "do you sell t-light holders?", "product": True},
                {"say": "is it in stock?", "any": ["in stock", "out of stock",
                                                   "available"],
-                "all": ["T-LIGHT"], "none": ["FILM"]}]},
+                "follows": True, "none": ["FILM"]}]},
     {"name": "follow-price", "topic": "follow-ups", "user": "anonymous",
      "turns": [{"say": "show me cake stands", "product": True},
-               {"say": "how much is it?", "any": ["GBP", "£"],
-                "all": ["CAKE"]}]},
+               {"say": "how much is it?", "any": ["GBP", "£"], "follows": True}]},
     {"name": "follow-cheaper", "topic": "follow-ups", "user": "customer",
-     "turns": [{"say": "I'm looking for a cake stand", "product": True},
-               {"say": "show me cheaper ones", "product": True}]},
+     "turns": [{"say": "do you sell the regency cakestand 3 tier?",
+                "product": True, "any": ["REGENCY"]},
+               {"say": "show me cheaper ones", "product": True, "cheaper": True}]},
     {"name": "follow-cancel-it", "topic": "follow-ups", "user": "customer",
      "turns": [{"say": "where is order {shipped}?", "all": ["{shipped}"]},
                {"say": "can I cancel it?", "all": ["{shipped}"],

@@ -9,7 +9,7 @@ from benchmarks.chatbot_dialogues import ORDER_KEYS, PLACEHOLDER
 from benchmarks.chatbot_scenarios import SCENARIOS
 
 CHECKS = {"say", "any", "all", "none", "action", "handoff", "ticket", "product",
-          "status"}  # fmt: skip
+          "status", "follows", "cheaper"}  # fmt: skip
 TOPICS = {"order status", "cancel", "change", "refund", "returns", "delivery options",
           "invoices", "product search", "follow-ups", "complaints", "anonymous",
           "handoff and ticket status", "another customer's order"}  # fmt: skip
