@@ -427,6 +427,10 @@ def main() -> None:
     print("\ntopic                          scenarios   fully right")
     for topic, oks in by_topic.items():
         print(f"{topic:<30} {len(oks):>9}   {sum(oks):>4} ({sum(oks) / len(oks):.0%})")
+    for name in sorted({r.scenario.get("set", "A") for r in results}):
+        oks = [r.ok for r in results if r.scenario.get("set", "A") == name]
+        print(f"set {name}: {sum(oks)}/{len(oks)} fully right "
+              f"({sum(oks) / len(oks):.1%})")  # fmt: skip
     ok = sum(r.ok for r in results)
     turns = sum(len(r.scenario["turns"]) for r in results)
     bad_turns = sum(len(r.failures) for r in results)
