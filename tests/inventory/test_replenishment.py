@@ -104,6 +104,9 @@ def test_replenishment_screen_shows_the_numbers_and_the_missing_counts(
 ):
     _count(history["steady"], 0)  # sometimes and never have no count
     services.forecast_demand()
+    counted = [f.product for f in selectors.products_at_risk(counted_only=True)]
+    assert counted == [history["steady"]]
+    assert history["sometimes"] in [f.product for f in selectors.products_at_risk()]
     page = admin_client.get("/admin/inventory/reordersuggestion/?status=pending")
     html = page.content.decode()
     assert page.status_code == 200

@@ -69,3 +69,12 @@ def test_a_run_with_numpy_values_is_stored_as_plain_json():
     out = _plain({"ok": np.bool_(True), "x": [np.float64(0.5)], "d": date(2011, 9, 1)})
     assert out == {"ok": True, "x": [0.5], "d": "2011-09-01"}
     assert type(out["ok"]) is bool and type(out["x"][0]) is float
+
+
+def test_a_what_if_service_level_replaces_the_policy_target(history):
+    out = services.inventory_simulate(
+        window_days=42, replan_every=12, service_level=0.8
+    )
+    assert out["summary"]["target_service_level"] == pytest.approx(0.8)
+    with pytest.raises(Exception, match="service_level"):
+        services.inventory_simulate(window_days=42, service_level=1.0)
