@@ -15,14 +15,27 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from core.adminkit import Decision, DecisionAdminMixin, decision_note
+from core.adminkit import (
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    admin_link,
+    decision_note,
+)
 from core.exceptions import DomainError, InvalidInput
 from core.formatting import MISSING, money, percent, units
 
 from .charts import demand_chart, histogram_chart, objective_chart
-from .models import CompetitorPrice, ElasticityEstimate, PriceSuggestion, PricingRule
+from .models import (
+    CompetitorPrice,
+    ElasticityEstimate,
+    PriceReadout,
+    PriceSuggestion,
+    PricingRule,
+)
 from .selectors import rules_defaults, suggestions_queue_summary
 from .services import (
+    readouts_summary,
     suggestions_approve,
     suggestions_edit,
     suggestions_reject,
@@ -434,6 +447,7 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
                     "price_change",
                     "rolled_back_at",
                     "rollback_change",
+                    "did_it_work",
                 )
             },
         ),
@@ -465,7 +479,26 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         editable = {"edited_price", "review_note"} if (obj and _is_open(obj)) else set()
         names = [f.name for f in self.model._meta.fields if f.name not in editable]
-        return ["charts"] + names
+        return ["charts", "did_it_work"] + names
+
+    @admin.display(description="did it work")
+    def did_it_work(self, obj):
+        r = PriceReadout.objects.filter(suggestion=obj).first()
+        if r is None:
+            return (
+                "read out after the readout weeks have passed"
+                if obj.status == PriceSuggestion.Status.APPLIED
+                else MISSING
+            )
+        return format_html(
+            "{}: realised {}/week vs expected {} ({} to {}); {}",
+            admin_link(r, f"after {r.weeks} weeks"),
+            money(r.realised_change, signed=True),
+            money(r.expected_change, signed=True),
+            money(r.expected_change_low, signed=True),
+            money(r.expected_change_high, signed=True),
+            "a hit" if r.hit else "a miss",
+        )
 
     def has_add_permission(self, request):
         return False
@@ -520,3 +553,63 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
             self.message_user(request, exc.message, messages.ERROR)
             return
         self.message_user(request, done.summary(), messages.SUCCESS)
+
+
+@admin.register(PriceReadout)
+class PriceReadoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """'Did it work': each applied price after N weeks, realised vs expected."""
+
+    list_display = (
+        "product",
+        "changed_at",
+        "price",
+        "units",
+        "expected",
+        "realised",
+        "hit",
+        "direction_right",
+    )
+    list_filter = ("hit", "direction_right", "objective", "weeks")
+    list_select_related = ("suggestion__product",)
+    change_list_template = "admin/pricing/pricereadout/change_list.html"
+
+    @admin.display(description="product", ordering="suggestion__product")
+    def product(self, obj):
+        return admin_link(obj.suggestion, str(obj.suggestion.product))
+
+    @admin.display(description="price")
+    def price(self, obj):
+        s = obj.suggestion
+        return f"{money(s.current_price)} → {money(s.final_price)}"
+
+    @admin.display(description="units/week: baseline → actual (forecast)")
+    def units(self, obj):
+        return format_html(
+            "{} → {}<br><small>forecast {} ({} to {})</small>",
+            units(obj.units_baseline, "", places=1).strip(),
+            units(obj.units_after, "", places=1).strip(),
+            units(obj.units_forecast, "", places=1).strip(),
+            units(obj.units_forecast_low, "", places=1).strip(),
+            units(obj.units_forecast_high, "", places=1).strip(),
+        )
+
+    @admin.display(description="expected change /wk", ordering="expected_change")
+    def expected(self, obj):
+        return format_html(
+            "{} {}<br><small>{} to {}</small>",
+            money(obj.expected_change, signed=True),
+            obj.objective,
+            money(obj.expected_change_low, signed=True),
+            money(obj.expected_change_high, signed=True),
+        )
+
+    @admin.display(description="realised change /wk", ordering="realised_change")
+    def realised(self, obj):
+        return money(obj.realised_change, signed=True)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "readout_summary": readouts_summary(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
