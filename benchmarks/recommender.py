@@ -34,10 +34,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
+from benchmarks.lab.blend import COMPONENTS, RatingBlend  # noqa: E402
+from benchmarks.lab.graph import RP3beta  # noqa: E402
+from benchmarks.lab.tifu import TIFUKNN  # noqa: E402
 from recommender.algorithms import metrics, splits  # noqa: E402
 from recommender.algorithms.base import top_n  # noqa: E402
-from recommender.algorithms.blend import COMPONENTS, RatingBlend  # noqa: E402
-from recommender.algorithms.graph import RP3beta  # noqa: E402
 from recommender.algorithms.knn import ItemKNN, UserKNN  # noqa: E402
 from recommender.algorithms.mf_als import ExplicitALS, ImplicitALS  # noqa: E402
 from recommender.algorithms.mf_sgd import SGDMatrixFactorization  # noqa: E402
@@ -53,7 +54,6 @@ from recommender.algorithms.selection import (  # noqa: E402
     pipeline_settings,
     served_pipeline,
 )
-from recommender.algorithms.tifu import TIFUKNN  # noqa: E402
 from recommender.conf import DEFAULTS as RECOMMENDER_DEFAULTS  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -105,7 +105,7 @@ def explicit_models():
 
     Rows without a surprise model are our variants of the paired row above them;
     "tuned" settings come from ``tune_ratings`` on a validation split of fold 1's
-    training ratings (see ``recommender.algorithms.blend.COMPONENTS``).
+    training ratings (see ``benchmarks.lab.blend.COMPONENTS``).
     """
     from surprise import SVD, KNNBaseline, KNNWithMeans
 

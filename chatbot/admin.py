@@ -549,4 +549,13 @@ class SupportPolicyAdmin(SingletonModelAdmin):
             "Who can help",
             {"fields": ("support_email", "support_phone", "support_hours")},
         ),
+        (
+            "Support inbox: hours to reply by ticket priority (SLA)",
+            {
+                "fields": (
+                    ("sla_hours_urgent", "sla_hours_high"),
+                    ("sla_hours_normal", "sla_hours_low"),
+                )
+            },
+        ),
     )

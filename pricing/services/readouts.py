@@ -201,7 +201,8 @@ def price_changes_replay(
 
     Returns
     -------
-    dict with ``overall`` and ``by_evidence`` (identified / pooled / prior) summaries,
+    dict with ``overall``, ``by_evidence`` (identified / pooled / prior) and
+    ``by_size`` (moves up to 15 %, like the suggestions', and larger) summaries,
     ``skipped`` counts and the per-change ``rows``.
     """
     conf = pricing_settings()
@@ -285,13 +286,17 @@ def _replay_one(history, change, est, category, rules, weeks) -> dict | None:
 
 
 def _replay_report(rows: list[dict], skipped, weeks: int) -> dict:
-    by = collections.defaultdict(list)
+    by, size = collections.defaultdict(list), collections.defaultdict(list)
     for row in rows:
-        by[row["evidence"]].append(row["readout"])
+        r = row["readout"]
+        by[row["evidence"]].append(r)
+        step = abs(r.new_price / r.old_price - 1)
+        size["moves <= 15 %" if step <= 0.15 else "moves > 15 %"].append(r)
     return {
         "weeks": weeks,
         "overall": readout_summary([r["readout"] for r in rows]),
         "by_evidence": {k: readout_summary(v) for k, v in sorted(by.items())},
+        "by_size": {k: readout_summary(v) for k, v in sorted(size.items())},
         "skipped": dict(skipped),
         "rows": rows,
     }
