@@ -15,7 +15,6 @@ from shop.services import orders as order_services
 
 from .conf import chatbot_settings
 from .nlu.slots import match_products
-from .replies import INTENT_ANSWERS, SMALL_TALK
 from .services import knowledge
 
 logger = logging.getLogger(__name__)
@@ -27,7 +26,10 @@ ORDER_INTENTS = {
     "return_item",
     "get_refund",
     "track_refund",
+    "check_invoice",
+    "get_invoice",
 }
+INVOICE_INTENTS = {"check_invoice", "get_invoice"}
 S = Order.Status
 STATUS_TEXT = {
     S.PLACED: "has been placed and is waiting for payment",
@@ -117,43 +119,65 @@ def refund_status(ctx: Context, order: Order) -> Turn:
     return Turn(text, action="refund_status", data={"status": order.status})
 
 
+def invoice(ctx: Context, order: Order) -> Turn:
+    """Where the VAT invoice of the customer's ``order`` is (its account page)."""
+    from django.urls import reverse
+
+    total = order_services.order_total(order=order)
+    url = reverse("storefront:order", args=[order.invoice_no])
+    return Turn(
+        f"The VAT invoice of order {order.invoice_no} (placed "
+        f"{order.placed_at:%d %b %Y}, GBP {total:.2f}) is on the order's page in "
+        f"'My account': {url}. You can print it or save it as a PDF from there.",
+        action="invoice",
+        data={"invoice_no": order.invoice_no, "url": url},
+    )
+
+
 def propose(ctx: Context, intent: str, order: Order) -> Turn:
-    """Check the order's state allows the change, then ask for a yes/no."""
-    can = order_services.order_can_transition
+    """Check the support policy allows the change, then ask for a yes/no.
+
+    Cancellation and address change are checked against the order's status, returns
+    against its delivery date and the return window
+    (:mod:`chatbot.services.policy`); nothing changes before the customer's "yes".
+    """
+    from .services import policy as rules
+
+    policy = rules.policy_get()
     invoice = order.invoice_no
     if intent == "cancel_order":
-        if not can(order=order, to_status=S.CANCELLED):
+        verdict = rules.cancel_verdict(order, policy)
+        if not verdict.allowed:
             return Turn(
-                f"Order {invoice} {STATUS_TEXT.get(order.status, order.status)}, so it "
-                "can no longer be cancelled. You can return it within 30 days instead.",
+                verdict.reason,
                 action="cancel_refused",
-                quick_replies=["Return an item"],
+                quick_replies=["Return an item", "Talk to a person"],
             )
-        return _confirm(ctx, "cancel", invoice, f"Cancel order {invoice}? yes/no")
+        return _confirm(
+            ctx, "cancel", invoice, f"{verdict.reason} Cancel order {invoice}? yes/no"
+        )
     if intent == "change_shipping_address":
-        if order.status not in (S.PLACED, S.PAID):
-            return Turn(
-                f"Order {invoice} {STATUS_TEXT.get(order.status, order.status)}; the "
-                "address can only change before it ships.",
-                action="address_refused",
-            )
+        verdict = rules.address_change_verdict(order, policy)
+        if not verdict.allowed:
+            return Turn(verdict.reason, action="address_refused")
         ctx.state["awaiting"] = {"slot": "address", "invoice": invoice}
         return Turn(
             f"What is the new delivery address for order {invoice}?",
             action="ask_address",
         )
     # return_item / get_refund
-    if not can(order=order, to_status=S.RETURN_REQUESTED):
+    verdict = rules.return_verdict(order, policy)
+    if not verdict.allowed:
         return Turn(
-            f"Order {invoice} {STATUS_TEXT.get(order.status, order.status)}; a return "
-            "can be requested once it has shipped. Unshipped orders can be cancelled.",
+            verdict.reason + " If an item is faulty, a person can help.",
             action="return_refused",
+            quick_replies=["Talk to a person"],
         )
     return _confirm(
         ctx,
         "return",
         invoice,
-        f"Request a return (and refund) for order {invoice}? yes/no",
+        f"{verdict.reason} Request a return (and refund) for order {invoice}? yes/no",
     )
 
 
@@ -310,9 +334,9 @@ def recommendation(ctx: Context, text: str) -> Turn:
 
 
 # --- knowledge -----------------------------------------------------------------------
-def faq(ctx: Context, text: str, intent: str) -> Turn:
+def faq(ctx: Context | None, text: str, intent: str) -> Turn | None:
+    """The most similar of ``intent``'s own FAQ entries, or None when it has none."""
     entry, score = knowledge.faq_answer(text=text, intent=intent)
-    if entry is not None:
-        return Turn(entry.answer, action="faq", data={"faq": entry.key, "score": score})
-    answer = INTENT_ANSWERS.get(intent) or SMALL_TALK["out_of_scope"]
-    return Turn(answer, action="answer")
+    if entry is None:
+        return None
+    return Turn(entry.answer, action="faq", data={"faq": entry.key, "score": score})

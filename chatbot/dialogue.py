@@ -20,7 +20,7 @@ import re
 
 from core.exceptions import NotTrained
 
-from . import actions, support
+from . import actions, answers, support
 from .actions import ORDER_INTENTS, Context, Turn
 from .conf import chatbot_settings
 from .nlu import slots as slot_parser
@@ -181,7 +181,7 @@ def _answer(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
         return actions.product_question(ctx, text)
     if intent == "recommendation":
         return actions.recommendation(ctx, text)
-    return actions.faq(ctx, text, intent)
+    return answers.intent_answer(ctx, text, intent)
 
 
 def clarify(ctx: Context, parse: Parse, conf) -> Turn:
@@ -208,9 +208,7 @@ def clarify(ctx: Context, parse: Parse, conf) -> Turn:
 def order_intent(ctx: Context, intent: str, slots) -> Turn:
     """Order status, refund status, cancel, address change or return for an order."""
     if ctx.customer is None and intent in ("return_item", "get_refund"):
-        turn = actions.faq(
-            ctx, "returns policy: return an item for a refund", "check_refund_policy"
-        )
+        turn = answers.policy_answer(ctx, "", "check_refund_policy")
         turn.text += " To start a return, sign in and tell me the order number."
         turn.intent = intent
         return turn
@@ -239,6 +237,8 @@ def order_intent(ctx: Context, intent: str, slots) -> Turn:
         return actions.order_status(ctx, order)
     if intent == "track_refund":
         return actions.refund_status(ctx, order)
+    if intent in actions.INVOICE_INTENTS:
+        return actions.invoice(ctx, order)
     return actions.propose(ctx, intent, order)
 
 

@@ -1,11 +1,15 @@
-"""Models of the chatbot app: conversations, messages, tickets, FAQ, examples, evals."""
+"""Models of the chatbot app: conversations, messages, tickets, FAQ, examples, evals,
+and the support policy the bot applies."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import time
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from solo.models import SingletonModel
 
 from core.models import ModelArtifact, TimeStampedModel
 
@@ -264,3 +268,119 @@ class EvaluationRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.model_version} on {self.dataset}: acc {self.accuracy}"
+
+
+class SupportPolicy(SingletonModel):
+    """The shop's customer-service rules the bot checks and quotes (one row).
+
+    Edited by the support lead in the admin ("Support policy"); the bot reads it per
+    message (:func:`chatbot.services.policy.policy_get`), so a change applies at once.
+    Money is GBP; days are calendar days unless a field says working days.
+    """
+
+    return_window_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="days after delivery within which an order can be returned",
+    )
+    assumed_delivery_days = models.PositiveSmallIntegerField(
+        default=5,
+        help_text="days after the order date taken as its delivery date when no "
+        "delivery was recorded (imported order history)",
+    )
+    cancel_after_payment = models.BooleanField(
+        default=True,
+        help_text="paid orders can still be cancelled until they ship (placed orders "
+        "always can)",
+    )
+    address_change_after_payment = models.BooleanField(
+        default=True,
+        help_text="the delivery address of a paid order can still change until it "
+        "ships (placed orders always can)",
+    )
+    cancellation_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="GBP charged for cancelling an order before it ships",
+    )
+    standard_price = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("4.95"),
+        help_text="GBP, UK standard delivery",
+    )
+    free_delivery_over = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("50.00"),
+        help_text="GBP order value above which UK standard delivery is free (blank: "
+        "never free)",
+    )
+    standard_days_min = models.PositiveSmallIntegerField(
+        default=3, help_text="working days, UK standard delivery (shortest)"
+    )
+    standard_days_max = models.PositiveSmallIntegerField(
+        default=5, help_text="working days, UK standard delivery (longest)"
+    )
+    next_day_available = models.BooleanField(
+        default=True, help_text="UK next-working-day courier offered"
+    )
+    next_day_price = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("9.95"), help_text="GBP"
+    )
+    next_day_cutoff = models.TimeField(
+        default=time(13, 0), help_text="UK time; orders after it leave the next day"
+    )
+    international_available = models.BooleanField(
+        default=True, help_text="deliveries outside the UK offered"
+    )
+    international_price_from = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("14.95"), help_text="GBP"
+    )
+    international_days_min = models.PositiveSmallIntegerField(
+        default=4, help_text="working days, tracked international courier (shortest)"
+    )
+    international_days_max = models.PositiveSmallIntegerField(
+        default=10, help_text="working days, tracked international courier (longest)"
+    )
+    support_email = models.EmailField(default="help@example-giftshop.co.uk")
+    support_phone = models.CharField(max_length=40, default="0161 496 0000")
+    support_hours = models.CharField(
+        max_length=120, default="Monday to Friday 9am-5:30pm, Saturday 10am-2pm"
+    )
+    # The support inbox's SLA: hours from a handoff to the reply being due, by the
+    # ticket's priority (chatbot.services.tickets.ticket_due_at).
+    sla_hours_urgent = models.PositiveSmallIntegerField(
+        default=2, help_text="hours to reply to an urgent ticket"
+    )
+    sla_hours_high = models.PositiveSmallIntegerField(
+        default=8, help_text="hours to reply to a high-priority ticket (complaints)"
+    )
+    sla_hours_normal = models.PositiveSmallIntegerField(
+        default=24, help_text="hours to reply to a normal ticket"
+    )
+    sla_hours_low = models.PositiveSmallIntegerField(
+        default=72, help_text="hours to reply to a low-priority ticket"
+    )
+
+    class Meta:
+        verbose_name = "support policy"
+
+    def __str__(self) -> str:
+        return "Support policy"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.standard_days_min > self.standard_days_max:
+            errors["standard_days_max"] = "must be at least the shortest time"
+        if self.international_days_min > self.international_days_max:
+            errors["international_days_max"] = "must be at least the shortest time"
+        for label in ("urgent", "high", "normal", "low"):
+            if not getattr(self, f"sla_hours_{label}"):
+                errors[f"sla_hours_{label}"] = "must be at least 1 hour"
+        if errors:
+            raise ValidationError(errors)

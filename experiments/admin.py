@@ -22,6 +22,7 @@ from core.exceptions import InvalidInput
 from core.formatting import MISSING
 
 from . import services
+from .admin_readout import config_text, readout_html
 from .conf import SURFACES
 from .models import Experiment, ExperimentAudit, Impression, SurfaceConfig, Variant
 
@@ -218,15 +219,41 @@ class ExperimentAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="variants (share)")
     def variants_text(self, obj):
-        return ", ".join(str(v) for v in obj.variants.all()) or MISSING
+        return (
+            "; ".join(
+                f"{v.name} {v.share:.0%}: {config_text(v.serving_config)}"
+                for v in obj.variants.all()
+            )
+            or MISSING
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("variants")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != DRAFT:
-            return [*ExperimentForm.Meta.fields, "status", "started_at", "stopped_at"]
+            return [
+                "results",
+                *ExperimentForm.Meta.fields,
+                "status",
+                "started_at",
+                "stopped_at",
+                "shipped_variant",
+            ]
         return ["status", "started_at", "stopped_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        fields = [*ExperimentForm.Meta.fields, "status", "started_at", "stopped_at"]
+        if obj is None or obj.status == DRAFT:
+            return [(None, {"fields": fields})]
+        return [
+            ("Results", {"fields": ["results"]}),
+            ("Experiment", {"fields": [*fields, "shipped_variant"]}),
+        ]
+
+    @admin.display(description="results")
+    def results(self, obj):
+        return readout_html(obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.status != DRAFT or obj.impressions.exists()):

@@ -13,20 +13,49 @@ class MessageInput(serializers.Serializer):
     )
 
 
+class FeedbackInput(serializers.Serializer):
+    helpful = serializers.BooleanField(help_text="false for a thumbs-down")
+
+
+# What the bot understood is for staff only: a customer sees the reply, never the
+# intent label, its confidence, the model version or the FAQ match score.
+STAFF_ONLY_FIELDS = ("intent", "confidence", "model_version")
+STAFF_ONLY_DATA = ("faq", "score")
+
+
+def is_staff_request(context: dict) -> bool:
+    request = context.get("request")
+    return bool(request is not None and getattr(request.user, "is_staff", False))
+
+
 class MessageOutput(serializers.Serializer):
+    """One message. ``intent``, ``confidence`` and ``model_version`` are present only
+    for staff users (omitted, not blank, for customers and anonymous visitors)."""
+
     id = serializers.IntegerField()
     role = serializers.CharField()
     text = serializers.CharField()
-    intent = serializers.CharField()
-    confidence = serializers.FloatField(allow_null=True)
-    model_version = serializers.CharField()
+    intent = serializers.CharField(required=False)
+    confidence = serializers.FloatField(allow_null=True, required=False)
+    model_version = serializers.CharField(required=False)
     quick_replies = serializers.ListField(child=serializers.CharField())
     action = serializers.CharField()
     data = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
     def get_data(self, obj) -> dict:
-        return (obj.slots or {}).get("data", {})
+        data = dict((obj.slots or {}).get("data", {}))
+        if not is_staff_request(self.context):
+            for key in STAFF_ONLY_DATA:
+                data.pop(key, None)
+        return data
+
+    def to_representation(self, instance) -> dict:
+        body = super().to_representation(instance)
+        if not is_staff_request(self.context):
+            for key in STAFF_ONLY_FIELDS:
+                body.pop(key, None)
+        return body
 
 
 class ConversationOutput(serializers.Serializer):

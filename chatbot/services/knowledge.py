@@ -2,8 +2,10 @@
 
 * FAQ: entries (question + tags) are embedded on first use and cached per process
   until an entry changes. An intent listed in ``faq_intents`` gets the most similar
-  of its own entries; any other message gets the most similar entry that belongs to
-  no listed intent, when its cosine similarity reaches ``faq_min_similarity``.
+  of its own entries; any other intent gets none (never a neighbour's entry); a
+  message read as out of scope, or looked up without an intent, gets the most similar
+  entry that belongs to no listed intent when its cosine similarity reaches
+  ``faq_min_similarity``.
 * Products: an embedding index of the active merchandise descriptions, saved as an
   artifact (``chatbot.products``, npz: product pks + float32 vectors), rebuilt only when
   the catalogue's descriptions change.
@@ -70,8 +72,9 @@ def faq_answer(
     When ``faq_intents`` lists FAQ keys for ``intent``, the most similar of those
     active entries wins whatever its similarity (the intent is already decided:
     "How can I pay?" gets the payment-methods entry, not the closer-worded
-    payment-problem one). Otherwise the candidates are the entries listed for no
-    intent and the best must reach ``faq_min_similarity``.
+    payment-problem one). Another intent gets ``(None, 0.0)``. Without an intent,
+    or for ``out_of_scope``, the candidates are the entries listed for no intent and
+    the best must reach ``faq_min_similarity``.
 
     Returns ``(None, best_score)`` when there is no candidate or none is close enough.
     """
@@ -80,6 +83,8 @@ def faq_answer(
     owned = conf["faq_intents"].get(intent) if intent else None
     if owned:
         allowed = {e.key for e in entries} & set(owned)
+    elif intent and intent != "out_of_scope":
+        return None, 0.0  # an intent never borrows an entry of another topic
     elif intent:
         taken = {key for keys in conf["faq_intents"].values() for key in keys}
         allowed = {e.key for e in entries} - taken
