@@ -664,11 +664,12 @@ class PriceReadoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="expected change /wk", ordering="expected_change")
     def expected(self, obj):
         return format_html(
-            "{} {}<br><small>{} to {}</small>",
+            "{} {}<br><small>{} to {}, noise ±{}</small>",
             money(obj.expected_change, signed=True),
             obj.objective,
             money(obj.expected_change_low, signed=True),
             money(obj.expected_change_high, signed=True),
+            money(obj.noise_band),
         )
 
     @admin.display(description="realised change /wk", ordering="realised_change")

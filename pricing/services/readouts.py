@@ -135,6 +135,7 @@ def _readout_fields(r: Readout) -> dict:
         "expected_change": r.expected_change[1],
         "expected_change_high": r.expected_change[2],
         "realised_change": r.realised_change,
+        "noise_band": r.noise_band,
         "hit": r.hit,
         "direction_right": r.direction_right,
     }
