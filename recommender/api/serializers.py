@@ -52,7 +52,11 @@ class BasketInSerializer(serializers.Serializer):
         max_length=200,
         allow_empty=True,
     )
-    k = serializers.IntegerField(required=False, default=10)
+    k = serializers.IntegerField(
+        required=False,
+        default=10,
+        help_text="number of items, 1..max_k (RECOMMENDER['max_k'], default 100)",
+    )
     country = serializers.CharField(
         required=False,
         default="",
