@@ -400,6 +400,7 @@ def main() -> None:
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--only", default="", help="run scenarios whose name has this")
     parser.add_argument("--label", default="", help="what code the server runs")
+    parser.add_argument("--set", default="", help="only this set of scenarios (A/B/C)")
     parser.add_argument(
         "--failures", default=str(ROOT / "var" / "dialogue-failures.md")
     )
@@ -407,7 +408,11 @@ def main() -> None:
     _setup_django()
     from benchmarks.chatbot_scenarios import SCENARIOS
 
-    scenarios = [s for s in SCENARIOS if args.only in s["name"]]
+    scenarios = [
+        s
+        for s in SCENARIOS
+        if args.only in s["name"] and args.set in ("", s.get("set", "A"))
+    ]
     fixtures = Fixtures(uuid.uuid4().hex[:8])
     results = []
     for scenario in scenarios:

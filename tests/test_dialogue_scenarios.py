@@ -27,7 +27,7 @@ def test_every_turn_uses_known_checks_and_placeholders():
     for scenario in SCENARIOS:
         assert scenario["user"] in {"customer", "customer_no_email", "anonymous",
                                     "demo"}  # fmt: skip
-        assert scenario.get("set", "A") in {"A", "B"}
+        assert scenario.get("set", "A") in {"A", "B", "C"}
         for turn in scenario["turns"]:
             assert set(turn) <= CHECKS, (scenario["name"], set(turn) - CHECKS)
             assert len(turn) > 1, f"{scenario['name']}: a turn without a check"

@@ -172,6 +172,27 @@ def ticket_create(
     )
 
 
+# Replies to these actions do not need a person (status asked, thanks, goodbye).
+_NO_NEW_WORK = {"ticket_status", "thanks", "goodbye", "greeting", "contact_saved",
+                "contact_declined", "handoff", "empty"}  # fmt: skip
+
+
+def ticket_customer_wrote(*, conversation: Conversation, action: str = "") -> None:
+    """The customer wrote again after a handoff: the ticket's transcript follows, and
+    a ticket the team answered goes back to open, due again by its SLA, unless the
+    bot's reply (``action``) was all they needed (their ticket's status, thanks)."""
+    ticket = ticket_active(conversation=conversation)
+    if ticket is None:
+        return
+    ticket.transcript = transcript_text(conversation)
+    fields = ["transcript", "updated_at"]
+    if ticket.status == S.WAITING and action not in _NO_NEW_WORK:
+        ticket.status = S.OPEN
+        ticket.due_at = ticket_due_at(priority=ticket.priority, start=timezone.now())
+        fields += ["status", "due_at"]
+    ticket.save(update_fields=fields)
+
+
 def ticket_contact_set(*, ticket: SupportTicket, email: str) -> SupportTicket:
     """Store the e-mail replies go to (also on the customer, if they have none).
 
