@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
     "prices, availability and the customer-service chatbot.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Clients send JSON; the form parsers stay for the browsable API only.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Swagger UI served from the installed sidecar package (no CDN at run time).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
