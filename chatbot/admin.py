@@ -185,7 +185,7 @@ class SupportTicketAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     form = TicketForm
     list_display = ("ticket", "priority_label", "due", "status", "summary_view",
-                    "customer_label", "assignee", "opened")  # fmt: skip
+                    "customer_label", "assignee")  # fmt: skip
     list_display_links = ("ticket",)
     list_filter = (TicketStatusFilter, TicketQueueFilter, "priority", "reason",
                    "assignee")  # fmt: skip
@@ -245,7 +245,7 @@ class SupportTicketAdmin(DecisionAdminMixin, admin.ModelAdmin):
     @admin.display(description="what it is about")
     def summary_view(self, obj):
         return format_html(
-            '<span style="display:inline-block;min-width:22em">{}</span>', obj.summary
+            '<span style="display:inline-block;min-width:12em">{}</span>', obj.summary
         )
 
     @admin.display(description="opened", ordering="created_at")
@@ -548,5 +548,14 @@ class SupportPolicyAdmin(SingletonModelAdmin):
         (
             "Who can help",
             {"fields": ("support_email", "support_phone", "support_hours")},
+        ),
+        (
+            "Support inbox: hours to reply by ticket priority (SLA)",
+            {
+                "fields": (
+                    ("sla_hours_urgent", "sla_hours_high"),
+                    ("sla_hours_normal", "sla_hours_low"),
+                )
+            },
         ),
     )

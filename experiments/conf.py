@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # one is older than impression_max_age_seconds (checked on each response).
     "impression_batch": 50,
     "impression_max_age_seconds": 2.0,
+    # "thread": a background thread writes each batch (no request waits for it);
+    # "inline": the request that fills the batch writes it.
+    "impression_writer": "thread",
     # Seconds the running experiments and shipped surface configurations are
     # cached in-process (a started or shipped experiment serves from then on).
     "cache_seconds": 2.0,

@@ -6,7 +6,8 @@ Definitions (per variant; money in GBP, net of cancellations)
   surface under test; a unit counts from its first impression (intent-to-treat);
 * **exposed**: assigned units shown at least one recommended product (a holdout's
   units are assigned, never exposed);
-* **click-through**: recommendation clicks / impressions that showed products;
+* **click-through**: impressions with at least one click on a product they showed /
+  impressions that showed products;
 * **conversion**: assigned units with an order after their assignment / assigned;
 * **revenue per assigned** (primary): the units' net order revenue after assignment,
   divided by the assigned units, buyers or not;
@@ -298,7 +299,7 @@ def _attribution(experiment, by_pk, start, end) -> tuple[int, int]:
         ).values_list("recommendation_id", flat=True)
     )
     unknown = expired = 0
-    purchases = []
+    purchases, clicked = [], set()
     for rid, kind, product_id, order_id, occurred_at in events.values_list(
         "recommendation_id", "kind", "product_id", "order_id", "occurred_at"
     ):
@@ -314,7 +315,7 @@ def _attribution(experiment, by_pk, start, end) -> tuple[int, int]:
             expired += 1
             continue
         if kind == Event.Kind.CLICK:
-            by_pk[variant_id].clicks += 1
+            clicked.add((variant_id, rid))
         elif kind == Event.Kind.PURCHASE and order_id:
             purchases.append((variant_id, order_id, product_id))
     lines = defaultdict(float)
@@ -325,6 +326,8 @@ def _attribution(experiment, by_pk, start, end) -> tuple[int, int]:
         .values_list("order_id", "product_id", "total")
     ):
         lines[(order_id, product_id)] += float(total or 0)
+    for variant_id, _ in clicked:
+        by_pk[variant_id].clicks += 1
     for variant_id, order_id, product_id in set(purchases):
         by_pk[variant_id].recommended_revenue += lines.get((order_id, product_id), 0.0)
     return unknown, expired

@@ -16,7 +16,7 @@ from . import (
     admin_purchasing,  # noqa: F401  (replenishment, vendors, orders)
     selectors,
 )
-from .charts import forecast_chart_svg
+from .charts import forecast_chart_svg, simulation_charts
 from .models import (
     Forecast,
     ForecastRun,
@@ -175,7 +175,15 @@ class SimulationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "stock_value",
         "verdict",
     )
-    fields = ("created", "window", "n_products", "comparison", "params_", "worst")
+    fields = (
+        "created",
+        "window",
+        "n_products",
+        "comparison",
+        "charts",
+        "params_",
+        "worst",
+    )
     readonly_fields = fields
 
     @admin.display(description="run at", ordering="created_at")
@@ -262,6 +270,10 @@ class SimulationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             body,
             _pct(s.get("target_service_level")),
         )
+
+    @admin.display(description="charts")
+    def charts(self, obj):
+        return simulation_charts(obj.summary)
 
     @admin.display(description="parameters")
     def params_(self, obj):

@@ -345,7 +345,12 @@ class PriceReadout(TimeStampedModel):
     expected_change_low = models.FloatField()
     expected_change_high = models.FloatField()
     realised_change = models.FloatField(help_text="objective, GBP/week")
-    hit = models.BooleanField(help_text="realised change within the expected interval")
+    noise_band = models.FloatField(
+        default=0.0, help_text="+/- GBP/week of ordinary weekly variation"
+    )
+    hit = models.BooleanField(
+        help_text="realised change within the expected interval +/- the noise band"
+    )
     direction_right = models.BooleanField(help_text="same sign as expected")
 
     class Meta:

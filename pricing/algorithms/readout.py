@@ -5,8 +5,9 @@ elasticity ``e`` and its interval ``[e_lo, e_hi]``, compare the ``weeks`` weeks 
 ``t`` with what the old price would have done in them:
 
 * **baseline** (the old price in the after-weeks): the product's units per week in the
-  ``weeks`` weeks before ``t``, scaled by the market ratio (all other products' units
-  after / before), the seasonality and trend control the elasticity model uses too;
+  ``weeks`` weeks before ``t``, scaled by the market ratio (the market's units after /
+  before; the caller passes the market: the services use the other products of the
+  product's category, which share its season, or the whole shop for small categories);
   baseline revenue = baseline units x the average unit price paid before (so volume
   tiers and channels stay as they were);
 * **forecast**: baseline units x ``(p1 / p0) ** e`` for each elasticity in the
@@ -15,9 +16,13 @@ elasticity ``e`` and its interval ``[e_lo, e_hi]``, compare the ``weeks`` weeks 
   units (when a unit cost is known).
 
 The *expected change* is forecast - baseline, the *realised change* actual - baseline,
-per week. A readout is a **hit** when the realised change of the objective (profit when
-a cost is known, else revenue) lies within the expected interval, and **direction
-right** when both have the same sign.
+per week. The elasticity interval says nothing about how much one product's weekly
+sales wander anyway, so the comparison band adds a **noise band**: 1.96 x the standard
+deviation of the product's weekly objective in the weeks before (weeks without sales
+count as 0) x sqrt(2 / weeks) (the difference of two means of ``weeks`` weeks). A
+readout is a **hit** when the realised change of the objective (profit when a cost is
+known, else revenue) lies within the expected interval widened by the noise band, and
+**direction right** when realised and expected change have the same sign.
 
 No Django import here: input is a frame of order lines.
 
@@ -58,6 +63,7 @@ class Readout:
     profit_forecast: tuple[float, float, float] | None
     expected_change: tuple[float, float, float]  # objective, forecast - baseline
     realised_change: float  # objective, actual - baseline
+    noise_band: float  # objective, GBP/week: +/- around the expected interval
     hit: bool
     direction_right: bool
 
@@ -67,6 +73,18 @@ class Readout:
 
 def _span(values: np.ndarray, mid: int) -> tuple[float, float, float]:
     return float(values.min()), float(values[mid]), float(values.max())
+
+
+def _noise_band(before: pd.DataFrame, start, weeks: int, cost: float | None) -> float:
+    """1.96 x sd of the weekly objective before the change x sqrt(2 / weeks)."""
+    value = before["quantity"] * (
+        before["unit_price"] - (cost if cost is not None else 0.0)
+    )
+    week = (pd.to_datetime(before["placed_at"]) - start) // pd.Timedelta(weeks=1)
+    weekly = value.groupby(week.astype(int)).sum().reindex(range(weeks), fill_value=0)
+    if weeks < 2:
+        return 0.0
+    return float(1.96 * weekly.std(ddof=1) * np.sqrt(2.0 / weeks))
 
 
 def price_change_readout(
@@ -87,8 +105,8 @@ def price_change_readout(
     ----------
     lines : pandas.DataFrame of the product's sold lines (quantity > 0, unit price >
         0) with ``placed_at`` (datetime), ``quantity`` (units), ``unit_price`` (GBP).
-    market_units : pandas.Series indexed by week (Monday, naive datetime) of all other
-        products' units that week.
+    market_units : pandas.Series indexed by week (Monday, naive datetime) of the
+        market's units that week (other products: the category's, or the shop's).
     changed_at : pandas.Timestamp, when the new price took effect (naive, UTC).
     old_price, new_price : float, list prices before and after (GBP, > 0).
     elasticity : float, the forecast's elasticity; ``elasticity_ci`` its interval.
@@ -145,6 +163,7 @@ def price_change_readout(
         profit = (None, None, None)
     expected = _span(f_obj - base_obj, mid)
     realised = actual_obj - base_obj
+    noise = _noise_band(before, t - span, weeks, unit_cost)
     return Readout(
         weeks=weeks,
         old_price=old_price,
@@ -163,7 +182,8 @@ def price_change_readout(
         profit_forecast=profit[2],
         expected_change=expected,
         realised_change=float(realised),
-        hit=bool(expected[0] <= realised <= expected[2]),
+        noise_band=noise,
+        hit=bool(expected[0] - noise <= realised <= expected[2] + noise),
         direction_right=bool(np.sign(realised) == np.sign(expected[1])),
     )
 

@@ -52,9 +52,12 @@ def test_summary_says_what_the_conversation_was_about(db):
     assert len(summary) <= 255
 
 
-def test_ticket_gets_priority_and_due_time_from_the_sla(db, settings):
-    settings.CHATBOT = {"ticket_sla_hours": {"urgent": 1, "high": 4, "normal": 24,
-                                             "low": 72}}  # fmt: skip
+def test_ticket_gets_priority_and_due_time_from_the_sla(db):
+    from chatbot.services.policy import policy_get
+
+    policy = policy_get()
+    policy.sla_hours_high, policy.sla_hours_normal = 4, 24
+    policy.save()  # the support lead's SLA, edited in the admin
     before = timezone.now()
     complaint = tickets.ticket_create(
         conversation=_conversation(lines=LINES), reason="complaint"
@@ -67,9 +70,16 @@ def test_ticket_gets_priority_and_due_time_from_the_sla(db, settings):
     high_hours = (complaint.due_at - before).total_seconds() / 3600
     normal_hours = (asked.due_at - before).total_seconds() / 3600
     assert 3.99 < high_hours < 4.01 and 23.99 < normal_hours < 24.01
-    settings.CHATBOT = {"ticket_sla_hours": {"normal": 0}}
-    with pytest.raises(InvalidInput, match="ticket_sla_hours"):
+    policy.sla_hours_normal = 0
+    policy.save()
+    with pytest.raises(InvalidInput, match="positive number of hours"):
         tickets.ticket_due_at(priority=2, start=before)
+
+
+def test_sla_is_edited_on_the_support_policy_page(admin_client, db):
+    page = admin_client.get("/admin/chatbot/supportpolicy/")
+    assert page.status_code == 200
+    assert b'name="sla_hours_urgent"' in page.content
 
 
 def test_contact_email_comes_from_the_customer_or_is_stored_on_both(db):

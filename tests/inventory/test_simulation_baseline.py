@@ -59,6 +59,7 @@ def test_simulate_command_prints_both_policies_and_the_admin_shows_the_run(
     html = page.content.decode()
     assert page.status_code == 200 and "min/max rule" in html
     assert "average stock value (GBP, at unit cost)" in html
+    assert html.count("<svg") >= 2 and "Average stock value" in html
 
 
 def test_a_run_with_numpy_values_is_stored_as_plain_json():

@@ -13,7 +13,9 @@ from pricing.algorithms.readout import price_change_readout, readout_summary
 START = pd.Timestamp("2011-01-03")  # a Monday
 
 
-def _history(e_true: float, *, market_after: float = 1.0, seed: int = 0):
+def _history(
+    e_true: float, *, market_after: float = 1.0, seed: int = 0, noise: float = 0.02
+):
     """20 weeks at 2.00 GBP, then 20 at 2.40: demand 100 (p / 2) ** e_true units/week
     times the market level (which jumps by ``market_after`` at the change)."""
     rng = np.random.default_rng(seed)
@@ -22,7 +24,7 @@ def _history(e_true: float, *, market_after: float = 1.0, seed: int = 0):
         week = START + pd.Timedelta(weeks=w)
         level = market_after if w >= 20 else 1.0
         price = 2.4 if w >= 20 else 2.0
-        units = 100 * (price / 2.0) ** e_true * level * rng.lognormal(0, 0.02)
+        units = 100 * (price / 2.0) ** e_true * level * rng.lognormal(0, noise)
         for d in range(5):
             rows.append((week + pd.Timedelta(days=d), units / 5, price))
         market[week] = 5000 * level
@@ -91,6 +93,23 @@ def test_a_change_that_did_not_do_what_was_forecast_is_a_miss():
     assert s["realised_total"] == pytest.approx(r.realised_change)
 
 
+def test_ordinary_weekly_variation_widens_the_band():
+    kw = {
+        "changed_at": START + pd.Timedelta(weeks=20),
+        "old_price": 2.0,
+        "new_price": 2.4,
+        "elasticity": -2.0,
+        "elasticity_ci": (-2.1, -1.9),
+        "unit_cost": None,
+        "weeks": 8,
+    }
+    calm = price_change_readout(*_history(-2.0, noise=0.02), **kw)
+    wild = price_change_readout(*_history(-2.0, noise=0.5, seed=3), **kw)
+    assert 0 < calm.noise_band < wild.noise_band
+    # 1.96 x sd of ~200 GBP weekly revenue at 2 % noise x sqrt(2/8): about 2 GBP
+    assert calm.noise_band == pytest.approx(1.96 * 200 * 0.02 * 0.5, rel=0.6)
+
+
 def test_no_sales_before_the_change_is_refused():
     lines, market = _history(-2.0)
     with pytest.raises(ValueError, match="no sales in the 8 weeks before"):
@@ -138,9 +157,8 @@ def test_applied_prices_are_read_out_and_summarised(priced_shop, settings, clien
     r = PriceReadout.objects.get(suggestion=sug)
     assert r.units_after > 0 and r.units_baseline > 0
     assert r.expected_change_low <= r.expected_change <= r.expected_change_high
-    assert r.hit == (
-        r.expected_change_low <= r.realised_change <= r.expected_change_high
-    )
+    band = (r.expected_change_low - r.noise_band, r.expected_change_high + r.noise_band)
+    assert r.noise_band > 0 and r.hit == (band[0] <= r.realised_change <= band[1])
     assert readouts_measure(weeks=8).get("measured", 0) == 0  # idempotent
     call_command("measure_price_readouts")
     client.force_login(user)
@@ -181,3 +199,26 @@ def test_replay_forecasts_past_changes_from_data_before_them(priced_shop, capsys
     )
     text = capsys.readouterr().out
     assert "ALL" in text and "hit rate" in text
+
+
+def test_the_market_is_the_products_category_when_it_is_big_enough():
+    from pricing.services.readouts import MIN_CATEGORY_PRODUCTS, _History
+
+    weeks = [START + pd.Timedelta(weeks=w) for w in range(4)]
+    rows = []
+    for pid in range(1, 13):  # 1-6 winter items (units x3 in weeks 2-3), 7-12 flat
+        for w, week in enumerate(weeks):
+            boost = 3 if pid <= 6 and w >= 2 else 1
+            rows.append((pid, week, 10.0 * boost, 2.0))
+    rows.append((99, weeks[0], 5.0, 2.0))  # a lone product of a tiny category
+    lines = pd.DataFrame(
+        rows, columns=["product_id", "placed_at", "quantity", "unit_price"]
+    )
+    cats = {p: "WINTER" if p <= 6 else "GARDEN" for p in range(1, 13)} | {99: "ODD"}
+    assert MIN_CATEGORY_PRODUCTS <= 6
+    h = _History(lines, cats)
+    winter = h.market_without(1)
+    assert list(winter.values) == [50.0, 50.0, 150.0, 150.0]  # its 5 peers, x3
+    assert list(h.market_without(7).values) == [50.0, 50.0, 50.0, 50.0]
+    shop = h.market_without(99)  # too small a category: the whole shop
+    assert list(shop.values) == [120.0, 120.0, 240.0, 240.0]

@@ -53,18 +53,20 @@ class Command(BaseCommand):
         w(f"{'evidence':<12} summary (objective change per week, summed)")
         for name, s in out["by_evidence"].items():
             w(f"{name:<12} {summary_line(s)}")
+        for name, s in out["by_size"].items():
+            w(f"{name:<14} {summary_line(s)}")
         w(f"{'ALL':<12} {summary_line(out['overall'])}")
         w("")
-        w(
-            f"{'week':<11}{'product':<34}{'evid.':<11}{'price':>16}"
-            f"{'expected (low..high)':>30}{'realised':>10} hit"
-        )
+        w(f"{'week':<11}{'product':<34}{'evidence':<11}{'price GBP':<14}")
+        w("   expected change GBP/week (low..high) | realised | hit")
         for row in out["rows"][:rows]:
             r = row["readout"]
             lo, mid, hi = r.expected_change
             w(
-                f"{row['week']:<11}{row['description'][:32]:<34}{row['evidence']:<11}"
-                f"{r.old_price:>7.2f}->{r.new_price:<7.2f}"
-                f"{mid:>+10.2f} ({lo:+.2f}..{hi:+.2f})".ljust(30)
-                + f"{r.realised_change:>+10.2f} {'yes' if r.hit else 'no'}"
+                f"{row['week']:<11}{row['description'][:32]:<34}"
+                f"{row['evidence']:<11}{r.old_price:.2f}->{r.new_price:.2f}"
+            )
+            w(
+                f"   {mid:+.2f} ({lo:+.2f}..{hi:+.2f}) | {r.realised_change:+.2f} | "
+                f"{'yes' if r.hit else 'no'}"
             )
