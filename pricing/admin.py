@@ -419,6 +419,7 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
                     "status",
                     "price",
                     "edited_price",
+                    "effective_from",
                     "rule_conflict",
                     "uncertain",
                     "rationale",
@@ -450,7 +451,6 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
                     "reviewed_by",
                     "reviewed_at",
                     "review_note",
-                    "effective_from",
                     "applied_at",
                     "price_change",
                     "rolled_back_at",
@@ -546,7 +546,11 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
         return _cost(obj)
 
     def get_readonly_fields(self, request, obj=None):
-        editable = {"edited_price", "review_note"} if (obj and _is_open(obj)) else set()
+        editable = (
+            {"edited_price", "review_note", "effective_from"}
+            if (obj and _is_open(obj))
+            else set()
+        )
         names = [f.name for f in self.model._meta.fields if f.name not in editable]
         shown = [
             "charts",
