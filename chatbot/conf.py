@@ -43,6 +43,12 @@ DEFAULTS: dict[str, Any] = {
     # Product search: results shown and minimum cosine similarity.
     "search_results": 5,
     "search_min_similarity": 0.25,
+    # "Do you sell X?": a product fits when X's words are all catalogue words
+    # (rapidfuzz ratio >= product_word_cutoff for typos) and its cosine with the
+    # description reaches search_fit_similarity (chatbot.services.products).
+    "search_fit_similarity": 0.45,
+    "search_strong_similarity": 0.6,
+    "product_word_cutoff": 85,
     # rapidfuzz score (0..100) for a product name mentioned in a message.
     "product_match_cutoff": 85,
     "random_state": 0,
