@@ -263,7 +263,7 @@ def _product_rows(products, stock: dict | None = None) -> list[dict]:
 
 def _stock_words(available: int | None) -> str:
     if available is None:
-        return "stock not known, ask a person"
+        return "stock level not known"
     return "in stock" if available > 0 else "out of stock"
 
 
@@ -318,10 +318,14 @@ def product_search(ctx: Context, text: str) -> Turn:
 def product_info(ctx: Context, product: Product) -> Turn:
     available = products_service.stock_of([product])[product.pk]
     context.focus_products(ctx, [product])
+    stock = (
+        "I can't see its stock level right now"
+        if available is None
+        else f"it is {_stock_words(available)}"
+    )
     return Turn(
         f"{product.name} (code {product.stock_code}) costs "
-        f"{money(product.list_price, product.currency)} each and is "
-        f"{_stock_words(available)}.",
+        f"{money(product.list_price, product.currency)} each; {stock}.",
         action="product_info",
         data={"products": _product_rows([product], {product.pk: available})},
     )

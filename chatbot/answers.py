@@ -94,9 +94,23 @@ def intent_answer(ctx: Context, text: str, intent: str) -> Turn:
     if intent in OWN_ANSWERS:
         return Turn(OWN_ANSWERS[intent], action="answer")
     if intent == "out_of_scope":
-        return Turn(
-            SMALL_TALK["out_of_scope"],
-            action="out_of_scope",
-            quick_replies=list(INTENT_LABELS.values())[:4],
-        )
+        return out_of_scope(ctx, text)
     return cannot_here(intent)
+
+
+def out_of_scope(ctx: Context, text: str) -> Turn:
+    """A question outside the shop: say so and what the bot can do instead (a close
+    FAQ entry of no intent, e.g. "where are you based?", answers it instead)."""
+    entry = faq(ctx, text, "out_of_scope")
+    if (
+        entry is not None
+        and entry.data.get("score", 0)
+        >= chatbot_settings()["faq_out_of_scope_similarity"]
+    ):
+        return entry
+    return Turn(
+        SMALL_TALK["out_of_scope"],
+        action="out_of_scope",
+        intent="out_of_scope",
+        quick_replies=list(INTENT_LABELS.values())[:4],
+    )

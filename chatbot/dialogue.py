@@ -25,7 +25,7 @@ from .actions import ORDER_INTENTS, Context, Turn
 from .conf import chatbot_settings
 from .nlu import slots as slot_parser
 from .nlu.language import detect_language, language_name
-from .replies import INTENT_LABELS, SMALL_TALK, SORRY_IN
+from .replies import CAN_DO, INTENT_LABELS, SMALL_TALK, SORRY_IN
 from .services.nlu import Parse, nlu_parse
 from .support import handoff
 
@@ -39,14 +39,41 @@ PRODUCT_INTENTS = {"product_search", "product_question", "recommendation"}
 _WORDS = re.compile(r"[\w']+")
 
 
+# Words that may follow a "yes" without making it conditional ("yes please cancel
+# it"); "yes but ..." or "yes, where is my order" is not a confirmation.
+YES_TAIL = {"please", "thanks", "thank", "you", "do", "it", "go", "ahead", "sure",
+            "cancel", "return", "change", "that's", "thats", "right", "correct", "ok",
+            "okay", "confirm", "the", "order", "is", "that", "fine"}  # fmt: skip
+
+
 def yes_no(text: str) -> bool | None:
-    """True for a yes, False for a no, None for anything else."""
-    norm = " ".join(_WORDS.findall(text.lower()))
-    if norm in YES or norm.startswith("yes "):
+    """True for a yes, False for a no, None for anything else (an unclear answer is
+    never taken as a yes)."""
+    words = _WORDS.findall(text.lower())
+    norm = " ".join(words)
+    if norm in YES or (
+        words and words[0] in YES and len(words) <= 6 and set(words[1:]) <= YES_TAIL
+    ):
         return True
     if norm in NO or norm.startswith("no "):
         return False
     return None
+
+
+def is_binary(text: str) -> bool:
+    """True for a message that is not text: NUL bytes, or more than 10 % control,
+    private-use, unassigned or replacement characters."""
+    import unicodedata
+
+    if "\x00" in text:
+        return True
+    odd = sum(
+        1
+        for ch in text
+        if ch == "\ufffd"
+        or (unicodedata.category(ch) in {"Cc", "Co", "Cn", "Cs"} and ch not in "\n\r\t")
+    )
+    return odd > 0.1 * len(text)
 
 
 def respond(ctx: Context, text: str) -> Turn:
@@ -55,15 +82,24 @@ def respond(ctx: Context, text: str) -> Turn:
     text = (text or "").strip()
     if not text:
         return Turn(
-            "Please type a message, for example 'where is my order?'",
+            f"Please type a message, for example 'where is my order?'. {CAN_DO}",
             action="empty",
             quick_replies=list(INTENT_LABELS.values())[:4],
         )
     if len(text) > conf["max_message_chars"]:
         return Turn(
             f"That message is {len(text):,} characters long; please keep it under "
-            f"{conf['max_message_chars']:,} characters and ask one thing at a time.",
+            f"{conf['max_message_chars']:,} characters and ask one thing at a time. "
+            + CAN_DO,
             action="too_long",
+            quick_replies=list(INTENT_LABELS.values())[:4],
+        )
+    if is_binary(text):
+        return Turn(
+            "I can only read typed text, and that message looks like a file or "
+            f"unreadable characters. {CAN_DO}",
+            action="unreadable",
+            quick_replies=list(INTENT_LABELS.values())[:4],
         )
     slots = slot_parser.extract(text)
     turn = _continue(ctx, text, slots)
@@ -134,7 +170,7 @@ def _understand(ctx: Context, text: str, slots, conf) -> Turn:
         turn = handoff(ctx, reason="language", summary=f"message in {language}")
         turn.text = (
             f"{sorry} I can only chat in English so far, and it looks like you wrote "
-            f"in {language_name(language)}. {turn.text}"
+            f"in {language_name(language)}. {turn.text} In English, {CAN_DO}"
         ).strip()
         return turn
     try:
@@ -193,6 +229,11 @@ def _answer(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
                 f"Return {slots.order_numbers[0]}",
             ],
         )
+    if not lone and (
+        intent == "out_of_scope" or parse.confidence < conf["out_of_scope_threshold"]
+    ):
+        ctx.conversation.failures = 0
+        return answers.out_of_scope(ctx, text)
     if parse.confidence < conf["confidence_threshold"] or lone:
         return clarify(ctx, parse, conf)
     ctx.conversation.failures = 0

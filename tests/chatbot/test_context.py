@@ -48,8 +48,11 @@ def catalogue(db, memo_encoder):
             category=kitchen,
         ),
         "charge": make_product(
-            stock_code="PACK", description="PACKING CHARGE", kind="fee",
-            is_merchandise=False, list_price=Decimal("1.00"),
+            stock_code="PACK",
+            description="PACKING CHARGE",
+            kind="fee",
+            is_merchandise=False,
+            list_price=Decimal("1.00"),
         ),  # fmt: skip
         "film": make_product(
             description="Toy Story (1995)", source="movielens", list_price=Decimal(9)
