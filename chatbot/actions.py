@@ -286,10 +286,13 @@ def _products_turn(ctx: Context, intro: str, products, action: str, **data) -> T
     )
 
 
+is_device_command = products_service.is_device_command
+
+
 def no_such_product(ctx: Context, match) -> Turn:
     """The shop doesn't sell it: say so and offer the closest real categories."""
     names = [c.name for c in match.categories]
-    what = match.query.strip() or "that"
+    what = match.query.strip() or "that"  # the request's words, when short
     text = f"Sorry, we don't sell {what}."
     if names:
         text += " The closest things we have are in: " + ", ".join(names) + "."

@@ -13,10 +13,11 @@ Every intent has exactly one source of its answer:
 
 from __future__ import annotations
 
-from .actions import Context, Turn, faq
+from .actions import Context, Turn, faq, product_search
 from .conf import chatbot_settings
 from .replies import INTENT_LABELS, SMALL_TALK
 from .services import policy as rules
+from .services import products as products_service
 
 POLICY_INTENTS = {
     "delivery_options",
@@ -91,6 +92,10 @@ def intent_answer(ctx: Context, text: str, intent: str) -> Turn:
         turn = faq(ctx, text, intent)
         if turn is not None:
             return turn
+    if intent == "place_order" and products_service.content_words(
+        products_service.shopping_query(text)
+    ):  # "I want to buy a television": a product request, answered from the shop
+        return product_search(ctx, text)
     if intent in OWN_ANSWERS:
         return Turn(OWN_ANSWERS[intent], action="answer")
     if intent == "out_of_scope":

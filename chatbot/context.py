@@ -24,8 +24,8 @@ from shop.models import Order, Product
 from shop.selectors import orders_for_customer
 
 LATEST = re.compile(
-    r"\b(?:latest|last|most recent|newest|recent|previous)\b(?!\s+(?:week|month|year"
-    r"|time|night|christmas))",
+    r"\b(?:latest|last|most recent(?:ly)?|newest|recent(?:ly)?|previous|just "
+    r"(?:placed|ordered|made|bought))\b(?!\s+(?:week|month|year|time|night|christmas))",
     re.I,
 )
 PRONOUN = re.compile(

@@ -230,7 +230,9 @@ def _answer(ctx: Context, text: str, slots, parse: Parse, conf) -> Turn:
             ],
         )
     if not lone and (
-        intent == "out_of_scope" or parse.confidence < conf["out_of_scope_threshold"]
+        intent == "out_of_scope"
+        or parse.confidence < conf["out_of_scope_threshold"]
+        or (intent in PRODUCT_INTENTS and actions.is_device_command(text))
     ):
         ctx.conversation.failures = 0
         return answers.out_of_scope(ctx, text)

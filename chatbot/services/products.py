@@ -53,9 +53,17 @@ STOPWORDS = frozenset(
     please kind sort type like nice good cheap cheaper expensive new little big
     small large lovely pretty cute really very much many few more less item items
     thing things product products stuff present gift gifts idea ideas buy something
-    anything""".split()
+    anything order orders ordering place purchase checkout basket how can i'd i'm
+    i've we'd want need would like love looking get make an""".split()
 )
 WORD = re.compile(r"[a-z][a-z'-]*")
+# Commands to a device ("turn on the lights in my kitchen") are not shopping.
+DEVICE_COMMAND = re.compile(
+    r"\b(?:turn|switch|power)\s+(?:\w+\s+)?(?:on|off|up|down)\b|\b(?:dim|brighten|"
+    r"unlock|lock)\s+the\b|\bset\s+(?:the|a|an)\s+(?:thermostat|heating|alarm|timer"
+    r"|reminder)\b|\bplay\s+(?:some|my|the)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -71,6 +79,11 @@ class ProductMatch:
     @property
     def fits(self) -> bool:
         return bool(self.products)
+
+
+def is_device_command(text: str) -> bool:
+    """True for an order to a device ("turn off the lights"), not a shopping request."""
+    return bool(DEVICE_COMMAND.search(str(text)))
 
 
 def shopping_query(text: str) -> str:
@@ -177,7 +190,10 @@ def product_find(text: str, *, k: int | None = None) -> ProductMatch:
     conf = chatbot_settings()
     query = shopping_query(text) or str(text)
     corrected, unknown, head = read_query(query)
-    match = ProductMatch(query=" ".join(content_words(query)), unknown_words=unknown)
+    words = content_words(query)
+    match = ProductMatch(
+        query=" ".join(words) if len(words) <= 3 else "", unknown_words=unknown
+    )
     if head:
         k = k or conf["search_results"]
         # A word no product has ("iphone") rules a product out unless the

@@ -212,3 +212,21 @@ def test_product_unsellable_never_named(catalogue, forced):
     assert turn.action == "product_not_sold" and not turn.data.get("products")
     assert "don't sell packing charge" in turn.text
     assert Product.objects.filter(description="PACKING CHARGE").exists()
+
+
+def test_buying_something_is_answered_from_the_shop(catalogue, forced):
+    forced["intent"] = "place_order"
+    assert Chat().say("I want to buy a television").action == "product_not_sold"
+    assert Chat().say("can I order cake tins").action == "product_search"
+    assert Chat().say("how do I place an order?").action == "answer"
+
+
+def test_device_commands_are_outside_the_shop(catalogue, forced):
+    turn = Chat().say("can you turn on the lights in my kitchen")
+    assert turn.action == "out_of_scope" and not turn.data.get("products")
+
+
+def test_order_placed_most_recently(alice, forced):
+    forced["intent"] = "track_order"
+    turn = Chat(alice).say("what's happening with the order I placed most recently?")
+    assert turn.action == "order_status" and "536200" in turn.text
