@@ -15,7 +15,7 @@ DEFAULTS: dict[str, Any] = {
     # A message of several words whose best intent is below this probability is
     # taken as outside the shop (the bot says what it can do instead); chosen on
     # validation by benchmarks/chatbot.py (out-of-scope val split + LLM half V).
-    "out_of_scope_threshold": 0.0,
+    "out_of_scope_threshold": 0.35,
     # Failed turns (clarifications) in a row before a handoff to a person.
     "max_failures": 2,
     # Longer messages get a polite request to shorten them (characters).
