@@ -37,6 +37,7 @@ from .data import fingerprint
 
 _lock = threading.Lock()
 _cache: dict = {}
+_recent: dict = {}
 
 
 def _cached(key: str, version, build):
@@ -48,6 +49,21 @@ def _cached(key: str, version, build):
     with _lock:
         _cache[key] = (version, value)
     return value
+
+
+def encode_one(text: str) -> np.ndarray:
+    """The sentence vector of one text, shape (384,); the last 256 texts are kept,
+    so the FAQ, product and category look-ups of one message encode it once."""
+    with _lock:
+        hit = _recent.get(text)
+    if hit is not None:
+        return hit
+    vector = encode([text])[0]
+    with _lock:
+        if len(_recent) >= 256:
+            _recent.pop(next(iter(_recent)))
+        _recent[text] = vector
+    return vector
 
 
 # --- FAQ -----------------------------------------------------------------------------
@@ -93,7 +109,7 @@ def faq_answer(
     rows = [i for i, e in enumerate(entries) if e.key in allowed]
     if not rows:
         return None, 0.0
-    scores = vectors[rows] @ encode([text])[0]
+    scores = vectors[rows] @ encode_one(text)
     best = int(scores.argmax())
     score = float(scores[best])
     if not owned and score < conf["faq_min_similarity"]:
@@ -180,7 +196,7 @@ def product_search(*, query: str, k: int | None = None) -> list[tuple[Product, f
         for word in words:
             qs = qs.filter(description__icontains=word)
         return [(p, 0.0) for p in qs.order_by("pk")[:k]] if words else []
-    scores = vectors @ encode([query])[0]
+    scores = vectors @ encode_one(query)
     top = np.argsort(-scores)[: k * 3]
     top = [i for i in top if scores[i] >= conf["search_min_similarity"]]
     # Sellable now (the index may predate a price or status change).

@@ -170,7 +170,7 @@ def closest_categories(query: str, *, n: int = 3) -> list[Category]:
     rows, vectors = _category_index()
     if not rows:
         return []
-    scores = vectors @ encode([query or "gift"])[0]
+    scores = vectors @ knowledge.encode_one(query or "gift")
     return [rows[i] for i in np.argsort(-scores)[:n]]
 
 
@@ -210,7 +210,7 @@ def product_find(text: str, *, k: int | None = None) -> ProductMatch:
         match.products = [p for p, _ in hits][:k]
         match.scores = [s for _, s in hits][:k]
     if not match.fits:
-        match.categories = closest_categories(query)
+        match.categories = closest_categories(corrected or query)
     return match
 
 
