@@ -54,7 +54,8 @@ STOPWORDS = frozenset(
     small large lovely pretty cute really very much many few more less item items
     thing things product products stuff present gift gifts idea ideas buy something
     anything order orders ordering place purchase checkout basket how can i'd i'm
-    i've we'd want need would like love looking get make an""".split()
+    i've we'd want need would like love looking get make an question about help
+    know tell ask""".split()
 )
 WORD = re.compile(r"[a-z][a-z'-]*")
 # Commands to a device ("turn on the lights in my kitchen") are not shopping.
