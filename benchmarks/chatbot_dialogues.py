@@ -237,11 +237,33 @@ def _names_shop_product(reply: dict) -> bool:
     if not ids:
         return False
     found = Product.objects.sellable().filter(pk__in=ids)  # the shop's, price > 0
-    text = reply.get("text", "").lower()
-    return any(p.description.lower().strip() in text for p in found)
+    text = " ".join(reply.get("text", "").lower().split())
+    return any(" ".join(p.description.lower().split()) in text for p in found)
 
 
-def check_turn(turn: dict, body: dict, conversation_id: str, ids: dict) -> list[str]:
+def _products(reply: dict) -> list[dict]:
+    return (reply.get("data") or {}).get("products") or []
+
+
+def _follow_problems(turn: dict, reply: dict, previous: dict) -> list[str]:
+    """``follows``: the reply is about a product the previous reply showed;
+    ``cheaper``: it shows products cheaper than the one the previous reply led with."""
+    problems = []
+    shown = {p.get("product_id") for p in _products(previous)}
+    now = [p for p in _products(reply) if p.get("product_id")]
+    if turn.get("follows") and not ({p["product_id"] for p in now} & shown):
+        problems.append("expected the product shown just before")
+    if turn.get("cheaper"):
+        before = _products(previous)
+        top = float(before[0]["price"]) if before else None
+        if not now or top is None or any(float(p["price"]) >= top for p in now):
+            problems.append(f"expected products cheaper than GBP {top}")
+    return problems
+
+
+def check_turn(
+    turn: dict, body: dict, conversation_id: str, ids: dict, previous: dict
+) -> list[str]:
     """What is wrong with the reply ``body`` to ``turn`` ([] when all is right)."""
     from chatbot.models import SupportTicket
     from shop.models import Order
@@ -276,6 +298,7 @@ def check_turn(turn: dict, body: dict, conversation_id: str, ids: dict) -> list[
             if turn["product"]
             else "expected no product"
         )
+    problems += _follow_problems(turn, reply, previous)
     for key, status in (turn.get("status") or {}).items():
         got = Order.objects.filter(pk=ids.get(key)).values_list("status", flat=True)
         if list(got) != [status]:
@@ -327,10 +350,12 @@ def run_scenario(scenario: dict, fixtures: Fixtures, base_url: str) -> Result:
              "action": "", "cause": "server"}
         )  # fmt: skip
         return result
+    previous: dict = {}
     for i, raw in enumerate(scenario["turns"], start=1):
         turn = fill(raw, setup["values"])
         body = chat.say(turn["say"])
-        problems = check_turn(turn, body, chat.id, setup["ids"])
+        problems = check_turn(turn, body, chat.id, setup["ids"], previous)
+        previous = body.get("reply", {})
         if problems:
             reply = body.get("reply", {})
             result.ok = False
@@ -374,6 +399,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--only", default="", help="run scenarios whose name has this")
+    parser.add_argument("--label", default="", help="what code the server runs")
+    parser.add_argument("--set", default="", help="only this set of scenarios (A/B/C)")
     parser.add_argument(
         "--failures", default=str(ROOT / "var" / "dialogue-failures.md")
     )
@@ -381,7 +408,11 @@ def main() -> None:
     _setup_django()
     from benchmarks.chatbot_scenarios import SCENARIOS
 
-    scenarios = [s for s in SCENARIOS if args.only in s["name"]]
+    scenarios = [
+        s
+        for s in SCENARIOS
+        if args.only in s["name"] and args.set in ("", s.get("set", "A"))
+    ]
     fixtures = Fixtures(uuid.uuid4().hex[:8])
     results = []
     for scenario in scenarios:
@@ -401,6 +432,10 @@ def main() -> None:
     print("\ntopic                          scenarios   fully right")
     for topic, oks in by_topic.items():
         print(f"{topic:<30} {len(oks):>9}   {sum(oks):>4} ({sum(oks) / len(oks):.0%})")
+    for name in sorted({r.scenario.get("set", "A") for r in results}):
+        oks = [r.ok for r in results if r.scenario.get("set", "A") == name]
+        print(f"set {name}: {sum(oks)}/{len(oks)} fully right "
+              f"({sum(oks) / len(oks):.1%})")  # fmt: skip
     ok = sum(r.ok for r in results)
     turns = sum(len(r.scenario["turns"]) for r in results)
     bad_turns = sum(len(r.failures) for r in results)
@@ -416,7 +451,8 @@ def main() -> None:
             f"latency per message (client side, ms): p50 "
             f"{statistics.median(latencies):.0f}, p95 {p95:.0f} over {len(latencies)}"
         )
-    write_failures(Path(args.failures), results, summary)
+    label = f"{args.label}: " if args.label else ""
+    write_failures(Path(args.failures), results, label + summary)
     print(f"failures written to {args.failures}")
 
 

@@ -1,9 +1,14 @@
 """Recommender benchmark: ours beside scikit-surprise and implicit, on the fixed splits.
 
 Run:  OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/recommender.py
-      [--folds 5] [--skip-explicit] [--skip-purchases] [--rolling-origin]
-      [--blend-edlae]
+      [--folds 5] [--skip-explicit] [--skip-purchases] [--research]
       [--data DIR]
+
+The purchase rows ``served (all)`` and ``served (new)`` are the product's served
+pipeline (:func:`recommender.algorithms.selection.served_pipeline` with the default
+``RECOMMENDER["pipeline"]``, the function ``train_recommender`` runs): no model is
+defined here. ``--research`` adds the grids of EDLAE/RP3beta, TIFU-KNN and Buy It
+Again timing (long).
 
 Explicit: MovieLens small, surprise KFold(n_splits=5, shuffle=True, random_state=0)
 (our ``kfold_indices`` reproduces those folds). Purchases: Online Retail, train before
@@ -29,61 +34,42 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
+from benchmarks.lab.blend import COMPONENTS, RatingBlend  # noqa: E402
+from benchmarks.lab.graph import RP3beta  # noqa: E402
+from benchmarks.lab.tifu import TIFUKNN  # noqa: E402
 from recommender.algorithms import metrics, splits  # noqa: E402
-from recommender.algorithms.base import Recommender, top_n  # noqa: E402
-from recommender.algorithms.blend import COMPONENTS, RatingBlend  # noqa: E402
-from recommender.algorithms.graph import RP3beta  # noqa: E402
+from recommender.algorithms.base import top_n  # noqa: E402
 from recommender.algorithms.knn import ItemKNN, UserKNN  # noqa: E402
 from recommender.algorithms.mf_als import ExplicitALS, ImplicitALS  # noqa: E402
 from recommender.algorithms.mf_sgd import SGDMatrixFactorization  # noqa: E402
 from recommender.algorithms.popularity import Popularity, RandomRecommender  # noqa: E402
-from recommender.algorithms.ranker import (  # noqa: E402
-    CandidateRanker,
-    event_windows,
-    select_by_transfer,
-)
 from recommender.algorithms.rebuy import RepeatTiming, purchase_timing  # noqa: E402
-from recommender.algorithms.repeat import COMPONENTS as COMPONENTS_PURCHASE  # noqa: E402
 from recommender.algorithms.repeat import (  # noqa: E402
     EASE,
     BuyAgain,
     RepeatBlend,
-    _row_max_scale,
     decayed_counts,
 )
-from recommender.algorithms.temporal import (  # noqa: E402
-    NextPeriodRidge,
-    stacked_next_period_matrices,
+from recommender.algorithms.selection import (  # noqa: E402
+    pipeline_settings,
+    served_pipeline,
 )
-from recommender.algorithms.tifu import TIFUKNN  # noqa: E402
-from recommender.algorithms.tuning import (  # noqa: E402
-    mean_over_windows,
-    select_on_windows,
-)
+from recommender.conf import DEFAULTS as RECOMMENDER_DEFAULTS  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 VALIDATION_CUT = "2011-06-01"
 HALF_LIFE_DAYS = 180.0
 TREND_HALF_LIFE_DAYS = 14.0  # recency-weighted popularity ("trending") in the blend
 NEXT_HALF_LIFE_DAYS = 180.0  # decay of NextPeriodRidge's input history
-# Validation windows [start, end) of the temporal blends; every blend choice
-# maximises the mean NDCG@10 over them. Default: the 2011-06-01 window alone.
-# --rolling-origin: three windows (one test run: validation mean all 0.4174, new
-# 0.1524; test all 0.3994 -> 0.3955, new 0.1304 -> 0.1306, EASE + next-period
-# 0.1346 -> 0.1355): "all" lost 0.004 on test, so the default stays one window.
-VALIDATION_WINDOWS = (("2011-06-01", "2011-09-01"),)
+# Validation windows [start, end) of the Buy It Again timing rows (--research).
+# Earlier single-split protocol (one 2011-06-01 window) measured, one test run: the
+# closure blend of this script, all 0.4006 / new 0.1381 (issue 12); the served
+# pipeline replaces it, tuned on three rolling origins by the product's ``tune``.
 ROLLING_ORIGIN_WINDOWS = (
     ("2011-04-01", "2011-07-01"),
     ("2011-06-01", "2011-09-01"),
     ("2011-07-01", "2011-09-01"),
 )
-# (window days, stacked windows one window apart, pair half-life days) of the
-# NextPeriodRidge targets; with several, each variant's is chosen on validation.
-# Tried and not kept: 30/21-day and six stacked 30/21-day windows (half-life two
-# windows) won on validation (blend all 0.4266 -> 0.4335, new 0.1626 -> 0.1784)
-# but lost on test (0.3994 -> 0.3957, 0.1304 -> 0.1215): short windows before
-# 2011-09-01 see the August lull, not the Sep-Dec season.
-NEXT_WINDOWS = ((90.0, 1, None),)
 # TIFU-KNN grid (Hu et al. 2020), each variant's setting chosen on validation:
 # within-group decay r_b, across-group decay r_g, group size m, neighbours k, alpha.
 # Measured (one test run): alone all 0.3915, new 0.1066; as a sixth blend member
@@ -103,33 +89,14 @@ TIFU_GRID = {
 # member for "all" weight 0 on validation (0.4265), test 0.3972 (vs 0.3994):
 # kept as rows, not an improvement.
 TIMING_SHRINKAGE = (0.1, 0.3, 1.0, 3.0)
-# Two-stage model (recommender.algorithms.ranker): candidates from EASE, the
-# next-period ridge and trending items, re-ranked by gradient boosted trees. The
-# trees' size is chosen by temporal transfer (fit on the RANKER_TRANSFER[0] window,
-# score the customers of RANKER_TRANSFER[1] at its start); the model then learns
-# from the four 3-month windows of ranker.event_windows stacked (2011-03..06 to
-# 2011-06..09, all end by the cut-off) and ranks at the cut-off.
-# Measured (this protocol, one test run each, reproduced once): ranker alone all
-# 0.3971, new 0.1353; as an eighth TemporalBlend member (weight 1.2 on validation,
-# where the member was fitted on the three months before the window only): all
-# 0.3994 -> 0.4006, new 0.1304 -> 0.1381. Before the transfer rule, test runs of
-# this ranker with large trees (31 leaves, 300 iterations) or fitted on the last
-# window only gave all 0.3846-0.3975, new 0.1342-0.1343; adding repeat-timing
-# features (gap, days since last / gap) lost on transfer (0.4250 vs 0.4271).
-RANKER_TRANSFER = (("2011-03-01", "2011-06-01"), ("2011-06-01", "2011-09-01"))
-RANKER_GRID = {"max_leaf_nodes": (4, 8, 16), "max_iter": (50, 100, 200, 400)}
 # EDLAE (EASE with emphasized denoising, Steck 2020) and RP3beta (Paudel et al.
 # 2017) grids, each variant's setting chosen on the 2011-06-01 window. Measured
 # (one test run): EDLAE all λ=100 p=.5 0.3103 (EASE λ=300 0.3084), new λ=300 p=.5
 # 0.1220 (0.1235); RP3beta all α=.5 β=.4 k=300 0.3131, new α=.5 β=.6 k=100 0.1089.
-# --blend-edlae: the temporal blends choose their EASE member between plain EASE
-# λ=300 and the variant's EDLAE pick on their validation windows. Measured (one
-# test run): "new" kept plain EASE everywhere (0.1304, 0.1346 unchanged); "all"
-# took EDLAE (validation mean 0.4270) and lost on test: all members 0.3994
-# -> 0.3943, + TIFU 0.3988 -> 0.3983, + timing 0.3972 -> 0.3943. Not the default.
+# As the closure blend's EASE member (earlier protocol) EDLAE lost on test: all
+# 0.3994 -> 0.3943; not used by the served pipeline.
 EDLAE_GRID = {"regularization": (10.0, 100.0, 300.0), "dropout": (0.1, 0.25, 0.5)}
 RP3_GRID = {"alpha": (0.5, 0.8, 1.0), "beta": (0.0, 0.2, 0.4, 0.6), "k": (100, 300)}
-BLEND_EASE = (300.0, 0.0)  # (λ, dropout) of the blends' plain EASE member
 
 
 # --- explicit ------------------------------------------------------------------
@@ -138,7 +105,7 @@ def explicit_models():
 
     Rows without a surprise model are our variants of the paired row above them;
     "tuned" settings come from ``tune_ratings`` on a validation split of fold 1's
-    training ratings (see ``recommender.algorithms.blend.COMPONENTS``).
+    training ratings (see ``benchmarks.lab.blend.COMPONENTS``).
     """
     from surprise import SVD, KNNBaseline, KNNWithMeans
 
@@ -293,9 +260,7 @@ def _evaluate(ids, split: splits.PurchaseSplit, users, variant) -> dict:
     return out
 
 
-def run_purchases(
-    data_dir: Path, windows=VALIDATION_WINDOWS, blend_edlae: bool = False
-) -> list[dict]:
+def run_purchases(data_dir: Path, research: bool = False) -> list[dict]:
     from implicit.bpr import BayesianPersonalizedRanking
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.nearest_neighbours import CosineRecommender
@@ -429,24 +394,58 @@ def run_purchases(
         del rows[before:]
         rows.append(keep)
     print(f"  blend weights (validation window from {VALIDATION_CUT}): {tuned}")
-    relevant = {"all": v_all[v_users], "new": v_new[v_users]}
-    edlae = _edlae_rp3_rows(add, rows, counts, v_hist, v_users, relevant)
-    tifu = _tifu_rows(add, rows, events, split, vcut, v_users, v_all, v_new)
-    test_days = (lines["date"].max().normalize() - split.cutoff).days + 1
-    timing = _timing_rows(add, rows, events, split, windows, test_days)
-    ranker = _ranker_rows(add, rows, events, split)
-    rows += _temporal_blends(
-        add,
-        rows,
-        events,
-        split,
-        tifu,
-        windows,
-        timing,
-        edlae if blend_edlae else None,
-        ranker,
-    )
+    rows += _served_rows(add, rows, events, split)
+    if research:
+        relevant = {"all": v_all[v_users], "new": v_new[v_users]}
+        _edlae_rp3_rows(add, rows, counts, v_hist, v_users, relevant)
+        _tifu_rows(add, rows, events, split, vcut, v_users, v_all, v_new)
+        test_days = (lines["date"].max().normalize() - split.cutoff).days + 1
+        _timing_rows(add, rows, events, split, ROLLING_ORIGIN_WINDOWS, test_days)
     return rows
+
+
+def _served_rows(add, rows, events, split) -> list[dict]:
+    """``served (all)`` and ``served (new)``: exactly the pipeline ``train_recommender``
+    runs with default settings (:func:`recommender.algorithms.selection.
+    served_pipeline` with ``RECOMMENDER["pipeline"]`` at its default): tuned on three
+    rolling origins before the cut-off, fitted at the cut-off, scored on the test."""
+    settings = pipeline_settings(RECOMMENDER_DEFAULTS["pipeline"])
+    frame = events[["u", "i", "invoice", "date"]]
+    out = []
+    for variant in ("all", "new"):
+        new = variant == "new"
+        tuned = {}
+
+        def fit(new=new, tuned=tuned):
+            model, result = served_pipeline(
+                frame,
+                split.train.shape,
+                new_only=new,
+                reference=split.cutoff,
+                settings=settings,
+                on_progress=lambda f, m: print(f"    {f:4.0%} {m}", flush=True),
+            )
+            tuned["result"] = result
+            return model
+
+        before = len(rows)
+        add(
+            f"served ({variant})",
+            fit,
+            lambda m, users, new: m.recommend(
+                users, m.history_, n=10, exclude_seen=new
+            )[0],
+        )
+        out.append(rows[before + (1 if new else 0)])
+        del rows[before:]
+        result = tuned["result"]
+        print(
+            f"  served ({variant}): validation mean NDCG@10 {result.score:.4f} "
+            f"per origin {result.per_origin}; tuned {result.params}; "
+            f"tried {result.table}",
+            flush=True,
+        )
+    return out
 
 
 def _edlae_rp3_rows(add, rows, counts, v_hist, v_users, relevant) -> dict:
@@ -608,84 +607,6 @@ def _timing_rows(add, rows, events, split, windows, test_days):
     return {"shrinkage": kappa, "test": (model, counts)}
 
 
-def _ranker_rows(add, rows, events, split) -> dict:
-    """CandidateRanker rows, one per variant, its tree size chosen by transfer.
-
-    Returns {variant: {"params": the chosen setting, "test": the model fitted on
-    four windows of ``event_windows``}} for the blends (:func:`_temporal_blends`).
-    """
-    shape, out = split.train.shape, {}
-    for variant in ("all", "new"):
-        new = variant == "new"
-        start = time.perf_counter()
-        best, table = select_by_transfer(
-            events,
-            shape,
-            train_window=RANKER_TRANSFER[0],
-            eval_window=RANKER_TRANSFER[1],
-            grid=RANKER_GRID,
-            new_only=new,
-        )
-        print(
-            f"  ranker ({variant}) transfer {RANKER_TRANSFER[0]} -> "
-            f"{RANKER_TRANSFER[1]} in {time.perf_counter() - start:.0f}s: "
-            + ", ".join(
-                f"{s['max_leaf_nodes']}x{s['max_iter']} {v:.4f}" for s, v in table
-            )
-            + f"; chosen {best}",
-            flush=True,
-        )
-        out[variant] = {"params": best}
-
-        def fit(new=new, best=best, variant=variant):
-            model = CandidateRanker(new_only=new, **best)
-            windows = event_windows(split.cutoff, events["date"].min())
-            out[variant]["test"] = model.fit(events, windows, shape)
-            return model
-
-        before = len(rows)
-        add(
-            f"CandidateRanker GBDT (for {variant})",
-            fit,
-            lambda m, users, _new: m.recommend(events, split.cutoff, users, n=10),
-        )
-        rows[before:] = [rows[before + (1 if new else 0)]]
-    return out
-
-
-class _RankerMember:
-    """A fitted CandidateRanker as a blend member: P(bought) per product, 0 for
-    products that are not candidates; ``score(user_ids, _)`` like a Recommender."""
-
-    def __init__(self, ranker, events, reference):
-        self.ranker, self.events, self.reference = ranker, events, reference
-
-    def score(self, user_ids, _user_items) -> np.ndarray:
-        candidates = self.ranker.candidates(
-            self.events, self.reference, np.asarray(user_ids), self.ranker.shape_
-        )
-        return candidates.grid(
-            self.ranker.score_candidates(candidates), self.ranker.shape_[1], fill=0.0
-        )
-
-
-class _PlusMember(Recommender):
-    """A fitted blend plus w * (row-max-scaled) scores of a member with its own
-    input: score = blend.score(users, blend.input_) + w * member.score(users, x)."""
-
-    name = "plus_member"
-
-    def __init__(self, blend, member, member_input, weight):
-        self.blend, self.member = blend, member
-        self.member_input, self.weight = member_input, weight
-        self.n_items_ = blend.n_items_
-
-    def score(self, user_ids, user_items):
-        own = self.blend.score(user_ids, self.blend.input_)
-        extra = _row_max_scale(self.member.score(user_ids, self.member_input))
-        return own + self.weight * extra
-
-
 def _validation_windows(events, shape, windows) -> list[dict]:
     """Per (start, end) in ``windows`` (rolling origins): the events before it, the
     customers who bought before and inside the window, their window purchases
@@ -718,269 +639,6 @@ def _validation_windows(events, shape, windows) -> list[dict]:
                 "trend": _history(past, cut, shape, TREND_HALF_LIFE_DAYS),
             }
         )
-    return out
-
-
-def _temporal_blends(
-    add,
-    rows,
-    events,
-    split,
-    tifu,
-    windows=VALIDATION_WINDOWS,
-    timing=None,
-    edlae=None,
-    ranker=None,
-):
-    """RepeatBlend + NextPeriodRidge, member weights, λ, targets and input tuned by
-    rolling-origin validation; then the same with TIFU-KNN (``tifu``, from
-    :func:`_tifu_rows`) as a sixth member, its weight tuned with the others, and
-    for "all" with Buy It Again timing (``timing``, from :func:`_timing_rows`,
-    fitted per window at its origin with its κ) as a seventh. The EASE member is
-    plain EASE (``BLEND_EASE``) or, when ``edlae`` ({variant: (λ, dropout)}, from
-    :func:`_edlae_rp3_rows`) is given, whichever of the two wins on validation.
-    With ``ranker`` (from :func:`_ranker_rows`) the CandidateRanker is an eighth
-    member: in each validation window scored by a ranker (the variant's chosen
-    setting) fitted on the three months before the window's origin only, so its
-    weight is set out of sample; at the cut-off, the ranker of the ranker rows.
-
-    Every choice maximises the MEAN validation NDCG@10 over ``windows``
-    (:func:`recommender.algorithms.tuning.select_on_windows`): in each window the
-    ridge learns the 90 days before the origin from the history before them and
-    the blend is scored on the window. Test: the same at the cut-off. Input to
-    score from: purchase counts, or counts decayed with a 180-day half-life. The
-    ridge's λ is chosen per target on the ridge alone, the rest (target, input,
-    weights by coordinate ascent) on the blend. TIFU-KNN's own hyperparameters
-    come from the single 2011-06-01 window (:func:`_tifu_rows`).
-    """
-    shape, counts = split.train.shape, split.train
-    windows = _validation_windows(events, shape, windows)
-    test_inputs = {
-        "counts": counts,
-        "decayed": _history(events, split.cutoff, shape, NEXT_HALF_LIFE_DAYS),
-    }
-    trend = _history(events, split.cutoff, shape, TREND_HALF_LIFE_DAYS)
-    grid = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2)
-    tuned, out = {}, []
-
-    def ridge(lines, ref, lam, new_only, target):
-        window, n_windows, pair_half_life = target
-        history, future, weight = stacked_next_period_matrices(
-            lines["u"],
-            lines["i"],
-            lines["date"],
-            reference=ref,
-            shape=shape,
-            window_days=window,
-            step_days=window,
-            n_windows=n_windows,
-            half_life_days=NEXT_HALF_LIFE_DAYS,
-            pair_half_life_days=pair_half_life,
-        )
-        return NextPeriodRidge(regularization=lam, new_only=new_only).fit(
-            history, future=future, sample_weight=weight
-        )
-
-    ridges = {}  # (variant, target) -> (validation ridge per window, λ)
-    probes = {}  # (variant, target, ease) -> (validation blend per window, λ)
-    ease_options = {
-        v: (BLEND_EASE,) if edlae is None else tuple(dict.fromkeys((BLEND_EASE, e)))
-        for v, e in (edlae or {"all": None, "new": None}).items()
-    }
-
-    def probe_for(variant, target, ease):
-        new = variant == "new"
-        if (variant, target) not in ridges:
-            lams = (300.0, 1000.0, 3000.0)
-            fits = [
-                {lam: ridge(w["past"], w["cut"], lam, new, target) for lam in lams}
-                for w in windows
-            ]
-            lam = select_on_windows(  # λ of the ridge member alone
-                lams,
-                [
-                    lambda lam, w=w, f=f: _evaluate_on(
-                        f[lam],
-                        w["users"],
-                        w["inputs"]["decayed"],
-                        w["relevant"][variant],
-                        new,
-                    )
-                    for w, f in zip(windows, fits, strict=True)
-                ],
-            )[0]
-            ridges[(variant, target)] = ([f[lam] for f in fits], lam)
-        if (variant, target, ease) not in probes:
-            members, lam = ridges[(variant, target)]
-            blends = [
-                RepeatBlend(ease_regularization=ease[0], ease_dropout=ease[1]).fit(
-                    w["inputs"]["counts"], recent=w["trend"], next_period=member
-                )
-                for w, member in zip(windows, members, strict=True)
-            ]
-            probes[(variant, target, ease)] = (blends, lam)
-        return probes[(variant, target, ease)]
-
-    parts_cache, tifu_cache, timing_cache, ranker_cache = {}, {}, {}, {}
-
-    def window_objective(
-        variant, target, ease, name, k, with_tifu, with_timing=False, with_ranker=False
-    ):
-        """ndcg_of(weights) on window ``k`` (8 members: five + TIFU-KNN + timing +
-        ranker)."""
-        key = (variant, target, ease, name, k)
-        w = windows[k]
-        if key not in parts_cache:
-            blend = probe_for(variant, target, ease)[0][k]
-            parts_cache[key] = blend.component_scores(
-                w["users"], w["inputs"][name]
-            ).astype(np.float32)
-        parts = parts_cache[key]
-        extra = np.zeros(parts.shape[1:], np.float32)
-        if with_tifu:
-            if (variant, k) not in tifu_cache:
-                model = TIFUKNN(**tifu[variant][4])
-                pif = _tifu_pif(model, w["past"], shape)
-                scores = model.fit(pif).score(w["users"], pif)
-                tifu_cache[(variant, k)] = _row_max_scale(scores).astype(np.float32)
-            extra = tifu_cache[(variant, k)]
-        again = np.zeros(parts.shape[1:], np.float32)
-        if with_timing:
-            if k not in timing_cache:
-                model, t_counts = _timing(
-                    w["past"], w["cut"], shape, w["horizon"], timing["shrinkage"]
-                )
-                scores = model.score(w["users"], t_counts)
-                timing_cache[k] = _row_max_scale(scores).astype(np.float32)
-            again = timing_cache[k]
-        ranked = np.zeros(parts.shape[1:], np.float32)
-        if with_ranker:
-            if (variant, k) not in ranker_cache:
-                window = event_windows(w["cut"], events["date"].min(), n=1)
-                model = CandidateRanker(
-                    new_only=variant == "new", **ranker[variant]["params"]
-                ).fit(events, window, shape)
-                scores = _RankerMember(model, events, w["cut"]).score(w["users"], None)
-                ranker_cache[(variant, k)] = _row_max_scale(scores).astype(np.float32)
-            ranked = ranker_cache[(variant, k)]
-        parts = np.concatenate([parts, extra[None], again[None], ranked[None]])
-        seen = w["inputs"][name][w["users"]].nonzero()
-        relevant, new = w["relevant"][variant], variant == "new"
-
-        def ndcg_of(weights):
-            scores = np.tensordot(np.asarray(weights, np.float32), parts, axes=1)
-            if new:
-                scores[seen] = -np.inf
-            ids = top_n(scores, 10)[0]
-            return metrics.ranking_metrics(ids, relevant, k=10)["ndcg@10"]
-
-        return ndcg_of
-
-    def fit(variant, members, with_tifu=False, with_timing=False, with_ranker=False):
-        new = variant == "new"
-        names = (*COMPONENTS_PURCHASE, "tifu", "timing", "ranker")
-        if members is None:
-            members = (
-                *COMPONENTS_PURCHASE,
-                *(("tifu",) if with_tifu else ()),
-                *(("timing",) if with_timing else ()),
-                *(("ranker",) if with_ranker else ()),
-            )
-        allowed = [names.index(m) for m in members]
-        best = None
-        for target, ease, name in itertools.product(
-            NEXT_WINDOWS, ease_options[variant], test_inputs
-        ):
-            _, lam = probe_for(variant, target, ease)
-            per_window = [
-                window_objective(
-                    variant, target, ease, name, k, with_tifu, with_timing, with_ranker
-                )
-                for k in range(len(windows))
-            ]
-            ndcg, w = RepeatBlend._ascend(
-                mean_over_windows(per_window),
-                2 if new else 0,
-                grid,
-                2,
-                allowed,
-                n_members=len(names),
-            )
-            if best is None or ndcg > best[0]:
-                scores = [round(f(w), 4) for f in per_window]
-                best = (ndcg, w, scores, lam, name, target, ease)
-        ndcg, w, scores, lam, name, target, ease = best
-        weights = dict(zip(names, w.tolist(), strict=True))
-        tuned[(variant, tuple(members), with_tifu, with_timing, with_ranker)] = {
-            **weights,
-            "ndcg mean": round(ndcg, 4),
-            "per window": dict(zip((v["label"] for v in windows), scores, strict=True)),
-            "lambda": lam,
-            "input": name,
-            "target": target,
-            "ease (λ, dropout)": ease,
-        }
-        member = ridge(events, split.cutoff, lam, new, target)
-        model = RepeatBlend(
-            weights={
-                k: v
-                for k, v in weights.items()
-                if k not in ("tifu", "timing", "ranker")
-            },
-            ease_regularization=ease[0],
-            ease_dropout=ease[1],
-        ).fit(counts, recent=trend, next_period=member)
-        model.input_ = test_inputs[name]
-        if with_tifu:
-            _, _, t_model, t_pif, _ = tifu[variant]
-            model = _PlusMember(model, t_model.fit(t_pif), t_pif, weights["tifu"])
-            model.input_ = model.blend.input_
-        if with_timing:
-            r_model, r_counts = timing["test"]
-            model = _PlusMember(model, r_model, r_counts, weights["timing"])
-            model.input_ = model.blend.input_
-        if with_ranker:
-            member = _RankerMember(ranker[variant]["test"], events, split.cutoff)
-            model = _PlusMember(model, member, None, weights["ranker"])
-            model.input_ = model.blend.input_
-        return model
-
-    def recommend(m, users, new):
-        return m.recommend(users, m.input_, n=10, exclude_seen=new)[0]
-
-    configs = [
-        ("all", None, False, "all members"),
-        ("new", None, False, "all members"),
-        ("new", ("ease", "next_period"), False, "EASE + next-period"),
-        ("all", None, True, "all + TIFU"),
-        ("new", None, True, "all + TIFU"),
-        ("new", ("ease", "next_period", "tifu"), True, "EASE + next + TIFU"),
-    ]
-    if timing is not None:
-        configs.append(("all", None, "timing", "all + Buy It Again timing"))
-    if ranker is not None:
-        configs += [
-            ("all", None, "ranker", "all + GBDT ranker"),
-            ("new", None, "ranker", "all + GBDT ranker"),
-        ]
-    for variant, members, extra, label in configs:
-        before = len(rows)
-        add(
-            f"TemporalBlend ({label})",
-            lambda v=variant, m=members, e=extra: fit(
-                v,
-                m,
-                with_tifu=e is True,
-                with_timing=e == "timing",
-                with_ranker=e == "ranker",
-            ),
-            recommend,
-        )
-        out.append(rows[before + (0 if variant == "all" else 1)])
-        del rows[before:]
-    print("  temporal blends (rolling-origin validation, mean NDCG@10 over windows):")
-    for key, value in tuned.items():
-        print(f"    {key}: {value}")
     return out
 
 
@@ -1034,7 +692,8 @@ def print_purchases(rows: list[dict]) -> None:
             + " ".join(f"{r[c]:8.4f}" for c in cols[1:])
             + f" {r['fit_s']:7.2f} {r['users']:6d}"
         )
-    _print_paired(rows, "TemporalBlend (all + GBDT ranker)")
+    _print_paired(rows, "served (all)")
+    _print_paired(rows, "served (new)")
     fit = {r["model"]: r["fit_s"] for r in rows}
     if "ImplicitALS 64f (CG)" in fit and "implicit ALS 64f" in fit:
         print(
@@ -1065,14 +724,9 @@ def main(argv=None) -> None:
     parser.add_argument("--skip-explicit", action="store_true")
     parser.add_argument("--skip-purchases", action="store_true")
     parser.add_argument(
-        "--rolling-origin",
+        "--research",
         action="store_true",
-        help="tune the temporal blends on three validation windows (mean NDCG)",
-    )
-    parser.add_argument(
-        "--blend-edlae",
-        action="store_true",
-        help="let the temporal blends pick EDLAE for their EASE member on validation",
+        help="also the EDLAE/RP3beta, TIFU-KNN and Buy It Again timing grids",
     )
     parser.add_argument(
         "--only", default="", help="explicit models whose name has this"
@@ -1085,12 +739,7 @@ def main(argv=None) -> None:
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')} "
         f"torch threads={torch.get_num_threads()} cores={os.cpu_count()}"
     )
-    windows = ROLLING_ORIGIN_WINDOWS if args.rolling_origin else VALIDATION_WINDOWS
-    purchases = (
-        []
-        if args.skip_purchases
-        else run_purchases(args.data, windows, args.blend_edlae)
-    )
+    purchases = [] if args.skip_purchases else run_purchases(args.data, args.research)
     explicit = (
         [] if args.skip_explicit else run_explicit(args.data, args.folds, args.only)
     )

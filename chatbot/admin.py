@@ -184,22 +184,22 @@ class SupportTicketAdmin(DecisionAdminMixin, admin.ModelAdmin):
     """The support inbox: most urgent and overdue first, a reply box on each ticket."""
 
     form = TicketForm
-    list_display = ("ticket", "priority_label", "due", "status", "summary",
-                    "customer_label", "assignee", "created_at")  # fmt: skip
+    list_display = ("ticket", "priority_label", "due", "status", "summary_view",
+                    "customer_label", "assignee")  # fmt: skip
     list_display_links = ("ticket",)
     list_filter = (TicketStatusFilter, TicketQueueFilter, "priority", "reason",
                    "assignee")  # fmt: skip
     search_fields = ("summary", "transcript", "customer__external_id", "contact_email")
     ordering = ("-priority", "due_at")
     list_select_related = ("customer", "assignee")
-    readonly_fields = ("conversation_link", "customer", "reason", "summary",
+    readonly_fields = ("conversation_link", "customer", "reason_label", "summary",
                        "created_at", "due_at", "first_reply_at", "closed_at",
                        "chat")  # fmt: skip
     fieldsets = (
         (None, {"fields": ("summary", ("status", "priority", "assignee"),
                            ("due_at", "first_reply_at", "closed_at"),
                            ("customer", "contact_email"),
-                           ("reason", "created_at", "conversation_link"))}),
+                           ("reason_label", "created_at", "conversation_link"))}),
         ("Reply", {"fields": ("reply", "note")}),
         ("Conversation", {"fields": ("chat",)}),
     )  # fmt: skip
@@ -233,11 +233,29 @@ class SupportTicketAdmin(DecisionAdminMixin, admin.ModelAdmin):
     def due(self, obj):
         if obj.due_at is None:
             return MISSING
-        text = f"{moment(obj.due_at)} ({age(obj.due_at)})"
         if obj.is_overdue:
-            return format_html('<strong style="color:#ba2121">overdue: {}</strong>',
-                               text)  # fmt: skip
-        return text
+            return format_html(
+                '<strong style="color:#ba2121" title="{}">overdue, due {}</strong>',
+                moment(obj.due_at),
+                age(obj.due_at),
+            )
+        return format_html('<span title="{}">{}</span>', moment(obj.due_at),
+                           age(obj.due_at))  # fmt: skip
+
+    @admin.display(description="what it is about")
+    def summary_view(self, obj):
+        return format_html(
+            '<span style="display:inline-block;min-width:12em">{}</span>', obj.summary
+        )
+
+    @admin.display(description="opened", ordering="created_at")
+    def opened(self, obj):
+        return format_html('<span title="{}">{}</span>', moment(obj.created_at),
+                           age(obj.created_at))  # fmt: skip
+
+    @admin.display(description="reason", ordering="reason")
+    def reason_label(self, obj) -> str:
+        return tickets.REASONS.get(obj.reason, obj.get_reason_display())
 
     @admin.display(description="customer", ordering="customer")
     def customer_label(self, obj) -> str:
@@ -245,7 +263,7 @@ class SupportTicketAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="conversation")
     def conversation_link(self, obj):
-        return admin_link(obj.conversation, f"open the conversation ({obj.reason})")
+        return admin_link(obj.conversation, "open the conversation")
 
     @admin.display(description="chat")
     def chat(self, obj):
@@ -360,13 +378,24 @@ class ReviewStatusFilter(admin.SimpleListFilter):
         return queryset if value == "all" else queryset.filter(review_status=value)
 
 
+class ReviewReasonFilter(admin.SimpleListFilter):
+    title = "why"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [c for c in Message.Review.choices if c[0]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(review=self.value()) if self.value() else queryset
+
+
 @admin.register(MisunderstoodMessage)
 class MisunderstoodMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Customer messages the bot missed: add each as an example of the right intent."""
 
-    list_display = ("text", "review", "bot_reading", "review_status", "created_at",
-                    "conversation_link")  # fmt: skip
-    list_filter = (ReviewStatusFilter, "review")
+    list_display = ("text", "review_label", "bot_reading", "review_status",
+                    "received", "conversation_link")  # fmt: skip
+    list_filter = (ReviewStatusFilter, ReviewReasonFilter)
     search_fields = ("text",)
     actions = [add_as_example, dismiss, retrain_from_review]
     action_form = IntentActionForm
@@ -391,6 +420,14 @@ class MisunderstoodMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             actions.pop("add_as_example", None)
             actions.pop("retrain_from_review", None)
         return actions
+
+    @admin.display(description="why", ordering="review")
+    def review_label(self, obj) -> str:
+        return obj.get_review_display()
+
+    @admin.display(description="received", ordering="created_at")
+    def received(self, obj) -> str:
+        return moment(obj.created_at)
 
     @admin.display(description="the bot read it as")
     def bot_reading(self, obj) -> str:
@@ -511,5 +548,14 @@ class SupportPolicyAdmin(SingletonModelAdmin):
         (
             "Who can help",
             {"fields": ("support_email", "support_phone", "support_hours")},
+        ),
+        (
+            "Support inbox: hours to reply by ticket priority (SLA)",
+            {
+                "fields": (
+                    ("sla_hours_urgent", "sla_hours_high"),
+                    ("sla_hours_normal", "sla_hours_low"),
+                )
+            },
         ),
     )

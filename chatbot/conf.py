@@ -61,15 +61,13 @@ DEFAULTS: dict[str, Any] = {
     "random_state": 0,
     # Answers below this confidence go to the "misunderstood messages" queue.
     "review_confidence": 0.7,
-    # Support inbox: hours to the first reply by ticket priority (the SLA), the
-    # priority of a handoff by its reason, and the team's hours told to customers.
-    "ticket_sla_hours": {"urgent": 2, "high": 8, "normal": 24, "low": 72},
+    # Support inbox: the priority of a handoff by its reason (the hours to reply per
+    # priority are in the support policy, edited in the admin).
     "ticket_priority": {
         "complaint": "high",
         "frustration": "high",
         "payment_issue": "high",
     },  # fmt: skip
-    "support_hours": "Monday to Friday 9am-5:30pm, Saturday 10am-2pm",
 }
 
 # Unknown keys in settings.CHATBOT are refused at start-up (core.appsettings).

@@ -350,6 +350,20 @@ class SupportPolicy(SingletonModel):
     support_hours = models.CharField(
         max_length=120, default="Monday to Friday 9am-5:30pm, Saturday 10am-2pm"
     )
+    # The support inbox's SLA: hours from a handoff to the reply being due, by the
+    # ticket's priority (chatbot.services.tickets.ticket_due_at).
+    sla_hours_urgent = models.PositiveSmallIntegerField(
+        default=2, help_text="hours to reply to an urgent ticket"
+    )
+    sla_hours_high = models.PositiveSmallIntegerField(
+        default=8, help_text="hours to reply to a high-priority ticket (complaints)"
+    )
+    sla_hours_normal = models.PositiveSmallIntegerField(
+        default=24, help_text="hours to reply to a normal ticket"
+    )
+    sla_hours_low = models.PositiveSmallIntegerField(
+        default=72, help_text="hours to reply to a low-priority ticket"
+    )
 
     class Meta:
         verbose_name = "support policy"
@@ -365,5 +379,8 @@ class SupportPolicy(SingletonModel):
             errors["standard_days_max"] = "must be at least the shortest time"
         if self.international_days_min > self.international_days_max:
             errors["international_days_max"] = "must be at least the shortest time"
+        for label in ("urgent", "high", "normal", "low"):
+            if not getattr(self, f"sla_hours_{label}"):
+                errors[f"sla_hours_{label}"] = "must be at least 1 hour"
         if errors:
             raise ValidationError(errors)

@@ -119,7 +119,17 @@ def artifact_create(
     """Write a model file with ``writer(path)`` and register it as a candidate.
 
     The file lands at ``<ARTIFACTS_ROOT>/<kind>/<version>-<sha12><suffix>``.
+
+    Idempotent per task message: when ``task_run`` is an attempt of a Celery task whose
+    earlier attempt (same task id: a redelivered or re-queued message) already stored
+    a model of this kind and algorithm, that artifact is returned and no second version
+    is made (the Celery task id is the idempotency key).
     """
+    earlier = artifact_of_earlier_attempt(
+        task_run=task_run, kind=kind, algorithm=algorithm
+    )
+    if earlier is not None:
+        return earlier
     root = artifacts_root()
     folder = root / kind.replace(".", "/")
     tmp, digest = write_atomically(folder, suffix, writer)
@@ -195,6 +205,23 @@ def artifact_active(kind: str) -> ModelArtifact:
     if artifact is None:
         raise NotTrained(f"no active model of kind {kind!r}; train one first")
     return artifact
+
+
+def artifact_of_earlier_attempt(
+    *, task_run, kind: str, algorithm: str
+) -> ModelArtifact | None:
+    """The artifact an earlier attempt of ``task_run``'s task id stored, if any."""
+    task_id = getattr(task_run, "task_id", "") or ""
+    if not task_id:
+        return None
+    return (
+        ModelArtifact.objects.filter(
+            kind=kind, algorithm=algorithm, task_run__task_id=task_id
+        )
+        .exclude(task_run=task_run)
+        .order_by("-pk")
+        .first()
+    )
 
 
 def artifact_find_existing(

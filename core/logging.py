@@ -97,6 +97,8 @@ class CacheOutageFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         import time
 
+        if getattr(record, "cache_outage_reported", False):
+            return True  # already rewritten by another instance (logging set up twice)
         now = time.monotonic()
         ongoing = (
             self._last_error is not None and now - self._last_error < self.quiet_seconds
@@ -113,4 +115,5 @@ class CacheOutageFilter(logging.Filter):
         )
         record.args = (type(cause).__name__ if cause else "error",)
         record.exc_info = record.exc_text = None
+        record.cache_outage_reported = True
         return True

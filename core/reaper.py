@@ -12,6 +12,12 @@ beat (``core.reap_task_runs``) and on demand (``manage.py reap_task_runs``). A r
 3. its heartbeat is older than the hard time limit plus five minutes (no task can run
    that long; this also covers fan-out parents, which have no process of their own).
 
+When the broker is Redis, the dead run's message, which would otherwise wait in the
+broker's ``unacked`` hash until the visibility timeout (hours), is put back on its
+queue (:mod:`core.redelivery`) and the run is marked ``retried``: a worker runs it again
+within minutes. The re-run is idempotent (``core.tracked``: an attempt of the same task
+id that already stored a model is not repeated).
+
 The model that served before the dead run stays active: artifacts are written to a
 temporary name and renamed, and activation is one transaction, so a dead run never
 left a file under a final name nor switched the active row. The reaper also releases
@@ -32,6 +38,7 @@ from django.utils import timezone
 from .locks import lock_release, locks_held, token_owner_dead
 from .models import TaskRun
 from .processes import pid_alive
+from .redelivery import broker_requeue_unacked
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +82,7 @@ def _dead_reason(
 def task_runs_reap(
     *, ping: bool = True, grace: int = 120, ping_timeout: float = 1.0
 ) -> list[TaskRun]:
-    """Mark dead running runs failed; release their locks; return the reaped runs.
+    """Re-queue or fail dead running runs; release their locks; return the reaped runs.
 
     Parameters
     ----------
@@ -88,21 +95,27 @@ def task_runs_reap(
     now = timezone.now()
     stale = stale_after_seconds()
     nodes = _ping_nodes(ping_timeout) if ping else None
-    reaped = []
+    dead = []
     for run in TaskRun.objects.filter(status=TaskRun.Status.RUNNING):
         reason = _dead_reason(
             run, host=host, nodes=nodes, now=now, grace=grace, stale=stale
         )
-        if not reason:
-            continue
+        if reason:
+            dead.append((run, reason))
+    # Locks first: a re-queued run must not find its dead attempt's lock and skip.
+    locks_release_of_runs([run for run, _ in dead])
+    requeued = broker_requeue_unacked(run.task_id for run, _ in dead)
+    reaped = []
+    for run, reason in dead:
+        if run.task_id in requeued:
+            status = TaskRun.Status.RETRIED
+            error = f"WorkerLost: {reason}; the reaper re-queued its message"
+        else:
+            status = TaskRun.Status.FAILED
+            error = f"WorkerLost: {reason}; marked failed by the reaper"
         updated = TaskRun.objects.filter(
             pk=run.pk, status=TaskRun.Status.RUNNING
-        ).update(
-            status=TaskRun.Status.FAILED,
-            finished_at=now,
-            error=f"WorkerLost: {reason}; marked failed by the reaper",
-            updated_at=now,
-        )
+        ).update(status=status, finished_at=now, error=error, updated_at=now)
         if updated:
             logger.warning("reaped task run %s (%s): %s", run.pk, run.task_name, reason)
             held = (run.arguments or {}).get("lock")  # a fan-out parent's lock
@@ -112,6 +125,23 @@ def task_runs_reap(
     locks_release_dead()
     artifacts_tmp_sweep(older_than=stale)
     return reaped
+
+
+def locks_release_of_runs(runs: list[TaskRun]) -> list[str]:
+    """Release locks held by the processes of ``runs`` (judged dead, on any host).
+
+    Lock tokens are ``<host>:<pid>:<random>``; without this a dead remote worker's
+    lock would make the re-queued run skip itself until the lock's TTL ran out.
+    """
+    owners = {f"{run.host}:{run.pid}:" for run in runs if run.host and run.pid}
+    released = []
+    if not owners:
+        return released
+    for name, token in locks_held().items():
+        if token.startswith(tuple(owners)) and lock_release(name, token):
+            released.append(name)
+            logger.warning("released lock %s of dead run owner %s", name, token)
+    return released
 
 
 def locks_release_dead() -> list[str]:

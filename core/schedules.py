@@ -73,6 +73,13 @@ DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
         crontab={"minute": "5", "hour": "0"},
     ),
     DefaultSchedule(
+        name="pricing: daily readouts",
+        task="pricing.measure_readouts",
+        description="'Did it work': read out applied prices whose weeks have "
+        "passed (00:20).",
+        crontab={"minute": "20", "hour": "0"},
+    ),
+    DefaultSchedule(
         name="chatbot: retrain intents on change",
         task="chatbot.train",
         description="Every 15 min; the task retrains only when the intent data changed "

@@ -22,8 +22,10 @@ from core.exceptions import InvalidInput
 from core.formatting import MISSING
 
 from . import services
+from .admin_readout import config_text, readout_html
 from .conf import SURFACES
 from .models import Experiment, ExperimentAudit, Impression, SurfaceConfig, Variant
+from .selectors import experiment_readout
 
 DRAFT = Experiment.Status.DRAFT
 
@@ -96,6 +98,11 @@ class VariantForm(forms.ModelForm):
     class Meta:
         model = Variant
         fields = ["name", "share", "is_control", "description"]
+        widgets = {
+            "name": forms.TextInput(attrs={"size": 14}),
+            "share": forms.NumberInput(attrs={"style": "width:6em", "step": "0.05"}),
+            "description": forms.TextInput(attrs={"size": 22}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,6 +165,23 @@ class VariantInline(admin.TabularInline):
         return 2 if obj is None else 0
 
 
+class VariantRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The variants of a started experiment: what each serves, read only."""
+
+    model = Variant
+    fields = ["name", "share_text", "is_control", "serving", "description"]
+    readonly_fields = fields
+    verbose_name = "variant"
+
+    @admin.display(description="share")
+    def share_text(self, obj):
+        return f"{obj.share:.0%}"
+
+    @admin.display(description="serving configuration")
+    def serving(self, obj):
+        return config_text(obj.serving_config)
+
+
 class AuditInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ExperimentAudit
     fields = ["at", "action", "by", "details_table"]
@@ -218,15 +242,52 @@ class ExperimentAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="variants (share)")
     def variants_text(self, obj):
-        return ", ".join(str(v) for v in obj.variants.all()) or MISSING
+        return (
+            "; ".join(
+                f"{v.name} {v.share:.0%}: {config_text(v.serving_config)}"
+                for v in obj.variants.all()
+            )
+            or MISSING
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("variants")
 
+    change_form_template = "admin/experiments/experiment_change_form.html"
+    LOCKED = ["name", "hypothesis", "surfaces_text", "planned_start",
+              "planned_stop", "primary_metric", "guardrails_text",
+              "attribution_days", "pre_period_days", "status", "started_at",
+              "stopped_at", "shipped_variant"]  # fmt: skip
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != DRAFT:
-            return [*ExperimentForm.Meta.fields, "status", "started_at", "stopped_at"]
+            return self.LOCKED
         return ["status", "started_at", "stopped_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.status != DRAFT:
+            return [("Experiment", {"fields": self.LOCKED})]
+        fields = [*ExperimentForm.Meta.fields, "status", "started_at", "stopped_at"]
+        return [(None, {"fields": fields})]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != DRAFT:
+            return False  # a started experiment is a record: decisions only
+        return super().has_change_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if obj is not None and obj.status != DRAFT:
+            readout = experiment_readout(experiment=obj)
+            request.experiment_winner = readout.winner  # labels its Ship button
+            extra["readout"] = readout_html(obj, readout)
+        return super().change_view(request, object_id, form_url, extra)
+
+    @admin.display(description="guardrails")
+    def guardrails_text(self, obj):
+        names = dict(Experiment.Guardrail.choices)
+        return ", ".join(names.get(g, g) for g in obj.guardrails or []) or MISSING
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.status != DRAFT or obj.impressions.exists()):
@@ -249,18 +310,29 @@ class ExperimentAdmin(DecisionAdminMixin, admin.ModelAdmin):
         ):
             return buttons
         opts = self.model._meta
+        winner = getattr(request, "experiment_winner", None)
         for variant in obj.variants.all():
             decision = _ship_decision(variant)
+            label = decision.label + (" (the winner)" if variant.name == winner else "")
             if self._may(request, decision):
                 url = reverse(
                     f"admin:{opts.app_label}_{opts.model_name}_decide",
                     args=[obj.pk, decision.name],
                 )
                 buttons.append(
-                    {"name": decision.name, "label": decision.label,
+                    {"name": decision.name, "label": label,
                      "style": decision.style, "note": False, "url": url}
                 )  # fmt: skip
         return buttons
+
+    def get_inline_instances(self, request, obj=None):
+        if obj is None:  # no audit records before the experiment exists
+            return [VariantInline(self.model, self.admin_site)]
+        if obj.status == DRAFT:
+            return [VariantInline(self.model, self.admin_site),
+                    AuditInline(self.model, self.admin_site)]  # fmt: skip
+        return [VariantRecordInline(self.model, self.admin_site),
+                AuditInline(self.model, self.admin_site)]  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -12,6 +12,7 @@ from typing import Any
 #: the recommender API's endpoints).
 SURFACES: dict[str, str] = {
     "for_you": "Recommended for you (home page, customer API)",
+    "discover": "Discover: products never bought (customer API, surface=discover)",
     "similar": "Customers who bought this also bought (product page, similar API)",
     "bought_together": "Often bought together (product page, bought-together API)",
     "basket": "Goes well with your basket (basket page, basket API)",
@@ -24,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # one is older than impression_max_age_seconds (checked on each response).
     "impression_batch": 50,
     "impression_max_age_seconds": 2.0,
+    # "thread": a background thread writes each batch (no request waits for it);
+    # "inline": the request that fills the batch writes it.
+    "impression_writer": "thread",
     # Seconds the running experiments and shipped surface configurations are
     # cached in-process (a started or shipped experiment serves from then on).
     "cache_seconds": 2.0,
@@ -34,9 +38,14 @@ DEFAULTS: dict[str, Any] = {
     "pre_period_days": 90,
     # Sample-ratio mismatch flagged under this chi-square p-value.
     "srm_threshold": 0.001,
-    # mSPRT mixture scale: the relative lift one cares about (tau = this x the
-    # control's mean revenue per assigned unit).
+    # The sequential test (experiments.algorithms.readout.cumulative_lift): with a
+    # planned stop, tau^2 = msprt_mixture_ratio x the variance projected to the
+    # stop and the threshold is calibrated to the daily looks until then; without
+    # one, the open-ended test with tau = msprt_relative_effect x the mean.
+    "msprt_mixture_ratio": 1.0,
     "msprt_relative_effect": 0.10,
+    # Per-unit revenue is winsorised at this pooled quantile for the test.
+    "cap_quantile": 0.99,
     "alpha": 0.05,
 }
 

@@ -3,10 +3,12 @@ and written with one ``bulk_create`` per batch.
 
 A response appends one dict (microseconds); every ``impression_batch`` rows, or on
 the first response after the oldest waiting row turned ``impression_max_age_seconds``
-old, the buffer is written in one INSERT. :func:`impressions_flush` writes what
-waits (the readout calls it first; ``atexit`` calls it when a worker stops). A
-failed write is logged and never breaks a response; at most one batch can be lost
-if a process dies.
+old, the buffer is written in one INSERT, by a background writer thread
+(``impression_writer: "thread"``, the default: no request waits for the write) or
+by the request that filled the batch (``"inline"``: the tests, for determinism).
+:func:`impressions_flush` writes what waits (the readout calls it first; ``atexit``
+calls it when a worker stops). A failed write is logged and never breaks a
+response; at most one batch can be lost if a process dies.
 """
 
 from __future__ import annotations
@@ -36,7 +38,37 @@ def impression_log(row: dict) -> None:
             time.monotonic() - _OLDEST[0] >= float(conf["impression_max_age_seconds"])
         )
     if due:
-        impressions_flush()
+        if conf["impression_writer"] == "thread":
+            _wake_writer()
+        else:
+            impressions_flush()
+
+
+_WAKE = threading.Event()
+_WRITER: list[threading.Thread] = []
+
+
+def _write_forever() -> None:
+    from django.db import connections
+
+    while True:
+        _WAKE.wait()
+        _WAKE.clear()
+        try:
+            impressions_flush()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+
+def _wake_writer() -> None:
+    with _LOCK:
+        if not _WRITER or not _WRITER[0].is_alive():
+            thread = threading.Thread(
+                target=_write_forever, name="impression-writer", daemon=True
+            )
+            _WRITER[:] = [thread]
+            thread.start()
+    _WAKE.set()
 
 
 def impressions_flush() -> int:

@@ -10,13 +10,13 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from core.adminkit import ReadOnlyAdminMixin, kv_table
-from core.formatting import MISSING, day, moment, money, number
+from core.formatting import MISSING, day, moment, money, number, units
 
 from . import (
     admin_purchasing,  # noqa: F401  (replenishment, vendors, orders)
     selectors,
 )
-from .charts import forecast_chart_svg
+from .charts import forecast_chart_svg, simulation_charts
 from .models import (
     Forecast,
     ForecastRun,
@@ -56,7 +56,7 @@ class _ForecastBase(admin.ModelAdmin):
         "product",
         "demand_class",
         "model_name",
-        "mean_daily",
+        "demand",
         "available",
         "assumed",
         "reorder_point_",
@@ -75,6 +75,10 @@ class _ForecastBase(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="demand", ordering="mean_daily")
+    def demand(self, obj):
+        return units(obj.mean_daily, "units/day")
 
     @admin.display(boolean=True, description="stock assumed")
     def assumed(self, obj):
@@ -130,7 +134,7 @@ class ProductAtRiskAdmin(_ForecastBase):
     list_display = (
         "product",
         "lost_sales",
-        "mean_daily",
+        "demand",
         "available",
         "assumed",
         "reorder_point_",
@@ -171,7 +175,15 @@ class SimulationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "stock_value",
         "verdict",
     )
-    fields = ("created", "window", "n_products", "comparison", "params_", "worst")
+    fields = (
+        "created",
+        "window",
+        "n_products",
+        "comparison",
+        "charts",
+        "params_",
+        "worst",
+    )
     readonly_fields = fields
 
     @admin.display(description="run at", ordering="created_at")
@@ -258,6 +270,10 @@ class SimulationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             body,
             _pct(s.get("target_service_level")),
         )
+
+    @admin.display(description="charts")
+    def charts(self, obj):
+        return simulation_charts(obj.summary)
 
     @admin.display(description="parameters")
     def params_(self, obj):

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from core.adminkit import Decision, DecisionAdminMixin, column
+from core.adminkit import Decision, DecisionAdminMixin, ReadOnlyAdminMixin, column
 from core.formatting import MISSING, day, money, number, units
 
 from . import selectors, services
@@ -143,25 +143,25 @@ class LeadTimeFlagFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReorderSuggestion)
-class ReorderSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class ReorderSuggestionAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The replenishment queue: per product on hand, forecast over the lead time,
     min (reorder point), max (order-up-to level), quantity to order, vendor, MOQ,
     lead time, unit cost and line value; "Order once" and "Snooze" decide."""
 
+    # what a person decides on first (product, quantity, money), then the numbers
+    # that explain it; all visible at 1,400 px beside the admin's navigation
     list_display = (
         "product_",
+        "quantity_",
+        "line_value_",
         "on_hand",
         "lead_time_demand",
-        "min_",
-        "max_",
-        "quantity_",
-        "vendor",
+        "min_max",
+        "vendor_",
         "moq",
         "lead_time",
         "unit_cost_",
-        "line_value_",
         column("order_by", day, "order by"),
-        "status",
     )
     list_display_links = ("product_",)
     list_select_related = ("product", "forecast", "vendor")
@@ -171,10 +171,13 @@ class ReorderSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
     fields = (
         "product",
         "status",
-        "quantity",
+        "quantity_",
         "reason",
+        "on_hand",
+        "lead_time_demand",
+        "min_max",
         "vendor",
-        "unit_cost",
+        "unit_cost_",
         "cost_source",
         "line_value_",
         "lead_time_days",
@@ -201,12 +204,6 @@ class ReorderSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
             "reject", "Reject", run=_reject, applies=_pending, note=True, style="danger"
         ),
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(value=_VALUE)
@@ -236,7 +233,10 @@ class ReorderSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
     @admin.display(description="product", ordering="product__stock_code")
     def product_(self, obj):
         return format_html(
-            "<b>{}</b> {}", obj.product.stock_code, obj.product.description[:32]
+            '<b>{}</b> <span title="{}">{}</span>',
+            obj.product.stock_code,
+            obj.product.description,
+            obj.product.description[:22],
         )
 
     @admin.display(description="on hand")
@@ -247,30 +247,44 @@ class ReorderSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
         if obj.forecast.stock_is_assumed:
             text += " (assumed)"
         if obj.on_order:
-            text += f" + {number(obj.on_order)} on order"
+            text += f" +{number(obj.on_order)} on order"
         return text
 
-    @admin.display(description="forecast over lead time")
+    @admin.display(description="lead-time forecast")
     def lead_time_demand(self, obj):
         f = obj.forecast
         if f is None:
             return MISSING
-        return _units(max(f.reorder_point - f.safety_stock, 0.0))
+        return format_html(
+            '<span title="forecast demand over the lead time, units">{}</span>',
+            number(max(f.reorder_point - f.safety_stock, 0.0)),
+        )
 
-    @admin.display(description="min (reorder point)")
-    def min_(self, obj):
-        return MISSING if obj.forecast is None else number(obj.forecast.reorder_point)
+    @admin.display(description="min / max")
+    def min_max(self, obj):
+        if obj.forecast is None:
+            return MISSING
+        return format_html(
+            '<span title="min = reorder point, max = order-up-to level (units)">'
+            "{}&nbsp;/ {}</span>",
+            number(obj.forecast.reorder_point),
+            number(obj.forecast.order_up_to),
+        )
 
-    @admin.display(description="max (order-up-to)")
-    def max_(self, obj):
-        return MISSING if obj.forecast is None else number(obj.forecast.order_up_to)
+    @admin.display(description="vendor", ordering="vendor__name")
+    def vendor_(self, obj):
+        return obj.vendor.name if obj.vendor else MISSING
 
-    @admin.display(description="to order", ordering="quantity")
+    @admin.display(description="to order (units)", ordering="quantity")
     def quantity_(self, obj):
         text = format_html("<b>{}</b>", number(obj.quantity))
         if obj.forecast is not None and obj.forecast.mean_daily > 0:
             cover = obj.quantity / obj.forecast.mean_daily
-            text = format_html("{} <small>({} days)</small>", text, number(cover))
+            text = format_html(
+                '{} <small style="white-space:nowrap">= {} days</small>',
+                text,
+                number(cover),
+            )
         return text
 
     @admin.display(description="MOQ / pack")

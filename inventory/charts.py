@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
-from core.charts import Chart
+from core.charts import Chart, bar_chart
 
 
 def projected_stock(available: float, means: list[float]) -> list[float]:
@@ -76,3 +76,38 @@ def forecast_chart_svg(
             color="red",
         )
     return chart.svg()
+
+
+def simulation_charts(summary: dict) -> SafeString:
+    """Two bar charts of a simulation run: ours beside the min/max rule, for the
+    average stock value (GBP) and for the fill rate and cycle service level."""
+
+    base = summary.get("baseline") or {}
+    if not summary.get("products") or not base:
+        return bar_chart([], title="Ours beside the min/max rule")
+    money_rows = [  # GBP thousands: the axis then needs no 1e6 offset
+        ("ours", summary["average_stock_value"] / 1000),
+        ("min/max rule", base["average_stock_value"] / 1000),
+    ]
+    share_rows = [
+        ("fill rate, ours", summary["fill_rate_overall"]),
+        ("fill rate, rule", base["fill_rate_overall"]),
+        ("cycle service level, ours", summary["cycle_service_level_mean"]),
+        ("cycle service level, rule", base["cycle_service_level_mean"]),
+    ]
+    stock = bar_chart(
+        money_rows,
+        title="Average stock value",
+        x_label="GBP thousand, at unit cost",
+        value_format="£{:,.0f}k",
+        colors=["blue", "orange"],
+    )
+    service = bar_chart(
+        share_rows,
+        title=f"Service (target {summary['target_service_level']:.0%})",
+        x_label="share",
+        value_format="{:.1%}",
+        colors=["blue", "orange", "blue", "orange"],
+        x_max=1.0,
+    )
+    return mark_safe(f"{stock}{service}")  # both escaped SVG from core.charts

@@ -69,11 +69,14 @@ register_queue(
 register_queue(
     Queue(
         name="products-at-risk",
-        title="Products at or below their reorder point",
+        title="Counted products at or below their reorder point",
         audience="inventory planner",
         permission="inventory.view_forecast",
-        url=lambda: reverse("admin:inventory_productatrisk_changelist"),
-        count=lambda: selectors.products_at_risk().count(),
+        url=lambda: (
+            reverse("admin:inventory_productatrisk_changelist")
+            + "?stock_is_assumed__exact=0"
+        ),
+        count=lambda: selectors.products_at_risk(counted_only=True).count(),
         hint="Largest expected lost sales (GBP) over the lead time first.",
     )
 )

@@ -1,6 +1,5 @@
 """Jobs of the inventory app started from the admin (see core.jobs): forecast demand,
-upload stock counts (offered once the ``inventory.import_stock`` task exists; E1's
-issue-16.4 work adds it)."""
+upload stock counts (task ``inventory.import_stock``: import, then re-plan)."""
 
 from __future__ import annotations
 
@@ -28,9 +27,22 @@ class StockCountForm(UploadJobForm):
     """Stock counts: ``product,on_hand[,lead_time_days]``."""
 
     file = forms.FileField(
-        help_text="CSV with a header: product,on_hand[,lead_time_days] (product = "
-        "stock code). Each bad row is reported with its number; the good rows are "
-        "applied together."
+        help_text="CSV with a header: product,on_hand[,lead_time_days]. product is "
+        "a stock code, or id:<product id> (a bare number that is no stock code is "
+        "rejected as ambiguous). Each bad row is reported with its number; the good "
+        "rows are applied together, then the reorder suggestions are re-planned."
+    )
+
+
+class VendorPriceForm(UploadJobForm):
+    """Vendor price lists: ``vendor,product,unit_cost[,min_order_qty,...]``."""
+
+    file = forms.FileField(
+        help_text="CSV with a header: vendor,product,unit_cost[,min_order_qty,"
+        "pack_size,lead_time_days,preferred]. unit_cost in GBP per unit; product a "
+        "stock code or id:<product id>; an empty lead time uses the vendor's or the "
+        "policy's (flagged). Each bad row is reported with its number; the good rows "
+        "are applied together."
     )
 
 
@@ -57,7 +69,13 @@ def _forecast_links(run) -> list[tuple[str, str]]:
 
 
 def _stock_links(run) -> list[tuple[str, str]]:
-    return [("Stock levels", reverse("admin:shop_stocklevel_changelist"))]
+    return [
+        ("Stock levels", reverse("admin:shop_stocklevel_changelist")),
+        (
+            "Reorder suggestions to review",
+            reverse("admin:inventory_reordersuggestion_changelist") + "?status=pending",
+        ),
+    ]
 
 
 register(
@@ -84,5 +102,25 @@ register(
         form=StockCountForm,
         permission="shop.change_stocklevel",
         results=_stock_links,
+    )
+)
+register(
+    Job(
+        name="inventory-import-vendor-prices",
+        task="inventory.import_vendor_prices",
+        title="Upload vendor price lists",
+        description="Who sells which product, at what unit cost (GBP), MOQ, pack size "
+        "and lead time; the reorder suggestions use them.",
+        audience="inventory planner",
+        form=VendorPriceForm,
+        permission="inventory.change_vendorproduct",
+        results=lambda run: [
+            ("Vendors", reverse("admin:inventory_vendor_changelist")),
+            (
+                "Reorder suggestions to review",
+                reverse("admin:inventory_reordersuggestion_changelist")
+                + "?status=pending",
+            ),
+        ],
     )
 )

@@ -411,7 +411,7 @@ class ReorderSuggestion(TimeStampedModel):
         ordering = ["order_by", "-created_at"]
 
     def __str__(self) -> str:
-        return f"reorder {self.quantity} x {self.product_id} by {self.order_by}"
+        return f"reorder {self.quantity} x {self.product.stock_code} by {self.order_by}"
 
     @property
     def line_value(self):

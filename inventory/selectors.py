@@ -324,9 +324,12 @@ def products_without_count() -> int:
     )
 
 
-def products_at_risk(*, max_days_of_cover: float | None = None) -> QuerySet:
+def products_at_risk(
+    *, max_days_of_cover: float | None = None, counted_only: bool = False
+) -> QuerySet:
     """Forecasts of the latest run where stock is at or below the reorder point,
-    ranked by expected lost sales value over the lead time (GBP, largest first)."""
+    ranked by expected lost sales value over the lead time (GBP, largest first);
+    ``counted_only`` leaves out products whose stock level is assumed or missing."""
     run = forecast_run_latest()
     if run is None:
         return Forecast.objects.none()
@@ -335,6 +338,8 @@ def products_at_risk(*, max_days_of_cover: float | None = None) -> QuerySet:
     )
     if max_days_of_cover is not None:
         qs = qs.filter(days_of_cover__lte=max_days_of_cover)
+    if counted_only:
+        qs = qs.filter(stock_is_assumed=False)
     return qs.select_related("product").order_by(
         "-expected_lost_sales", "days_of_cover", "product_id"
     )

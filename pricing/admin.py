@@ -15,14 +15,27 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from core.adminkit import Decision, DecisionAdminMixin, decision_note
+from core.adminkit import (
+    Decision,
+    DecisionAdminMixin,
+    ReadOnlyAdminMixin,
+    admin_link,
+    decision_note,
+)
 from core.exceptions import DomainError, InvalidInput
-from core.formatting import MISSING, money, percent, units
+from core.formatting import MISSING, money, number, percent, units
 
 from .charts import demand_chart, histogram_chart, objective_chart
-from .models import CompetitorPrice, ElasticityEstimate, PriceSuggestion, PricingRule
+from .models import (
+    CompetitorPrice,
+    ElasticityEstimate,
+    PriceReadout,
+    PriceSuggestion,
+    PricingRule,
+)
 from .selectors import rules_defaults, suggestions_queue_summary
 from .services import (
+    readouts_summary,
     suggestions_approve,
     suggestions_edit,
     suggestions_reject,
@@ -104,20 +117,37 @@ class CompetitorPriceAdmin(admin.ModelAdmin):
 @admin.register(ElasticityEstimate)
 class ElasticityEstimateAdmin(admin.ModelAdmin):
     list_display = (
-        "product",
+        "item",
         "category",
         "status",
-        "elasticity",
-        "ci_low",
-        "ci_high",
-        "pooled",
+        "elasticity_ci",
         "quality",
-        "n_weeks",
-        "n_prices",
-        "n_free_lines",
-        "is_current",
+        "history",
     )
     list_filter = ("is_current", "status", "pooled", "quality", "category")
+
+    @admin.display(description="product", ordering="product__stock_code")
+    def item(self, obj):
+        p = obj.product
+        return format_html(
+            "{}<br><small>{}</small>", p.stock_code, (p.description or "")[:28]
+        )
+
+    @admin.display(description="elasticity (95 % CI)", ordering="elasticity")
+    def elasticity_ci(self, obj):
+        if obj.elasticity is None:
+            return MISSING
+        return format_html(
+            "{}<br><small>{} to {}</small>",
+            f"{obj.elasticity:.2f}",
+            f"{obj.ci_low:.2f}",
+            f"{obj.ci_high:.2f}",
+        )
+
+    @admin.display(description="weeks, prices, free lines", ordering="n_weeks")
+    def history(self, obj):
+        return f"{obj.n_weeks} wk, {obj.n_prices} prices, {obj.n_free_lines} free"
+
     search_fields = ("product__stock_code", "product__description")
     list_select_related = ("product",)
     exclude = ("points",)
@@ -226,11 +256,18 @@ def _gain(obj) -> str:
         return MISSING
     what = "profit" if obj.profit_change is not None else "revenue"
     return format_html(
-        "{} /wk<br><small>{} {} to {}</small>",
+        '<span style="white-space:nowrap">{}/wk {}</span><br><small>{} to {}</small>',
         money(mid, signed=True),
         what,
         money(low, signed=True),
         money(high, signed=True),
+    )
+
+
+def _interval(mid, low, high) -> str:
+    return (
+        f"{money(mid, signed=True)}/week ({money(low, signed=True)} to "
+        f"{money(high, signed=True)})"
     )
 
 
@@ -250,29 +287,33 @@ def _confidence(obj) -> str:
 
 def _evidence(obj) -> str:
     est = obj.estimate
-    parts = []
+    lines = []
     if obj.elasticity is not None:
-        parts.append(
+        lines.append(
             f"e {obj.elasticity:.2f} [{obj.elasticity_low:.2f}, "
             f"{obj.elasticity_high:.2f}]"
         )
-    if est is not None:
-        parts.append(f"{est.n_weeks} wk, {est.n_prices} prices")
     if obj.kind == PriceSuggestion.Kind.MARKDOWN:
-        parts.append(
+        lines.append(
             "cover: no demand"
             if obj.days_of_cover is None
             else f"cover {units(obj.days_of_cover, 'days', places=0)}"
         )
-    return format_html("<br>".join(["{}"] * len(parts)), *parts) if parts else MISSING
+    elif est is not None:
+        lines.append(f"{est.status}, {est.n_weeks} wk, {est.n_prices} prices")
+    if not lines:
+        return MISSING
+    return format_html("{}<br><small>{}</small>", lines[0], " ".join(lines[1:]))
 
 
 def _cost(obj) -> str:
     if obj.unit_cost is None:
-        return obj.cost_source or MISSING
-    return format_html(
-        "{}<br><small>{}</small>", money(obj.unit_cost), obj.cost_source or ""
+        return "none: revenue"
+    src = obj.cost_source
+    short = (
+        f"assumed {src.split()[1]}" if src.startswith("assumed") else src.split("(")[0]
     )
+    return format_html("{}<br><small>{}</small>", money(obj.unit_cost), short[:24])
 
 
 class ConfidenceFilter(admin.SimpleListFilter):
@@ -307,16 +348,14 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
     can be rolled back."""
 
     list_display = (
-        "product",
-        "kind",
+        "item",
         "price",
         "expected_change",
         "confidence",
         "evidence",
         "unit_cost_shown",
-        "status",
     )
-    list_display_links = ("product",)
+    list_display_links = ("item",)
     list_filter = ("status", ConfidenceFilter, "kind", "inelastic", "objective")
     search_fields = ("product__stock_code", "product__description")
     list_select_related = ("product", "estimate")
@@ -378,9 +417,9 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
                     "product",
                     "kind",
                     "status",
-                    "current_price",
-                    "suggested_price",
+                    "price",
                     "edited_price",
+                    "effective_from",
                     "rule_conflict",
                     "uncertain",
                     "rationale",
@@ -388,34 +427,17 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Expected effect per week (low, expected, high over the elasticity "
-            "interval)",
-            {
-                "fields": (
-                    "units_now",
-                    "units_change",
-                    "units_change_low",
-                    "units_change_high",
-                    "revenue_change",
-                    "revenue_change_low",
-                    "revenue_change_high",
-                    "profit_change",
-                    "profit_change_low",
-                    "profit_change_high",
-                )
-            },
+            "Expected effect per week (low to high over the elasticity interval)",
+            {"fields": ("effect_units", "effect_revenue", "effect_profit")},
         ),
         (
             "Evidence",
             {
                 "fields": (
-                    "elasticity",
-                    "elasticity_low",
-                    "elasticity_high",
+                    "elasticity_shown",
                     "objective",
-                    "unit_cost",
-                    "cost_source",
-                    "days_of_cover",
+                    "unit_cost_detail",
+                    "days_of_cover_shown",
                     "binding_constraint",
                     "inelastic",
                     "model_version",
@@ -429,19 +451,80 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
                     "reviewed_by",
                     "reviewed_at",
                     "review_note",
-                    "effective_from",
                     "applied_at",
                     "price_change",
                     "rolled_back_at",
                     "rollback_change",
+                    "did_it_work",
                 )
             },
         ),
     )
 
-    @admin.display(description="price", ordering="suggested_price")
+    @admin.display(description="units")
+    def effect_units(self, obj):
+        return (
+            f"{units(obj.units_now, 'units/week')} now; change "
+            f"{number(obj.units_change, places=1, signed=True)} "
+            f"({number(obj.units_change_low, places=1, signed=True)} to "
+            f"{number(obj.units_change_high, places=1, signed=True)}) units/week"
+        )
+
+    @admin.display(description="revenue")
+    def effect_revenue(self, obj):
+        return _interval(
+            obj.revenue_change, obj.revenue_change_low, obj.revenue_change_high
+        )
+
+    @admin.display(description="profit")
+    def effect_profit(self, obj):
+        if obj.profit_change is None:
+            return "no unit cost: not estimated"
+        return _interval(
+            obj.profit_change, obj.profit_change_low, obj.profit_change_high
+        )
+
+    @admin.display(description="elasticity")
+    def elasticity_shown(self, obj):
+        if obj.elasticity is None:
+            return MISSING
+        est = obj.estimate
+        return (
+            f"{obj.elasticity:.2f} (95 % CI {obj.elasticity_low:.2f} to "
+            f"{obj.elasticity_high:.2f})"
+            + (f"; {est.get_status_display()}: {est.message}" if est else "")
+        )
+
+    @admin.display(description="unit cost")
+    def unit_cost_detail(self, obj):
+        if obj.unit_cost is None:
+            return obj.cost_source or MISSING
+        return f"{money(obj.unit_cost)}: {obj.cost_source}"
+
+    @admin.display(description="days of cover")
+    def days_of_cover_shown(self, obj):
+        if obj.kind != PriceSuggestion.Kind.MARKDOWN:
+            return MISSING
+        if obj.days_of_cover is None:
+            return "no demand forecast"
+        return units(obj.days_of_cover, "days", places=0)
+
+    @admin.display(description="product", ordering="product__stock_code")
+    def item(self, obj):
+        p = obj.product
+        return format_html(
+            "{}<br><small>{}</small>", p.stock_code, (p.description or "")[:28]
+        )
+
+    @admin.display(description="price (kind, status)", ordering="suggested_price")
     def price(self, obj):
-        return format_html('<span style="white-space:nowrap">{}</span>', _change(obj))
+        kind = "markdown" if obj.kind == PriceSuggestion.Kind.MARKDOWN else "optimise"
+        return format_html(
+            '<span style="white-space:nowrap">{}</span><br><small>{}, {}</small>',
+            _change(obj),
+            kind,
+            obj.get_status_display(),
+        )
 
     @admin.display(
         description="expected change",
@@ -463,9 +546,43 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
         return _cost(obj)
 
     def get_readonly_fields(self, request, obj=None):
-        editable = {"edited_price", "review_note"} if (obj and _is_open(obj)) else set()
+        editable = (
+            {"edited_price", "review_note", "effective_from"}
+            if (obj and _is_open(obj))
+            else set()
+        )
         names = [f.name for f in self.model._meta.fields if f.name not in editable]
-        return ["charts"] + names
+        shown = [
+            "charts",
+            "did_it_work",
+            "price",
+            "effect_units",
+            "effect_revenue",
+            "effect_profit",
+            "elasticity_shown",
+            "unit_cost_detail",
+            "days_of_cover_shown",
+        ]
+        return shown + names
+
+    @admin.display(description="did it work")
+    def did_it_work(self, obj):
+        r = PriceReadout.objects.filter(suggestion=obj).first()
+        if r is None:
+            return (
+                "read out after the readout weeks have passed"
+                if obj.status == PriceSuggestion.Status.APPLIED
+                else MISSING
+            )
+        return format_html(
+            "{}: realised {}/week vs expected {} ({} to {}); {}",
+            admin_link(r, f"after {r.weeks} weeks"),
+            money(r.realised_change, signed=True),
+            money(r.expected_change, signed=True),
+            money(r.expected_change_low, signed=True),
+            money(r.expected_change_high, signed=True),
+            "a hit" if r.hit else "a miss",
+        )
 
     def has_add_permission(self, request):
         return False
@@ -520,3 +637,64 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
             self.message_user(request, exc.message, messages.ERROR)
             return
         self.message_user(request, done.summary(), messages.SUCCESS)
+
+
+@admin.register(PriceReadout)
+class PriceReadoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """'Did it work': each applied price after N weeks, realised vs expected."""
+
+    list_display = (
+        "product",
+        "changed_at",
+        "price",
+        "units",
+        "expected",
+        "realised",
+        "hit",
+        "direction_right",
+    )
+    list_filter = ("hit", "direction_right", "objective", "weeks")
+    list_select_related = ("suggestion__product",)
+    change_list_template = "admin/pricing/pricereadout/change_list.html"
+
+    @admin.display(description="product", ordering="suggestion__product")
+    def product(self, obj):
+        return admin_link(obj.suggestion, str(obj.suggestion.product))
+
+    @admin.display(description="price")
+    def price(self, obj):
+        s = obj.suggestion
+        return f"{money(s.current_price)} → {money(s.final_price)}"
+
+    @admin.display(description="units/week: baseline → actual (forecast)")
+    def units(self, obj):
+        return format_html(
+            "{} → {}<br><small>forecast {} ({} to {})</small>",
+            units(obj.units_baseline, "", places=1).strip(),
+            units(obj.units_after, "", places=1).strip(),
+            units(obj.units_forecast, "", places=1).strip(),
+            units(obj.units_forecast_low, "", places=1).strip(),
+            units(obj.units_forecast_high, "", places=1).strip(),
+        )
+
+    @admin.display(description="expected change /wk", ordering="expected_change")
+    def expected(self, obj):
+        return format_html(
+            "{} {}<br><small>{} to {}, noise ±{}</small>",
+            money(obj.expected_change, signed=True),
+            obj.objective,
+            money(obj.expected_change_low, signed=True),
+            money(obj.expected_change_high, signed=True),
+            money(obj.noise_band),
+        )
+
+    @admin.display(description="realised change /wk", ordering="realised_change")
+    def realised(self, obj):
+        return money(obj.realised_change, signed=True)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "readout_summary": readouts_summary(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)

@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "MARKDOWN_ON_ASSUMED_STOCK": False,
     "MARKDOWN": 0.05,  # least markdown offered (share off the current price)
     "SELLOUT_HORIZON_WEEKS": 8,
+    # "Did it work": an applied price is measured this many weeks after it took
+    # effect, against the same number of weeks before (pricing.algorithms.readout).
+    "READOUT_WEEKS": 8,
 }
 
 # Unknown keys in settings.PRICING are refused at start-up (core.appsettings).

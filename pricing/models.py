@@ -319,3 +319,42 @@ class PriceSuggestion(TimeStampedModel):
             if self.edited_price is not None
             else (self.suggested_price)
         )
+
+
+class PriceReadout(TimeStampedModel):
+    """'Did it work': an applied price change measured after N weeks against its
+    forecast (see ``pricing.algorithms.readout``). Per week: units, GBP."""
+
+    suggestion = models.OneToOneField(
+        PriceSuggestion, on_delete=models.CASCADE, related_name="readout"
+    )
+    weeks = models.PositiveIntegerField()
+    changed_at = models.DateTimeField()
+    objective = models.CharField(max_length=8)
+    market_ratio = models.FloatField(help_text="other products' units after / before")
+    units_baseline = models.FloatField(help_text="units/week the old price would sell")
+    units_after = models.FloatField(help_text="units/week sold")
+    units_forecast = models.FloatField(help_text="units/week forecast")
+    units_forecast_low = models.FloatField()
+    units_forecast_high = models.FloatField()
+    revenue_baseline = models.FloatField(help_text="GBP/week")
+    revenue_after = models.FloatField(help_text="GBP/week")
+    profit_baseline = models.FloatField(null=True, blank=True, help_text="GBP/week")
+    profit_after = models.FloatField(null=True, blank=True, help_text="GBP/week")
+    expected_change = models.FloatField(help_text="objective, GBP/week")
+    expected_change_low = models.FloatField()
+    expected_change_high = models.FloatField()
+    realised_change = models.FloatField(help_text="objective, GBP/week")
+    noise_band = models.FloatField(
+        default=0.0, help_text="+/- GBP/week of ordinary weekly variation"
+    )
+    hit = models.BooleanField(
+        help_text="realised change within the expected interval +/- the noise band"
+    )
+    direction_right = models.BooleanField(help_text="same sign as expected")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"readout of suggestion {self.suggestion_id} after {self.weeks} weeks"

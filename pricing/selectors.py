@@ -126,7 +126,12 @@ def rule_merge_sources(
 
 # Rule field -> (settings key, what it means), in the order the rules page shows.
 RULE_DEFAULTS = (
-    ("assumed_margin", "ASSUMED_MARGIN", "margin assumed when a product has no cost"),
+    (
+        "assumed_margin",
+        "ASSUMED_MARGIN",
+        "margin assumed when a product has no cost (unit cost = the rest of its "
+        "typical price)",
+    ),
     ("min_margin", "MIN_MARGIN", "least gross margin (p - c) / p"),
     ("max_change", "MAX_CHANGE", "largest change per step, +/- share"),
     ("extrapolation", "EXTRAPOLATION", "share beyond the observed price range"),
@@ -240,14 +245,22 @@ def suggestions_queue_summary() -> dict:
     Returns
     -------
     dict with ``open``, ``rises``, ``cuts``, ``markdowns``, ``uncertain``,
-    ``conflicts``, ``priors`` (counts) and ``profit_confident`` (GBP/week, the
-    expected profit change of the confident suggestions: what bulk approval adds).
+    ``conflicts``, ``priors`` (counts), ``conflicts_by_rules`` (the commonest
+    conflicting rule pairs) and ``profit_confident`` (GBP/week, the expected profit
+    change of the confident suggestions: what bulk approval adds).
     """
     from django.db.models import F, Q
 
     qs = suggestions_open()
     confident = qs.filter(uncertain=False, rule_conflict="")
+    conflicts = (
+        qs.filter(~Q(rule_conflict=""))
+        .values_list("binding_constraint")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
     return {
+        "conflicts_by_rules": ", ".join(f"{n} {b}" for b, n in conflicts[:3]),
         "open": qs.count(),
         "rises": qs.filter(suggested_price__gt=F("current_price")).count(),
         "cuts": qs.filter(suggested_price__lt=F("current_price")).count(),

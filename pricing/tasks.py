@@ -32,3 +32,11 @@ def apply_due_prices() -> dict:
     from .services import suggestions_apply_due
 
     return suggestions_apply_due()
+
+
+@tracked_task(name="pricing.measure_readouts", lock="pricing.readouts")
+def measure_readouts() -> dict:
+    """'Did it work': read out applied prices whose weeks have passed."""
+    from .services import readouts_measure
+
+    return readouts_measure()

@@ -57,6 +57,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _artifacts_root(settings, tmp_path):
     settings.ARTIFACTS_ROOT = tmp_path / "artifacts"
+    # impressions written by the request, not a background thread (experiments)
+    settings.EXPERIMENTS = {"impression_writer": "inline"}
 
 
 @pytest.fixture

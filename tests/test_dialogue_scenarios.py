@@ -9,7 +9,7 @@ from benchmarks.chatbot_dialogues import ORDER_KEYS, PLACEHOLDER
 from benchmarks.chatbot_scenarios import SCENARIOS
 
 CHECKS = {"say", "any", "all", "none", "action", "handoff", "ticket", "product",
-          "status"}  # fmt: skip
+          "status", "follows", "cheaper"}  # fmt: skip
 TOPICS = {"order status", "cancel", "change", "refund", "returns", "delivery options",
           "invoices", "product search", "follow-ups", "complaints", "anonymous",
           "handoff and ticket status", "another customer's order"}  # fmt: skip
@@ -27,6 +27,7 @@ def test_every_turn_uses_known_checks_and_placeholders():
     for scenario in SCENARIOS:
         assert scenario["user"] in {"customer", "customer_no_email", "anonymous",
                                     "demo"}  # fmt: skip
+        assert scenario.get("set", "A") in {"A", "B", "C"}
         for turn in scenario["turns"]:
             assert set(turn) <= CHECKS, (scenario["name"], set(turn) - CHECKS)
             assert len(turn) > 1, f"{scenario['name']}: a turn without a check"

@@ -27,6 +27,10 @@ class MessageInput(serializers.Serializer):
     )
 
 
+class FeedbackInput(serializers.Serializer):
+    helpful = serializers.BooleanField(help_text="false for a thumbs-down")
+
+
 # What the bot understood is for staff only: a customer sees the reply, never the
 # intent label, its confidence, the model version or the FAQ match score.
 STAFF_ONLY_FIELDS = ("intent", "confidence", "model_version")

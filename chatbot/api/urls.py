@@ -20,4 +20,9 @@ urlpatterns = [
         views.MessagePostView.as_view(),
         name="chat-message-post",
     ),
+    path(
+        "chat/conversations/<uuid:public_id>/messages/<int:message_id>/feedback/",
+        views.FeedbackView.as_view(),
+        name="chat-message-feedback",
+    ),
 ]

@@ -14,8 +14,10 @@ from rest_framework.views import APIView
 
 from ..models import Conversation
 from ..services.conversations import conversation_get, conversation_start, message_post
+from ..services.review import message_feedback
 from .serializers import (
     ConversationStartOutput,
+    FeedbackInput,
     MessageInput,
     ReplyOutput,
     TranscriptOutput,
@@ -78,3 +80,19 @@ class TranscriptView(ChatView):
         conversation = self.conversation(public_id)
         body = {"conversation": conversation, "messages": conversation.messages.all()}
         return Response(TranscriptOutput(body, context={"request": request}).data)
+
+
+class FeedbackView(ChatView):
+    """A thumbs-up or -down on one of the bot's replies; a thumbs-down puts the
+    customer's message in the admin's "misunderstood messages" review queue."""
+
+    @extend_schema(request=FeedbackInput, responses={204: None})
+    def post(self, request, public_id, message_id):
+        data = FeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message_feedback(
+            conversation=self.conversation(public_id),
+            message_id=message_id,
+            helpful=data.validated_data["helpful"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

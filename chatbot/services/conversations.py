@@ -14,6 +14,7 @@ from shop.selectors import customer_for_user
 from ..models import Conversation, Message, SupportTicket, TicketNote
 from ..replies import START_QUICK_REPLIES
 from .review import review_flag
+from .tickets import ticket_customer_wrote
 
 MAX_STORED_CHARS = 10_000
 WELCOME = (
@@ -106,6 +107,8 @@ def message_post(*, conversation: Conversation, text: str, user=None) -> Message
         )
         turn = respond(Context(conversation, user, customer), text)
         review_flag(message=asked, turn=turn)
+        if conversation.status == Conversation.Status.HANDED_OFF:
+            ticket_customer_wrote(conversation=conversation, action=turn.action)
         if turn.handoff:
             conversation.status = Conversation.Status.HANDED_OFF
         conversation.save()

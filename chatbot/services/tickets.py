@@ -39,20 +39,22 @@ REASONS = {
 
 
 def ticket_sla_hours(priority: int) -> float:
-    """Hours to the first reply for ``priority`` (``CHATBOT["ticket_sla_hours"]``).
+    """Hours to the first reply for ``priority``: the support policy's SLA (admin).
 
     Raises
     ------
     InvalidInput
-        The setting has no number for this priority's label.
+        The policy has no positive number of hours for this priority.
     """
+    from .policy import policy_get
+
     label = P(priority).label
-    hours = chatbot_settings()["ticket_sla_hours"].get(label)
+    hours = getattr(policy_get(), f"sla_hours_{label}", None)
     if not isinstance(hours, int | float) or hours <= 0:
         raise InvalidInput(
-            f'CHATBOT["ticket_sla_hours"] needs a positive number of hours for '
+            f"the support policy needs a positive number of hours to reply for "
             f"priority {label!r}",
-            field="ticket_sla_hours",
+            field=f"sla_hours_{label}",
         )
     return float(hours)
 
@@ -106,8 +108,12 @@ def ticket_summary(*, conversation: Conversation, reason: str) -> str:
             continue
         orders += [o for o in found if o not in orders]
     parts = [REASONS.get(reason, reason.replace("_", " "))]
-    labels = [INTENT_LABELS.get(i, i.replace("_", " ")).lower() for i in intents]
-    labels = [label for label in labels if label != parts[0]]
+    labels = [
+        INTENT_LABELS.get(i, i.replace("_", " ")).lower()
+        for i in intents
+        if i != reason
+    ]
+    labels = [label for label in labels if parts[0] not in label]
     if labels:
         parts.append("about " + ", ".join(labels[:3]))
     if orders:
@@ -164,6 +170,27 @@ def ticket_create(
         due_at=ticket_due_at(priority=priority, start=now),
         contact_email=(customer.email if customer is not None else "") or "",
     )
+
+
+# Replies to these actions do not need a person (status asked, thanks, goodbye).
+_NO_NEW_WORK = {"ticket_status", "thanks", "goodbye", "greeting", "contact_saved",
+                "contact_declined", "handoff", "empty"}  # fmt: skip
+
+
+def ticket_customer_wrote(*, conversation: Conversation, action: str = "") -> None:
+    """The customer wrote again after a handoff: the ticket's transcript follows, and
+    a ticket the team answered goes back to open, due again by its SLA, unless the
+    bot's reply (``action``) was all they needed (their ticket's status, thanks)."""
+    ticket = ticket_active(conversation=conversation)
+    if ticket is None:
+        return
+    ticket.transcript = transcript_text(conversation)
+    fields = ["transcript", "updated_at"]
+    if ticket.status == S.WAITING and action not in _NO_NEW_WORK:
+        ticket.status = S.OPEN
+        ticket.due_at = ticket_due_at(priority=ticket.priority, start=timezone.now())
+        fields += ["status", "due_at"]
+    ticket.save(update_fields=fields)
 
 
 def ticket_contact_set(*, ticket: SupportTicket, email: str) -> SupportTicket:

@@ -373,6 +373,15 @@ def _suggest(ctx: _Context, forecast: Forecast, product: Product) -> None:
     )
 
 
+_LEAD_SOURCES = {
+    "product": "the product's policy",
+    "vendor": "the vendor's",
+    "category": "the category's policy",
+    "shop": "the shop's policy",
+    "default": "the shop default",
+}
+
+
 def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
     assumed = " (stock level assumed)" if forecast.stock_is_assumed else ""
     cover = plan.quantity / forecast.mean_daily
@@ -382,9 +391,9 @@ def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
         else "the order-up-to level (lead time + review period demand + safety stock)"
     )
     rounding = f", {plan.rounding}" if plan.rounding else ""
-    lead = (
-        f"; lead time {params.lead_time_days} days ({params.sources['lead_time_days']})"
-    )
+    source = params.sources["lead_time_days"]
+    source = _LEAD_SOURCES.get(source, source)
+    lead = f"; lead time {params.lead_time_days} days: {source}"
     return (
         f"position {position} units ({forecast.available} available{assumed} + "
         f"{on_order} on order) reaches the reorder point "
@@ -401,9 +410,11 @@ def forecast_replan(*, product_ids: list[int] | None = None) -> dict:
 
     New stock counts take effect without a new forecast: for each forecast of the
     latest succeeded run whose product's available units or count status (counted
-    vs assumed) differ from the ones the forecast used (or every product in
-    ``product_ids``), the available units, days of cover and stock-out risk are
-    updated and the reorder suggestion is made again (the pending one superseded).
+    vs assumed) differ from the ones the forecast used, or whose pending suggestion
+    was made from assumed stock the shop does not opt in to (or every product in
+    ``product_ids``), the available units, days of cover, stock-out risk and
+    expected lost sales are updated and the reorder suggestion is made again (the
+    pending one superseded).
     Returns ``{"run_id", "products", "suggestions"}`` (``run_id`` None without a
     run).
     """
@@ -419,16 +430,28 @@ def forecast_replan(*, product_ids: list[int] | None = None) -> dict:
             product_id__in=forecasts.values("product_id")
         )
     }
+    # pending suggestions the rules no longer allow (made from assumed stock before
+    # SUGGEST_FROM_ASSUMED_STOCK, or before the shop opted out) are re-planned too
+    stale = set()
+    if not inventory_setting("SUGGEST_FROM_ASSUMED_STOCK"):
+        stale = set(
+            ReorderSuggestion.objects.filter(
+                forecast__run=run,
+                forecast__stock_is_assumed=True,
+                status=ReorderSuggestion.Status.PENDING,
+            ).values_list("forecast_id", flat=True)
+        )
     ctx, changed, made = _Context(run), 0, 0
     with transaction.atomic():
         for forecast in forecasts:
             level = levels.get(forecast.product_id)
             available = level.available if level else 0
             assumed = level is None or level.is_assumed
-            if product_ids is None and (available, assumed) == (
+            same = (available, assumed) == (
                 forecast.available,
                 forecast.stock_is_assumed,
-            ):
+            )
+            if product_ids is None and same and forecast.pk not in stale:
                 continue
             _restock(ctx, forecast, available, assumed)
             _suggest(ctx, forecast, forecast.product)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -37,6 +37,7 @@ def inventory_simulate(
     recent_days: int | None = None,
     on_product=None,
     record: bool = False,
+    service_level: float | None = None,
 ) -> dict:
     """Simulate the periodic-review order-up-to policy on ``window_days`` to ``end``.
 
@@ -63,6 +64,8 @@ def inventory_simulate(
     out. ``error_scale`` ("rms" or "level") is how products are pooled (see
     :func:`~inventory.algorithms.calibration.lead_time_error_quantiles`);
     ``recent_days`` (default ``INVENTORY["POLICY_RECENT_DAYS"]``; 0 = no floor).
+    ``service_level`` (optional, in (0, 1)) replaces every product's policy target:
+    a what-if ("what would 0.98 cost in stock?"); the min/max rule has no target.
 
     Beside it, on the same products, window, lead times, review periods and re-plan
     days, the hand-made min/max rule (:func:`inventory.algorithms.policy.min_max_rule`:
@@ -108,6 +111,11 @@ def inventory_simulate(
         recent_days = int(inventory_setting("POLICY_RECENT_DAYS"))
     if recent_days < 0:
         raise InvalidInput("recent_days must be >= 0", field="recent_days")
+    if service_level is not None and not 0 < service_level < 1:
+        raise InvalidInput(
+            f"service_level must be in (0, 1), got {service_level}",
+            field="service_level",
+        )
     bounds = selectors.history_bounds()
     if bounds is None:
         raise NotFound("no orders in the database: import the order history first")
@@ -142,6 +150,8 @@ def inventory_simulate(
     for col in order:
         pid = demand.columns[col]
         params = selectors.policy_for_product(product=products[pid], rows=policies)
+        if service_level is not None:
+            params = replace(params, service_level=service_level)
         lead = _trading_days(calendar, first_day, params.lead_time_days)
         review = _trading_days(calendar, first_day, params.review_period_days)
         plans.append((pid, series_all[:, col], params, lead, review))
@@ -188,6 +198,7 @@ def inventory_simulate(
             "rank_by": rank_by,
             "error_scale": error_scale,
             "recent_days": recent_days,
+            "service_level": service_level,
             "baseline": f"min = L x max daily demand of the last {BASELINE_WINDOW} "
             f"trading days; max = min + {BASELINE_COVER_DAYS} days of their mean",
         }
@@ -201,13 +212,24 @@ def _record(out: dict, params: dict) -> SimulationRun:
         window_start=summary["window_start"],
         window_end=summary["window_end"],
         n_products=summary.get("products", 0),
-        params=params,
-        summary={
-            k: (v.isoformat() if isinstance(v, date) else v) for k, v in summary.items()
-        },
-        products=out["products"],
+        params=_plain(params),
+        summary=_plain(summary),
+        products=_plain(out["products"]),
         task_run=current_run(),
     )
+
+
+def _plain(value):
+    """JSON-ready: numpy scalars as Python numbers and bools, dates as ISO text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _select_columns(series, split: int, limit: int | None, rank_by: str) -> list:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from core.models import TaskRun
 
 from .estimation import ELASTICITY_KIND, elasticities_estimate
+from .readouts import price_changes_replay, readouts_measure, readouts_summary
 from .review import (
     suggestions_apply_due,
     suggestions_approve,
@@ -19,8 +20,11 @@ from .suggestions import prices_suggest
 __all__ = [
     "ELASTICITY_KIND",
     "elasticities_estimate",
+    "price_changes_replay",
     "prices_suggest",
     "prices_weekly_run",
+    "readouts_measure",
+    "readouts_summary",
     "suggestions_apply_due",
     "suggestions_approve",
     "suggestions_edit",

@@ -55,6 +55,20 @@ def _fit(params: dict, progress: Callable | None, run: TaskRun | None):
             "first (manage.py import_orders)",
             field="sales_lines",
         )
+    return estimate_lines(lines, params, progress=progress, run=run)
+
+
+def estimate_lines(
+    lines, params: dict, *, progress: Callable | None = None, run=None
+) -> tuple[dict, dict, dict, dict]:
+    """The estimation pipeline on a frame of sales lines (the weekly job's, and the
+    replay's on the history before a cut-off).
+
+    Returns
+    -------
+    (results: product id -> ElasticityResult, categories: product id -> name,
+    priors: category -> prior dict, free: product id -> lines at a price <= 0)
+    """
     free = nonpositive_price_lines(lines)
     run_progress(
         run,

@@ -372,6 +372,7 @@ def promotion_decision(
     metric: str = "ndcg@10",
     tolerance: float = 0.0,
     why_not_scored: str = "",
+    active_label: str = "",
 ) -> Decision:
     """Promote, reject or keep a trained candidate (a pure function).
 
@@ -383,39 +384,42 @@ def promotion_decision(
 
     Parameters
     ----------
-    candidate, active : float or None, validation scores on the same origins.
+    candidate, active : float or None, validation scores on the same data.
     has_active : bool, a model of the kind is serving.
     metric : str, named in the reason; tolerance : float >= 0.
     why_not_scored : str, why the candidate has no score (in the reason).
+    active_label : str, the serving model's name (in the reason).
     """
-    ours = f"{metric} {candidate:.4f}" if candidate is not None else None
+    them = f"active {active_label}" if active_label else "the active model"
     if not has_active:
+        ours = f"{metric} {candidate:.4f}" if candidate is not None else ""
         return Decision(
-            "promote", f"promoted: no model was active; {ours or why_not_scored}"
+            "promote", f"promoted: no model was active; {ours or f'({why_not_scored})'}"
         )
     if candidate is None:
         if active is not None:
             return Decision(
                 "keep",
-                f"not promoted: could not be evaluated ({why_not_scored}); the "
-                "active model was evaluated and keeps serving",
+                f"not promoted: could not be evaluated ({why_not_scored}); {them} "
+                "was evaluated and keeps serving",
             )
         return Decision(
             "promote",
-            f"promoted: could not be evaluated ({why_not_scored}); the active model "
-            "had no score either, so the newer model serves",
+            f"promoted: could not be evaluated ({why_not_scored}); {them} had no "
+            "validation score either, so the newer model serves",
         )
+    ours = f"{metric} {candidate:.4f}"
     if active is None:
         return Decision(
             "promote",
-            f"promoted: {ours}; the active model has no score on these origins",
+            f"promoted: {ours}; {them} could not be scored on this validation",
         )
     if candidate < active - float(tolerance):
         return Decision(
             "reject",
-            f"not promoted: {ours} < active {active:.4f} (tolerance {tolerance})",
+            f"not promoted: {ours} < {them} {active:.4f} (tolerance {tolerance})",
         )
-    return Decision("promote", f"promoted: {ours} vs active {active:.4f}")
+    return Decision("promote", f"promoted: {ours} vs {them} {active:.4f}")
 
 
 # Settings of the served pipeline; recommender.conf's "pipeline" defaults are these.
@@ -430,6 +434,15 @@ PIPELINE_DEFAULTS = {
     "tree_grid": [dict(t) for t in TREE_GRID],
     "weight_grid": list(WEIGHT_GRID),
 }
+
+
+def pipeline_settings(overrides: dict | None = None) -> dict:
+    """:data:`PIPELINE_DEFAULTS` updated by ``overrides`` (``base`` merged by key):
+    the settings ``served_pipeline`` runs with (``RECOMMENDER["pipeline"]``)."""
+    overrides = dict(overrides or {})
+    merged = {**PIPELINE_DEFAULTS, **overrides}
+    merged["base"] = {**PIPELINE_DEFAULTS["base"], **overrides.get("base", {})}
+    return merged
 
 
 def served_pipeline(
@@ -467,7 +480,7 @@ def served_pipeline(
     """
     from .temporal_blend import TemporalBlend, default_reference
 
-    conf = {**PIPELINE_DEFAULTS, **(settings or {})}
+    conf = pipeline_settings(settings)
     if events is None or len(events) == 0:
         raise NotEnoughData("not enough data: no purchase to train on")
     reference = (

@@ -13,7 +13,7 @@ score(u, i) = Σ_m w_m · s_m(u, i) / max_j |s_m(u, j)|   over the members
 the first five as :class:`~.repeat.RepeatBlend` scores them. With ``new_only``
 ("discover") products the customer bought are never recommended and the anchor
 member is EASE, not repeat. The weights, the ridge's λ and the trees' size are
-hyperparameters: :mod:`recommender.algorithms.tuning` chooses them on rolling
+hyperparameters: :mod:`recommender.algorithms.selection` chooses them on rolling
 origins before the data's end (``tune_temporal_blend``).
 
 Inputs are purchase *events* (one row per customer, product and invoice, with

@@ -14,7 +14,7 @@ from core.exceptions import NotFound
 from experiments.serving import recommendations_serve
 from shop.models import Customer, Product
 
-from ..conf import rec_settings
+from ..conf import DEFAULTS, rec_settings
 from ..services import (
     bought_together,
     recommend_for_basket,
@@ -30,7 +30,15 @@ from .serializers import (
 )
 
 K_PARAM = OpenApiParameter(
-    "k", OpenApiTypes.INT, description="number of items, 1..100 (default 10)"
+    "k",
+    {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": DEFAULTS["max_k"],
+        "default": 10,
+    },
+    description=f"number of items, 1..max_k (RECOMMENDER['max_k'], default "
+    f"{DEFAULTS['max_k']}); default 10",
 )
 SOURCE_PARAM = OpenApiParameter(
     "source",

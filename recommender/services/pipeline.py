@@ -100,13 +100,7 @@ def purchase_events(data: InteractionData) -> pd.DataFrame:
 
 
 def _pipeline_settings() -> dict:
-    conf = rec_settings()
-    merged = {**selection.PIPELINE_DEFAULTS, **conf["pipeline"]}
-    merged["base"] = {
-        **selection.PIPELINE_DEFAULTS["base"],
-        **conf["pipeline"].get("base", {}),
-    }
-    return merged
+    return selection.pipeline_settings(rec_settings()["pipeline"])
 
 
 def _existing(kind: str, params: dict, fingerprint: str) -> ModelArtifact | None:
@@ -221,6 +215,7 @@ def recommender_train_surface(
         active=tuned.incumbent_score,
         has_active=active is not None,
         tolerance=float(rec_settings()["promotion_tolerance"]),
+        active_label=active.label if active is not None else "",
     )
     return _apply(artifact, decision)
 

@@ -336,59 +336,44 @@ def recommender_train(
 def _promote_or_reject(artifact, split, metric: str, exclude_seen: bool):
     """Activate ``artifact``, reject it, or keep it a candidate; notes say why.
 
-    * no active model: promoted (evaluated or not);
-    * ours worse than the active model on the same window (beyond the tolerance):
-      rejected, the active model keeps serving;
-    * ours not evaluable (no validation window) while the active model has a
-      validation score: kept as a candidate, the active model keeps serving;
-    * otherwise promoted, the notes naming what was (or could not be) compared.
+    The rule is :func:`recommender.algorithms.selection.promotion_decision`
+    (tested on its own); here only the two scores are gathered: ours on the
+    validation window, the active model's on the same window (re-fitted if its
+    stored score is of another window).
     """
-    conf = rec_settings()
+    from ..algorithms.selection import promotion_decision
+
     active = ModelArtifact.objects.filter(
         kind=artifact.kind, status=ModelArtifact.Status.ACTIVE
     ).first()
     ours = artifact.metrics.get("validation", {}).get(metric)
-    why_not = None
+    why_not = ""
     if isinstance(split, str):
-        why_not = split
+        why_not, ours = split, None
     elif ours is None:
         why_not = f"validation gave no {metric}"
-    if active is None:
-        scored = f"{metric} {ours:.4f}" if ours is not None else f"({why_not})"
-        return _activate_with(artifact, f"promoted: no model was active; {scored}")
-    active_scored = (active.metrics.get("validation") or {}).get(metric) is not None
-    if why_not is not None:
-        if active_scored:
-            return _set_status(
-                artifact,
-                ModelArtifact.Status.CANDIDATE,
-                f"not promoted: could not be evaluated ({why_not}); active "
-                f"{active.label} was evaluated and keeps serving",
-            )
-        return _activate_with(
-            artifact,
-            f"promoted: could not be evaluated ({why_not}); active {active.label} "
-            "had no validation score either, so the newer model serves",
-        )
-    theirs = _active_score(active, split, metric, exclude_seen)
-    tolerance = float(conf["promotion_tolerance"])
-    if theirs is None:
-        return _activate_with(
-            artifact,
-            f"promoted: {metric} {ours:.4f}; active {active.label} could not be "
-            "re-evaluated on this validation window",
-        )
-    if ours < theirs - tolerance:
-        return _set_status(
-            artifact,
-            ModelArtifact.Status.REJECTED,
-            f"not promoted: {metric} {ours:.4f} < active {active.label} "
-            f"{theirs:.4f} (tolerance {tolerance})",
-        )
-    return _activate_with(
-        artifact,
-        f"promoted: {metric} {ours:.4f} vs active {active.label} {theirs:.4f}",
+    theirs = None
+    if active is not None and ours is None:
+        theirs = (active.metrics.get("validation") or {}).get(metric)
+    elif active is not None:
+        theirs = _active_score(active, split, metric, exclude_seen)
+    decision = promotion_decision(
+        candidate=ours,
+        active=theirs,
+        has_active=active is not None,
+        metric=metric,
+        tolerance=float(rec_settings()["promotion_tolerance"]),
+        why_not_scored=why_not,
+        active_label=active.label if active is not None else "",
     )
+    if decision.action == "promote":
+        return _activate_with(artifact, decision.reason)
+    status = (
+        ModelArtifact.Status.REJECTED
+        if decision.action == "reject"
+        else ModelArtifact.Status.CANDIDATE
+    )
+    return _set_status(artifact, status, decision.reason)
 
 
 def _set_status(artifact, status: str, notes: str) -> ModelArtifact:

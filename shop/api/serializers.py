@@ -10,7 +10,9 @@ from ..models import Category, Customer, Event, Order, OrderLine, Product
 
 
 class ProductOut(serializers.ModelSerializer):
-    category = serializers.CharField(source="category.name", default=None)
+    category = serializers.CharField(
+        source="category.name", default=None, allow_null=True
+    )
     list_price = serializers.DecimalField(max_digits=12, decimal_places=3)
     name = serializers.CharField(
         read_only=True, help_text="the description in title case, for display"
@@ -79,7 +81,12 @@ class OrderLineOut(serializers.ModelSerializer):
 
 
 class OrderOut(serializers.ModelSerializer):
-    customer = serializers.CharField(source="customer.external_id", default=None)
+    customer = serializers.CharField(
+        source="customer.external_id",
+        default=None,
+        allow_null=True,
+        help_text="the customer's external id; null for a guest order",
+    )
     total = serializers.SerializerMethodField()
 
     class Meta:
@@ -107,6 +114,7 @@ class OrderDetailOut(OrderOut):
     cancels = serializers.CharField(
         source="cancels.invoice_no",
         default=None,
+        allow_null=True,
         help_text="on a cancellation: the invoice it cancels",
     )
 
@@ -136,7 +144,13 @@ class EventIn(serializers.Serializer):
     product = _product_id_field("product")
     product_id = _product_id_field("product_id")
     query = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    session_key = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    session_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="the anonymous visitor's session key: required when not signed in "
+        "(400 with field session_key otherwise); ignored for a signed-in customer",
+    )
     occurred_at = serializers.DateTimeField(required=False)
     metadata = serializers.DictField(required=False)
     recommendation_id = serializers.CharField(
@@ -164,7 +178,9 @@ class EventIn(serializers.Serializer):
 
 
 class EventOut(serializers.ModelSerializer):
-    order = serializers.CharField(source="order.invoice_no", default=None)
+    order = serializers.CharField(
+        source="order.invoice_no", default=None, allow_null=True
+    )
 
     class Meta:
         model = Event

@@ -33,6 +33,8 @@ QUEUES = {
     "recommenders": "/admin/recommender/recommendermodel/",
     "evaluations": "/admin/recommender/evaluationrun/",
     "schedules": "/admin/django_celery_beat/periodictask/",
+    "support-inbox": "/admin/chatbot/supportticket/",
+    "misunderstood": "/admin/chatbot/misunderstoodmessage/",
 }
 
 
@@ -70,12 +72,35 @@ def shop(transactional_db, django_user_model):
     TaskRun.objects.create(
         task_name="inventory.forecast", status="failed", error="ValueError: no sales"
     )
+    _support_desk()
     ModelArtifact.objects.create(
         kind="recommender.purchases", algorithm="popularity", version=1,
         status="active", activated_at=timezone.now(),
         metrics={"validation": {"ndcg@10": 0.12, "variant": "new"}},
     )  # fmt: skip
     return products
+
+
+def _support_desk() -> None:
+    """Two tickets (one overdue) and a misunderstood message for the support queues."""
+    from chatbot.models import Conversation, Message, SupportTicket
+    from chatbot.services.tickets import ticket_create
+
+    said = {
+        "complaint": "Your service is terrible, I've waited three weeks",
+        "contact_human_agent": "can I speak to someone about order 536365",
+    }
+    for n, (reason, text) in enumerate(said.items()):
+        conversation = Conversation.objects.create()
+        Message.objects.create(
+            conversation=conversation, role="user", text=text,
+            review="clarify" if n else "",
+        )  # fmt: skip
+        ticket = ticket_create(conversation=conversation, reason=reason)
+        if n == 0:
+            SupportTicket.objects.filter(pk=ticket.pk).update(
+                due_at=timezone.now() - timedelta(hours=2)
+            )
 
 
 def _login(page, base: str) -> None:
@@ -112,6 +137,9 @@ def test_dashboard_and_every_queue(live_server, browser, shop, shots):
             _shoot(page, shots, "queue-" + re.sub(r"\W+", "-", title.lower()), width)
         page.goto(live_server.url + links["Orders to ship (placed or paid)"])
         assert page.locator("#result_list tbody tr").count() == 3
+        page.goto(live_server.url + links["Open support tickets"])
+        assert page.locator("#result_list tbody tr").count() == 2
+        assert "overdue" in page.inner_text("#result_list tbody tr >> nth=0")
         for name, url in QUEUES.items():
             page.goto(live_server.url + url)
             assert page.locator("#content h1").count() == 1, name

@@ -146,3 +146,20 @@ def test_asking_for_someone_hands_off_whatever_the_intent(api_client, chat_model
     assert SupportTicket.objects.get().reason == "contact_human_agent"
     reply = _say(api_client, conversation, "when will someone reply?")
     assert reply["action"] == "ticket_status"
+
+
+def test_customer_writing_after_the_teams_reply_reopens_the_ticket(
+    api_client, chat_model
+):
+    conversation = _start(api_client)
+    _say(api_client, conversation, "I want to talk to a person")
+    _say(api_client, conversation, "no, reply here")
+    ticket = SupportTicket.objects.get()
+    tickets.ticket_reply(ticket=ticket, text="Could you tell us the order number?")
+    _say(api_client, conversation, "any news?")  # shows the reply, nothing to do
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting"
+    _say(api_client, conversation, "It was order 536365, the lid is cracked")
+    ticket.refresh_from_db()
+    assert ticket.status == "open" and ticket.due_at > ticket.first_reply_at
+    assert "the lid is cracked" in ticket.transcript

@@ -52,9 +52,12 @@ def test_summary_says_what_the_conversation_was_about(db):
     assert len(summary) <= 255
 
 
-def test_ticket_gets_priority_and_due_time_from_the_sla(db, settings):
-    settings.CHATBOT = {"ticket_sla_hours": {"urgent": 1, "high": 4, "normal": 24,
-                                             "low": 72}}  # fmt: skip
+def test_ticket_gets_priority_and_due_time_from_the_sla(db):
+    from chatbot.services.policy import policy_get
+
+    policy = policy_get()
+    policy.sla_hours_high, policy.sla_hours_normal = 4, 24
+    policy.save()  # the support lead's SLA, edited in the admin
     before = timezone.now()
     complaint = tickets.ticket_create(
         conversation=_conversation(lines=LINES), reason="complaint"
@@ -67,9 +70,16 @@ def test_ticket_gets_priority_and_due_time_from_the_sla(db, settings):
     high_hours = (complaint.due_at - before).total_seconds() / 3600
     normal_hours = (asked.due_at - before).total_seconds() / 3600
     assert 3.99 < high_hours < 4.01 and 23.99 < normal_hours < 24.01
-    settings.CHATBOT = {"ticket_sla_hours": {"normal": 0}}
-    with pytest.raises(InvalidInput, match="ticket_sla_hours"):
+    policy.sla_hours_normal = 0
+    policy.save()
+    with pytest.raises(InvalidInput, match="positive number of hours"):
         tickets.ticket_due_at(priority=2, start=before)
+
+
+def test_sla_is_edited_on_the_support_policy_page(admin_client, db):
+    page = admin_client.get("/admin/chatbot/supportpolicy/")
+    assert page.status_code == 200
+    assert b'name="sla_hours_urgent"' in page.content
 
 
 def test_contact_email_comes_from_the_customer_or_is_stored_on_both(db):
@@ -163,7 +173,7 @@ def test_inbox_lists_open_tickets_and_overdue_ones(admin_client, inbox):
     assert page.status_code == 200
     assert _ids(page) == {inbox["late"].pk, inbox["fresh"].pk}
     assert [t.pk for t in page.context["cl"].result_list][0] == inbox["late"].pk
-    assert "overdue:" in page.content.decode()
+    assert "overdue, due" in page.content.decode()
     assert _ids(admin_client.get(url + "?overdue=1")) == {inbox["late"].pk}
     assert _ids(admin_client.get(url + "?status=closed")) == {inbox["closed"].pk}
 
@@ -274,3 +284,19 @@ def test_add_misunderstood_message_as_an_example_then_retrain(
     assert (
         run.status == "pending" and f"task run #{run.pk}" in response.content.decode()
     )
+
+
+def test_thumbs_down_over_the_api_flags_the_question(api_client, db):
+    customer = make_customer(with_user=True)
+    conversation = _conversation(customer, LINES)
+    api_client.force_authenticate(customer.user)
+    reply = conversation.messages.filter(role="bot", intent="track_order").get()
+    url = f"{START}{conversation.public_id}/messages/{reply.pk}/feedback/"
+    assert api_client.post(url, {"helpful": False}, format="json").status_code == 204
+    asked = conversation.messages.get(text__contains="broken mugs")
+    assert asked.review == "thumbs_down" and asked.review_status == "open"
+    assert api_client.post(url, {"helpful": "x"}, format="json").status_code == 400
+    user_message = f"{START}{conversation.public_id}/messages/{asked.pk}/feedback/"
+    assert api_client.post(user_message, {"helpful": False}).status_code == 404
+    api_client.force_authenticate(make_customer(with_user=True).user)  # not theirs
+    assert api_client.post(url, {"helpful": False}, format="json").status_code == 404

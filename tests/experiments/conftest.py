@@ -8,7 +8,11 @@ from recommender.services.serving import serving_cache_clear as rec_cache_clear
 @pytest.fixture(autouse=True)
 def _fresh_experiment_state(settings):
     """Impressions written at once; no cached experiments from another test."""
-    settings.EXPERIMENTS = {"impression_batch": 1, "cache_seconds": 0}
+    settings.EXPERIMENTS = {
+        "impression_batch": 1,
+        "cache_seconds": 0,
+        "impression_writer": "inline",
+    }
     impressions_discard()
     serving_cache_clear()
     rec_cache_clear()

@@ -142,3 +142,23 @@ def test_serving_outside_experiments_uses_the_shipped_configuration():
     assert len(r.items) == 2
     stored = Impression.objects.get(recommendation_id=r.recommendation_id)
     assert stored.unit == "s:abc" and stored.experiment is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_thread_stores_batches_without_the_request_waiting(settings):
+    import time
+
+    settings.EXPERIMENTS = {"impression_batch": 3, "impression_writer": "thread"}
+    customers = [make_customer() for _ in range(3)]
+    ids = [
+        recommendations_serve(
+            surface="basket", customer=c, k=2, recommend=_recommend
+        ).recommendation_id
+        for c in customers
+    ]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if Impression.objects.filter(recommendation_id__in=ids).count() == 3:
+            break
+        time.sleep(0.05)
+    assert Impression.objects.filter(recommendation_id__in=ids).count() == 3

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+import redis
 from django.urls import resolve
 
 from core.models import ModelArtifact, TaskRun
@@ -115,10 +116,18 @@ def test_worker_killed_mid_run_is_reaped_and_previous_model_serves(
     assert ModelArtifact.objects.get(kind="core.demo", status="active").pk == v1.pk
     assert _final_files(root) == {Path(v1.file).name}
 
-    # A new worker reaps the dead run at start-up and takes over the lock.
+    # Issue 16.3: a new worker reaps the dead run at start-up, re-queues its message
+    # (no waiting for the hours-long visibility timeout) and runs it again: one new
+    # version, not two.
     workers.start(pool="solo")
-    reaped = wait_for(lambda: TaskRun.objects.filter(pk=doomed.pk, status="failed"))
+    reaped = wait_for(lambda: TaskRun.objects.filter(pk=doomed.pk, status="retried"))
     assert reaped[0].error.startswith("WorkerLost: process")
-    assert ModelArtifact.objects.get(kind="core.demo", status="active").pk == v1.pk
+    assert "re-queued" in reaped[0].error
+    assert result.get(timeout=60)["artifact"] == "core.demo:v2"
+    attempts = list(TaskRun.objects.filter(task_id=result.id).order_by("pk"))
+    assert [a.status for a in attempts] == ["retried", "succeeded"]
+    assert attempts[1].retries == 1
+    assert ModelArtifact.objects.filter(kind="core.demo").count() == 2
+    assert not redis.Redis.from_url(redis_app.conf.broker_url).hlen("unacked")
     again = redis_app.send_task("core.demo_train", kwargs={"epochs": 10})
-    assert again.get(timeout=30)["artifact"] == "core.demo:v2"
+    assert again.get(timeout=30)["artifact"] == "core.demo:v3"

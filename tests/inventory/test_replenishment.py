@@ -104,19 +104,23 @@ def test_replenishment_screen_shows_the_numbers_and_the_missing_counts(
 ):
     _count(history["steady"], 0)  # sometimes and never have no count
     services.forecast_demand()
+    counted = [f.product for f in selectors.products_at_risk(counted_only=True)]
+    assert counted == [history["steady"]]
+    assert history["sometimes"] in [f.product for f in selectors.products_at_risk()]
     page = admin_client.get("/admin/inventory/reordersuggestion/?status=pending")
     html = page.content.decode()
     assert page.status_code == 200
     for heading in (
         "on hand",
-        "forecast over lead time",
-        "min (reorder point)",
-        "max (order-up-to)",
-        "to order",
+        "lead-time forecast",
+        "min / max",
+        "min = reorder point, max = order-up-to level",
+        "to order (units)",
         "MOQ / pack",
         "lead time",
         "unit cost",
         "line value",
+        "vendor",
     ):
         assert heading.lower() in html.lower()
     s = ReorderSuggestion.objects.get()

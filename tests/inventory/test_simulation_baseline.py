@@ -59,3 +59,23 @@ def test_simulate_command_prints_both_policies_and_the_admin_shows_the_run(
     html = page.content.decode()
     assert page.status_code == 200 and "min/max rule" in html
     assert "average stock value (GBP, at unit cost)" in html
+    assert html.count("<svg") >= 2 and "Average stock value" in html
+
+
+def test_a_run_with_numpy_values_is_stored_as_plain_json():
+    from datetime import date
+
+    from inventory.services.simulation import _plain
+
+    out = _plain({"ok": np.bool_(True), "x": [np.float64(0.5)], "d": date(2011, 9, 1)})
+    assert out == {"ok": True, "x": [0.5], "d": "2011-09-01"}
+    assert type(out["ok"]) is bool and type(out["x"][0]) is float
+
+
+def test_a_what_if_service_level_replaces_the_policy_target(history):
+    out = services.inventory_simulate(
+        window_days=42, replan_every=12, service_level=0.8
+    )
+    assert out["summary"]["target_service_level"] == pytest.approx(0.8)
+    with pytest.raises(Exception, match="service_level"):
+        services.inventory_simulate(window_days=42, service_level=1.0)

@@ -149,3 +149,18 @@ def test_product_pk_lookup_is_not_used_for_codes(history, tmp_path):
     path = _write(tmp_path, f"product,on_hand\nid:{other.pk},6\n")
     assert services.stock_import(path=path).imported == 1
     assert StockLevel.objects.get(product=other).on_hand == 6
+
+
+def test_pending_suggestions_from_assumed_stock_are_withdrawn_on_upgrade(
+    history, settings
+):
+    # made under the old rule (opted in), then the shop runs with the default
+    settings.INVENTORY = {"SUGGEST_FROM_ASSUMED_STOCK": True}
+    services.stock_assume_initial(days=1)
+    services.forecast_demand()
+    assert ReorderSuggestion.objects.filter(status="pending").exists()
+    settings.INVENTORY = {}
+    assert services.forecast_demand() is None  # demand unchanged
+    out = services.forecast_replan()
+    assert out["products"] >= 1 and out["suggestions"] == 0
+    assert not ReorderSuggestion.objects.filter(status="pending").exists()

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from benchmarks.lab.graph import RP3beta
+from benchmarks.lab.tifu import TIFUKNN
 from recommender.algorithms.base import NotFittedError
-from recommender.algorithms.graph import RP3beta
 from recommender.algorithms.knn import ItemKNN
 from recommender.algorithms.mf_als import ImplicitALS
 from recommender.algorithms.popularity import Popularity, RandomRecommender
 from recommender.algorithms.repeat import EASE, BuyAgain, RepeatBlend
 from recommender.algorithms.temporal import NextPeriodRidge
 from recommender.algorithms.temporal_blend import TemporalBlend
-from recommender.algorithms.tifu import TIFUKNN
 
 N_USERS, N_ITEMS = 40, 30
 SMALL_TREES = {"ranker_max_iter": 20, "ranker_max_leaf_nodes": 4}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender.algorithms.graph import RP3beta
+from benchmarks.lab.graph import RP3beta
 from recommender.algorithms.repeat import EASE, RepeatBlend
 
 

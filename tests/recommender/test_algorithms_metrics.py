@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from recommender.algorithms import metrics, splits
-from recommender.algorithms.predictors import BaselineOnly
-from recommender.algorithms.repeat import decayed_counts
-from recommender.algorithms.tuning import (
+from benchmarks.lab.tuning import (
     mean_over_windows,
     select_on_windows,
     tune_ratings,
 )
+from recommender.algorithms import metrics, splits
+from recommender.algorithms.predictors import BaselineOnly
+from recommender.algorithms.repeat import decayed_counts
 
 
 def test_rmse_mae_known_values():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.lab.blend import RatingBlend
 from recommender.algorithms import knn_ratings as kr
 from recommender.algorithms.base import NotFittedError
-from recommender.algorithms.blend import RatingBlend
 from recommender.algorithms.knn import ItemKNN, UserKNN
 from recommender.algorithms.mf_als import ExplicitALS
 from recommender.algorithms.mf_sgd import SGDMatrixFactorization

@@ -128,12 +128,20 @@ def test_served_pipeline_fits_at_the_reference(events):
             "promote",
             "no model",
         ),
-        ({"candidate": 0.2, "active": 0.3, "has_active": True}, "reject", "< active"),
-        ({"candidate": 0.3, "active": 0.3, "has_active": True}, "promote", "vs active"),
+        (
+            {"candidate": 0.2, "active": 0.3, "has_active": True},
+            "reject",
+            "< the active model",
+        ),
+        (
+            {"candidate": 0.3, "active": 0.3, "has_active": True},
+            "promote",
+            "vs the active model 0.3000",
+        ),
         (
             {"candidate": 0.29, "active": 0.3, "has_active": True, "tolerance": 0.02},
             "promote",
-            "vs active",
+            "vs the active model",
         ),
         (
             {
@@ -146,7 +154,31 @@ def test_served_pipeline_fits_at_the_reference(events):
             "keeps serving",
         ),
         ({"candidate": None, "active": None, "has_active": True}, "promote", "newer"),
-        ({"candidate": 0.1, "active": None, "has_active": True}, "promote", "no score"),
+        (
+            {"candidate": 0.1, "active": None, "has_active": True},
+            "promote",
+            "could not be scored",
+        ),
+        (
+            {
+                "candidate": 0.2,
+                "active": 0.3,
+                "has_active": True,
+                "active_label": "x:v2",
+            },
+            "reject",
+            "< active x:v2 0.3000",
+        ),
+        (
+            {
+                "candidate": None,
+                "active": None,
+                "has_active": False,
+                "why_not_scored": "w",
+            },
+            "promote",
+            "no model was active; (w)",
+        ),
     ],
 )
 def test_promotion_decision(kwargs, action, words):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
+from django.http import HttpRequest
 from django.utils import timezone
 
 from shop.models import Category
@@ -94,5 +95,8 @@ def build_shop_world() -> dict:
 
 
 def sign_in(client, customer):
-    assert client.login(username=customer.user.username, password=PASSWORD)
+    # django-axes (core.signin) needs the request that signs in
+    assert client.login(
+        request=HttpRequest(), username=customer.user.username, password=PASSWORD
+    )
     return client

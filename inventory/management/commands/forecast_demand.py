@@ -56,8 +56,9 @@ class Command(BaseCommand):
             replanned = services.forecast_replan()
             self.stdout.write(
                 "demand unchanged since the last forecast run: no new forecast; "
-                f"{replanned['products']} products re-planned on changed stock "
-                f"levels, {replanned['suggestions']} reorder suggestions "
+                f"{replanned['products']} products re-planned (new stock counts, or "
+                "suggestions from assumed stock withdrawn), "
+                f"{replanned['suggestions']} reorder suggestions "
                 f"({assumed} assumed stock levels set, {secs:.1f} s)"
             )
             return

@@ -62,6 +62,13 @@ class Command(BaseCommand):
             default="rms",
             help="pool safety-stock errors by own RMS (default) or by demand level",
         )
+        parser.add_argument(
+            "--service-level",
+            type=float,
+            default=None,
+            help="what-if: this cycle service level for every product (default: "
+            "each product's policy)",
+        )
         parser.add_argument("--show", type=int, default=10)
 
     def handle(self, *args, **opts):
@@ -83,6 +90,7 @@ class Command(BaseCommand):
                 recent_days=opts["recent_days"],
                 on_product=tick,
                 record=True,
+                service_level=opts["service_level"],
             )
         except DomainError as exc:
             bar.close()

@@ -71,22 +71,91 @@
     });
   }
 
-  function showReply(reply) {
+  var seen = {};
+  var poller = null;
+  var KEY = "shop-chat-conversation";
+
+  function notHelpful(div, id) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "feedback";
+    b.textContent = "Not helpful";
+    b.setAttribute("aria-label", "This reply was not helpful");
+    b.addEventListener("click", function () {
+      b.disabled = true;
+      call(api + encodeURIComponent(conversation) + "/messages/" + id + "/feedback/",
+           { helpful: false })
+        .then(function () { b.textContent = "Thanks, we'll learn from it"; })
+        .catch(function () { b.disabled = false; });
+    });
+    div.appendChild(b);
+  }
+
+  function showMessage(message) {
     // The API sends what the bot understood (intent, confidence) to staff only; a
     // customer's replies have no such fields, so no label is shown to them.
-    var meta = reply.intent
-      ? reply.intent + (reply.confidence != null ? " · " + Math.round(reply.confidence * 100) + "%" : "")
+    if (message.id != null) {
+      if (seen[message.id]) return;
+      seen[message.id] = true;
+    }
+    if (message.role === "user") { add("user", message.text); return; }
+    if (message.role === "agent") {
+      add("agent", message.text, "Customer service team");
+      return;
+    }
+    var meta = message.intent
+      ? message.intent + (message.confidence != null ? " · " + Math.round(message.confidence * 100) + "%" : "")
       : "";
-    add("bot", reply.text, meta);
+    var div = add("bot", message.text, meta);
+    if (message.id != null && message.action !== "welcome") notHelpful(div, message.id);
+  }
+
+  function showReply(reply) {
+    showMessage(reply);
     showQuick(reply.quick_replies);
+  }
+
+  // After a handoff, the team's reply arrives in the transcript: look every 20 s.
+  function follow(status) {
+    if (status !== "handed_off" || poller) return;
+    poller = window.setInterval(function () {
+      fetch(api + encodeURIComponent(conversation) + "/", {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+        if (!data) return;
+        data.messages.forEach(function (m) { if (m.role === "agent") showMessage(m); });
+      }).catch(function () {});
+    }, 20000);
+  }
+
+  // A conversation survives page loads (the server checks it is this visitor's).
+  function resume() {
+    var id = window.sessionStorage.getItem(KEY);
+    if (!id) return Promise.reject(new Error("none"));
+    return fetch(api + encodeURIComponent(id) + "/", {
+      credentials: "same-origin", headers: { Accept: "application/json" },
+    }).then(function (r) {
+      if (!r.ok) throw new Error("gone");
+      return r.json();
+    }).then(function (data) {
+      conversation = data.conversation.id;
+      data.messages.forEach(showMessage);
+      var last = data.messages[data.messages.length - 1];
+      if (last) showQuick(last.quick_replies);
+      follow(data.conversation.status);
+      return conversation;
+    });
   }
 
   function start() {
     if (conversation) return Promise.resolve(conversation);
-    return call(api).then(function (data) {
-      conversation = data.conversation.id;
-      showReply(data.reply);
-      return conversation;
+    return resume().catch(function () {
+      return call(api).then(function (data) {
+        conversation = data.conversation.id;
+        window.sessionStorage.setItem(KEY, conversation);
+        showReply(data.reply);
+        return conversation;
+      });
     });
   }
 
@@ -99,7 +168,10 @@
       .then(function (id) {
         return call(api + encodeURIComponent(id) + "/messages/", { text: text });
       })
-      .then(function (data) { showReply(data.reply); })
+      .then(function (data) {
+        showReply(data.reply);
+        follow(data.conversation.status);
+      })
       .catch(function (err) {
         add("bot error", err.status === 429
           ? "You're sending messages very fast; please wait a moment and try again."

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recommender.algorithms.tifu import TIFUKNN, pif_vectors
+from benchmarks.lab.tifu import TIFUKNN, pif_vectors
 
 DAY = pd.Timestamp("2011-01-01")
 

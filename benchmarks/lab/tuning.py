@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .metrics import rmse
+from recommender.algorithms.metrics import rmse
 
 
 def tune_ratings(

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .base import Recommender, as_csr
-from .knn import stored_neighbours
+from recommender.algorithms.base import Recommender, as_csr
+from recommender.algorithms.knn import stored_neighbours
 
 
 def _row_normalised(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .knn import ItemKNN, UserKNN
-from .knn_ratings import RatingMatrix
-from .mf_als import ExplicitALS
-from .mf_sgd import SGDMatrixFactorization
-from .predictors import BaselineOnly, RatingPredictor
+from recommender.algorithms.knn import ItemKNN, UserKNN
+from recommender.algorithms.knn_ratings import RatingMatrix
+from recommender.algorithms.mf_als import ExplicitALS
+from recommender.algorithms.mf_sgd import SGDMatrixFactorization
+from recommender.algorithms.predictors import BaselineOnly, RatingPredictor
 
 # Settings of the tuned members were chosen with ``tuning.tune_ratings`` on a 10 %
 # validation split of the *training* ratings of MovieLens fold 1 (never a test fold).

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .base import Recommender, as_csr
+from recommender.algorithms.base import Recommender, as_csr
 
 
 def pif_vectors(

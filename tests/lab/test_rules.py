@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recommender.algorithms.rules import (
+from benchmarks.lab.rules import (
     PinnedRule,
     Ranked,
     apply_pins,

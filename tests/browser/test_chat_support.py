@@ -1,0 +1,57 @@
+"""The chat widget and the support inbox in a real browser: a handoff, the team's reply
+shown in the customer's chat after a reload, and the "Not helpful" button."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_chat_widget import trained  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _bots(page, n: int) -> None:
+    page.wait_for_function(
+        f"document.querySelectorAll('#chat-log .msg.bot').length >= {n}",
+        timeout=30_000,
+    )
+
+
+def test_team_reply_reaches_the_widget_and_feedback_is_recorded(
+    live_server,
+    browser,
+    trained,  # noqa: F811
+):
+    from chatbot.models import Message, SupportTicket
+    from chatbot.services.tickets import ticket_reply
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/")
+    page.click("#chat-toggle")
+    _bots(page, 1)
+    page.fill("#chat-input", "I want to talk to a person")
+    page.click("#chat-send")
+    _bots(page, 2)
+    ticket = SupportTicket.objects.get()
+    assert (
+        f"ticket #{ticket.pk}" in page.locator("#chat-log .msg.bot p").last.inner_text()
+    )
+    ticket_reply(ticket=ticket, text="Hello from the support team.")
+    page.reload()
+    page.click("#chat-toggle")
+    page.wait_for_selector("#chat-log .msg.agent")
+    assert page.locator("#chat-log .msg.agent p").inner_text() == (
+        "Hello from the support team."
+    )
+    assert page.locator("#chat-log .msg.user p").first.inner_text() == (
+        "I want to talk to a person"
+    )
+    page.locator("#chat-log .msg.bot .feedback").last.click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('#chat-log .feedback')]"
+        ".some(b => b.textContent.startsWith('Thanks'))",
+        timeout=10_000,
+    )
+    asked = Message.objects.get(role="user")
+    assert asked.review == "thumbs_down"
+    page.close()
