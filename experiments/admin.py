@@ -25,6 +25,7 @@ from . import services
 from .admin_readout import config_text, readout_html
 from .conf import SURFACES
 from .models import Experiment, ExperimentAudit, Impression, SurfaceConfig, Variant
+from .selectors import experiment_readout
 
 DRAFT = Experiment.Status.DRAFT
 
@@ -97,6 +98,11 @@ class VariantForm(forms.ModelForm):
     class Meta:
         model = Variant
         fields = ["name", "share", "is_control", "description"]
+        widgets = {
+            "name": forms.TextInput(attrs={"size": 14}),
+            "share": forms.NumberInput(attrs={"style": "width:6em", "step": "0.05"}),
+            "description": forms.TextInput(attrs={"size": 22}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,6 +163,23 @@ class VariantInline(admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs):
         return 2 if obj is None else 0
+
+
+class VariantRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The variants of a started experiment: what each serves, read only."""
+
+    model = Variant
+    fields = ["name", "share_text", "is_control", "serving", "description"]
+    readonly_fields = fields
+    verbose_name = "variant"
+
+    @admin.display(description="share")
+    def share_text(self, obj):
+        return f"{obj.share:.0%}"
+
+    @admin.display(description="serving configuration")
+    def serving(self, obj):
+        return config_text(obj.serving_config)
 
 
 class AuditInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -230,30 +253,41 @@ class ExperimentAdmin(DecisionAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("variants")
 
+    change_form_template = "admin/experiments/experiment_change_form.html"
+    LOCKED = ["name", "hypothesis", "surfaces_text", "planned_start",
+              "planned_stop", "primary_metric", "guardrails_text",
+              "attribution_days", "pre_period_days", "status", "started_at",
+              "stopped_at", "shipped_variant"]  # fmt: skip
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != DRAFT:
-            return [
-                "results",
-                *ExperimentForm.Meta.fields,
-                "status",
-                "started_at",
-                "stopped_at",
-                "shipped_variant",
-            ]
+            return self.LOCKED
         return ["status", "started_at", "stopped_at"]
 
     def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.status != DRAFT:
+            return [("Experiment", {"fields": self.LOCKED})]
         fields = [*ExperimentForm.Meta.fields, "status", "started_at", "stopped_at"]
-        if obj is None or obj.status == DRAFT:
-            return [(None, {"fields": fields})]
-        return [
-            ("Results", {"fields": ["results"]}),
-            ("Experiment", {"fields": [*fields, "shipped_variant"]}),
-        ]
+        return [(None, {"fields": fields})]
 
-    @admin.display(description="results")
-    def results(self, obj):
-        return readout_html(obj)
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != DRAFT:
+            return False  # a started experiment is a record: decisions only
+        return super().has_change_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if obj is not None and obj.status != DRAFT:
+            readout = experiment_readout(experiment=obj)
+            request.experiment_winner = readout.winner  # labels its Ship button
+            extra["readout"] = readout_html(obj, readout)
+        return super().change_view(request, object_id, form_url, extra)
+
+    @admin.display(description="guardrails")
+    def guardrails_text(self, obj):
+        names = dict(Experiment.Guardrail.choices)
+        return ", ".join(names.get(g, g) for g in obj.guardrails or []) or MISSING
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.status != DRAFT or obj.impressions.exists()):
@@ -276,18 +310,29 @@ class ExperimentAdmin(DecisionAdminMixin, admin.ModelAdmin):
         ):
             return buttons
         opts = self.model._meta
+        winner = getattr(request, "experiment_winner", None)
         for variant in obj.variants.all():
             decision = _ship_decision(variant)
+            label = decision.label + (" (the winner)" if variant.name == winner else "")
             if self._may(request, decision):
                 url = reverse(
                     f"admin:{opts.app_label}_{opts.model_name}_decide",
                     args=[obj.pk, decision.name],
                 )
                 buttons.append(
-                    {"name": decision.name, "label": decision.label,
+                    {"name": decision.name, "label": label,
                      "style": decision.style, "note": False, "url": url}
                 )  # fmt: skip
         return buttons
+
+    def get_inline_instances(self, request, obj=None):
+        if obj is None:  # no audit records before the experiment exists
+            return [VariantInline(self.model, self.admin_site)]
+        if obj.status == DRAFT:
+            return [VariantInline(self.model, self.admin_site),
+                    AuditInline(self.model, self.admin_site)]  # fmt: skip
+        return [VariantRecordInline(self.model, self.admin_site),
+                AuditInline(self.model, self.admin_site)]  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -20,7 +20,7 @@ def lift_chart(comparison: Comparison, days: list, *, window: int) -> SafeString
     diff = np.asarray(out.get("seq_difference", []), dtype=float)
     chart = Chart(
         title=f"{comparison.variant} minus control: cumulative lift",
-        x_label="day of the experiment",
+        x_label="date",
         empty="No customer has completed the attribution window yet.",
     )
     if diff.size and np.isfinite(diff).any():

@@ -85,9 +85,9 @@ def simulation_charts(summary: dict) -> SafeString:
     base = summary.get("baseline") or {}
     if not summary.get("products") or not base:
         return bar_chart([], title="Ours beside the min/max rule")
-    money_rows = [
-        ("ours", summary["average_stock_value"]),
-        ("min/max rule", base["average_stock_value"]),
+    money_rows = [  # GBP thousands: the axis then needs no 1e6 offset
+        ("ours", summary["average_stock_value"] / 1000),
+        ("min/max rule", base["average_stock_value"] / 1000),
     ]
     share_rows = [
         ("fill rate, ours", summary["fill_rate_overall"]),
@@ -98,8 +98,8 @@ def simulation_charts(summary: dict) -> SafeString:
     stock = bar_chart(
         money_rows,
         title="Average stock value",
-        x_label="GBP at unit cost",
-        value_format="£{:,.0f}",
+        x_label="GBP thousand, at unit cost",
+        value_format="£{:,.0f}k",
         colors=["blue", "orange"],
     )
     service = bar_chart(

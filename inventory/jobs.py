@@ -34,6 +34,18 @@ class StockCountForm(UploadJobForm):
     )
 
 
+class VendorPriceForm(UploadJobForm):
+    """Vendor price lists: ``vendor,product,unit_cost[,min_order_qty,...]``."""
+
+    file = forms.FileField(
+        help_text="CSV with a header: vendor,product,unit_cost[,min_order_qty,"
+        "pack_size,lead_time_days,preferred]. unit_cost in GBP per unit; product a "
+        "stock code or id:<product id>; an empty lead time uses the vendor's or the "
+        "policy's (flagged). Each bad row is reported with its number; the good rows "
+        "are applied together."
+    )
+
+
 def _forecast_links(run) -> list[tuple[str, str]]:
     links = []
     if run.metrics.get("run_id"):
@@ -90,5 +102,25 @@ register(
         form=StockCountForm,
         permission="shop.change_stocklevel",
         results=_stock_links,
+    )
+)
+register(
+    Job(
+        name="inventory-import-vendor-prices",
+        task="inventory.import_vendor_prices",
+        title="Upload vendor price lists",
+        description="Who sells which product, at what unit cost (GBP), MOQ, pack size "
+        "and lead time; the reorder suggestions use them.",
+        audience="inventory planner",
+        form=VendorPriceForm,
+        permission="inventory.change_vendorproduct",
+        results=lambda run: [
+            ("Vendors", reverse("admin:inventory_vendor_changelist")),
+            (
+                "Reorder suggestions to review",
+                reverse("admin:inventory_reordersuggestion_changelist")
+                + "?status=pending",
+            ),
+        ],
     )
 )

@@ -53,3 +53,19 @@ def import_stock_task(path: str) -> dict:
         "replanned_products": replanned["products"],
         "suggestions": replanned["suggestions"],
     }
+
+
+@tracked_task(name="inventory.import_vendor_prices", lock="inventory.import_stock")
+def import_vendor_prices_task(path: str) -> dict:
+    report = services.vendor_prices_import(path=path)
+    # the new terms take effect now on the latest forecasts' suggestions
+    replanned = services.forecast_replan(product_ids=report.product_ids)
+    return {
+        "rows_total": report.rows_total,
+        "rows_imported": report.imported,
+        "rows_rejected": report.rejected,
+        "vendors_created": report.vendors_created,
+        "errors": [f"row {r}: {f}: {m}" for r, f, m in report.errors[:200]],
+        "replanned_products": replanned["products"],
+        "suggestions": replanned["suggestions"],
+    }

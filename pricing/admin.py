@@ -117,20 +117,37 @@ class CompetitorPriceAdmin(admin.ModelAdmin):
 @admin.register(ElasticityEstimate)
 class ElasticityEstimateAdmin(admin.ModelAdmin):
     list_display = (
-        "product",
+        "item",
         "category",
         "status",
-        "elasticity",
-        "ci_low",
-        "ci_high",
-        "pooled",
+        "elasticity_ci",
         "quality",
-        "n_weeks",
-        "n_prices",
-        "n_free_lines",
-        "is_current",
+        "history",
     )
     list_filter = ("is_current", "status", "pooled", "quality", "category")
+
+    @admin.display(description="product", ordering="product__stock_code")
+    def item(self, obj):
+        p = obj.product
+        return format_html(
+            "{}<br><small>{}</small>", p.stock_code, (p.description or "")[:28]
+        )
+
+    @admin.display(description="elasticity (95 % CI)", ordering="elasticity")
+    def elasticity_ci(self, obj):
+        if obj.elasticity is None:
+            return MISSING
+        return format_html(
+            "{}<br><small>{} to {}</small>",
+            f"{obj.elasticity:.2f}",
+            f"{obj.ci_low:.2f}",
+            f"{obj.ci_high:.2f}",
+        )
+
+    @admin.display(description="weeks, prices, free lines", ordering="n_weeks")
+    def history(self, obj):
+        return f"{obj.n_weeks} wk, {obj.n_prices} prices, {obj.n_free_lines} free"
+
     search_fields = ("product__stock_code", "product__description")
     list_select_related = ("product",)
     exclude = ("points",)
@@ -239,8 +256,7 @@ def _gain(obj) -> str:
         return MISSING
     what = "profit" if obj.profit_change is not None else "revenue"
     return format_html(
-        '<span style="white-space:nowrap">{}/wk {}</span><br>'
-        '<small style="white-space:nowrap">{} to {}</small>',
+        '<span style="white-space:nowrap">{}/wk {}</span><br><small>{} to {}</small>',
         money(mid, signed=True),
         what,
         money(low, signed=True),
@@ -287,11 +303,7 @@ def _evidence(obj) -> str:
         lines.append(f"{est.status}, {est.n_weeks} wk, {est.n_prices} prices")
     if not lines:
         return MISSING
-    return format_html(
-        '<span style="white-space:nowrap">{}</span><br><small>{}</small>',
-        lines[0],
-        " ".join(lines[1:]),
-    )
+    return format_html("{}<br><small>{}</small>", lines[0], " ".join(lines[1:]))
 
 
 def _cost(obj) -> str:
@@ -407,6 +419,7 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
                     "status",
                     "price",
                     "edited_price",
+                    "effective_from",
                     "rule_conflict",
                     "uncertain",
                     "rationale",
@@ -438,7 +451,6 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
                     "reviewed_by",
                     "reviewed_at",
                     "review_note",
-                    "effective_from",
                     "applied_at",
                     "price_change",
                     "rolled_back_at",
@@ -534,7 +546,11 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
         return _cost(obj)
 
     def get_readonly_fields(self, request, obj=None):
-        editable = {"edited_price", "review_note"} if (obj and _is_open(obj)) else set()
+        editable = (
+            {"edited_price", "review_note", "effective_from"}
+            if (obj and _is_open(obj))
+            else set()
+        )
         names = [f.name for f in self.model._meta.fields if f.name not in editable]
         shown = [
             "charts",

@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from core.enqueue import enqueue_on_commit
 from core.signals import customer_erased
 from shop.models import Customer, Product
 
@@ -32,8 +32,7 @@ def product_created(sender, instance: Product, created: bool, raw=False, **kwarg
     if _cold_start_wanted(instance, created, raw):
         from .tasks import recommender_cold_start_product_task as task
 
-        pk = instance.pk
-        transaction.on_commit(lambda: task.delay(pk))
+        enqueue_on_commit(task, instance.pk)  # never fails the save (Redis down)
 
 
 @receiver(post_save, sender=Customer, dispatch_uid="recommender_customer_created")
@@ -41,8 +40,7 @@ def customer_created(sender, instance: Customer, created: bool, raw=False, **kwa
     if _cold_start_wanted(instance, created, raw):
         from .tasks import recommender_cold_start_customer_task as task
 
-        pk = instance.pk
-        transaction.on_commit(lambda: task.delay(pk))
+        enqueue_on_commit(task, instance.pk)  # never fails the save (Redis down)
 
 
 @receiver(customer_erased, dispatch_uid="recommender_customer_erased")

@@ -193,11 +193,12 @@ def chatbot_retrain_schedule(*, always: bool = False) -> bool:
     Returns True when the task was queued.
     """
     from django.conf import settings
-    from django.db import transaction
+
+    from core.enqueue import enqueue_on_commit
 
     from ..tasks import chatbot_train_task
 
     if settings.CELERY_TASK_ALWAYS_EAGER and not always:
         return False
-    transaction.on_commit(lambda: chatbot_train_task.delay())
+    enqueue_on_commit(chatbot_train_task)  # never fails the request (Redis down)
     return True

@@ -19,6 +19,7 @@ from .purchasing import (
 from .simulation import RANK_BY as SIMULATION_RANK_BY
 from .simulation import inventory_simulate
 from .stock import stock_assume_initial, stock_import
+from .vendors import vendor_prices_import
 
 __all__ = [
     "SIMULATION_RANK_BY",
@@ -37,4 +38,5 @@ __all__ = [
     "suggestions_order",
     "suggestions_reject",
     "suggestions_snooze",
+    "vendor_prices_import",
 ]

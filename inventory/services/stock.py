@@ -102,6 +102,13 @@ def _product_by_id(digits: str, value: str) -> Product:
     return product
 
 
+def shop_products_by_code() -> dict[str, Product]:
+    """The shop's merchandise by stock code (demo data sets such as films left out)."""
+    return {
+        p.stock_code: p for p in Product.objects.of_shop().filter(is_merchandise=True)
+    }
+
+
 def _is_stocked(product: Product) -> bool:
     from shop.conf import shop_setting
 
@@ -161,9 +168,7 @@ def stock_import(*, path: str | Path, by=None) -> StockImportReport:
 
 def _read_rows(path: Path, report: StockImportReport) -> list[_StockRow]:
     """Parse and check every row; bad rows go to ``report.errors``."""
-    by_code = {
-        p.stock_code: p for p in Product.objects.of_shop().filter(is_merchandise=True)
-    }
+    by_code = shop_products_by_code()
     first_row: dict[int, int] = {}  # product pk -> data row that set it
     rows = []
     with open(path, newline="", encoding=_ENCODING) as fh:

@@ -5,8 +5,9 @@ elasticity ``e`` and its interval ``[e_lo, e_hi]``, compare the ``weeks`` weeks 
 ``t`` with what the old price would have done in them:
 
 * **baseline** (the old price in the after-weeks): the product's units per week in the
-  ``weeks`` weeks before ``t``, scaled by the market ratio (all other products' units
-  after / before), the seasonality and trend control the elasticity model uses too;
+  ``weeks`` weeks before ``t``, scaled by the market ratio (the market's units after /
+  before; the caller passes the market: the services use the other products of the
+  product's category, which share its season, or the whole shop for small categories);
   baseline revenue = baseline units x the average unit price paid before (so volume
   tiers and channels stay as they were);
 * **forecast**: baseline units x ``(p1 / p0) ** e`` for each elasticity in the
@@ -104,8 +105,8 @@ def price_change_readout(
     ----------
     lines : pandas.DataFrame of the product's sold lines (quantity > 0, unit price >
         0) with ``placed_at`` (datetime), ``quantity`` (units), ``unit_price`` (GBP).
-    market_units : pandas.Series indexed by week (Monday, naive datetime) of all other
-        products' units that week.
+    market_units : pandas.Series indexed by week (Monday, naive datetime) of the
+        market's units that week (other products: the category's, or the shop's).
     changed_at : pandas.Timestamp, when the new price took effect (naive, UTC).
     old_price, new_price : float, list prices before and after (GBP, > 0).
     elasticity : float, the forecast's elasticity; ``elasticity_ci`` its interval.

@@ -12,6 +12,7 @@ import pandas as pd
 from django.db import transaction
 
 from ..algorithms.panel import weekly_panel
+from ..algorithms.pooling import derive_category
 from ..algorithms.readout import Readout, price_change_readout, readout_summary
 from ..conf import pricing_settings
 from ..models import PriceReadout, PriceSuggestion
@@ -42,21 +43,45 @@ def _prepare(lines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class _History:
-    """Sales lines by product and the market's weekly units (all products)."""
+MIN_CATEGORY_PRODUCTS = 5
 
-    def __init__(self, lines: pd.DataFrame) -> None:
+
+def _categories(product_ids) -> dict[int, str]:
+    """product id -> category, as the estimation takes it (shop category, else the
+    description rule)."""
+    info = product_descriptions(product_ids=product_ids)
+    return {pid: cat or derive_category(desc) for pid, (desc, cat) in info.items()}
+
+
+class _History:
+    """Sales lines by product, and the weekly units of the product's market: the
+    other products of its category (products of one category share a season: hot
+    water bottles peak before Christmas, garden items in spring), or the whole shop
+    when the category has fewer than ``MIN_CATEGORY_PRODUCTS`` products with sales."""
+
+    def __init__(self, lines: pd.DataFrame, categories: dict | None = None) -> None:
         self.lines = _prepare(lines)
         self.by_product = dict(tuple(self.lines.groupby("product_id")))
         self.market = self.lines.groupby("week")["quantity"].sum()
         self.last = self.lines["placed_at"].max() if len(self.lines) else None
+        cats = self.lines["product_id"].map(categories or {}).fillna("")
+        sizes = self.lines.groupby(cats)["product_id"].nunique()
+        self.categories = categories or {}
+        self.big = set(sizes[sizes >= MIN_CATEGORY_PRODUCTS].index) - {""}
+        self.by_category = {
+            c: w.groupby("week")["quantity"].sum()
+            for c, w in self.lines.groupby(cats)
+            if c in self.big
+        }
 
     def product(self, pid: int) -> pd.DataFrame:
         return self.by_product.get(pid, self.lines.iloc[0:0])
 
     def market_without(self, pid: int) -> pd.Series:
         own = self.product(pid).groupby("week")["quantity"].sum()
-        return self.market.sub(own, fill_value=0.0)
+        cat = self.categories.get(pid, "")
+        market = self.by_category.get(cat, self.market)
+        return market.sub(own, fill_value=0.0)
 
 
 def _readout(history: _History, pid: int, **kw) -> Readout:
@@ -85,7 +110,8 @@ def readouts_measure(*, weeks: int | None = None) -> dict:
     )
     counts: collections.Counter = collections.Counter()
     if todo:
-        history = _History(sales_lines_frame())
+        lines = sales_lines_frame()
+        history = _History(lines, _categories(lines["product_id"].unique()))
         for s in todo:
             counts[_measure_one(history, s, weeks)] += 1
     return {**counts, "summary": readouts_summary()}
@@ -210,7 +236,7 @@ def price_changes_replay(
     weeks = weeks or conf["READOUT_WEEKS"]
     params = _params()
     lines = sales_lines_frame(sources=params["sources"])
-    history = _History(lines)
+    history = _History(lines, _categories(lines["product_id"].unique()))
     panel = weekly_panel(
         lines,
         small_order_quantile=params["small_order_quantile"],

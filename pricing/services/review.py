@@ -150,6 +150,8 @@ def suggestions_approve(
         expected-profit interval crosses 0); left out (and reported) by default.
     effective_from : tz-aware datetime or None, when the prices take effect; None or
         today applies them now, a later date schedules them (``suggestions_apply_due``).
+        None also lets a date typed on a suggestion's own page (its
+        ``effective_from``) decide for that suggestion.
 
     Returns
     -------
@@ -174,7 +176,8 @@ def suggestions_approve(
         if s.uncertain and not include_uncertain:
             out.skipped.setdefault("uncertain", []).append(s.pk)
             continue
-        _approve_or_schedule(s, by=by, note=note or "approved as suggested", when=when)
+        own = _effective(s.effective_from) if effective_from is None else when
+        _approve_or_schedule(s, by=by, note=note or "approved as suggested", when=own)
         out.rows.append(s)
     return out
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.exceptions import InvalidInput
 
+from ..conf import DEFAULTS
 from ..services.serving import check_k
 
 # A country name as the shop stores it ("United Kingdom", "EIRE", "Côte d'Ivoire"):
@@ -46,18 +48,38 @@ class CustomerQuerySerializer(KQuerySerializer):
             raise serializers.ValidationError(exc.message)
 
 
+@extend_schema_field(
+    {"type": "integer", "minimum": 1, "maximum": DEFAULTS["max_k"], "default": 10}
+)
+class KField(serializers.IntegerField):
+    """``k`` in a body: 1..max_k (checked against ``RECOMMENDER["max_k"]`` when
+    validated; the schema shows the default maximum)."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 64,
+        "pattern": f"^(?:{COUNTRY_PATTERN.pattern})?$",
+        "default": "",
+    }
+)
+class CountryField(serializers.CharField):
+    """A country name as the shop stores it, or blank (``COUNTRY_PATTERN``)."""
+
+
 class BasketInSerializer(serializers.Serializer):
     product_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         max_length=200,
         allow_empty=True,
     )
-    k = serializers.IntegerField(
+    k = KField(
         required=False,
         default=10,
         help_text="number of items, 1..max_k (RECOMMENDER['max_k'], default 100)",
     )
-    country = serializers.CharField(
+    country = CountryField(
         required=False,
         default="",
         allow_blank=True,

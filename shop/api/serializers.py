@@ -178,7 +178,9 @@ class EventIn(serializers.Serializer):
 
 
 class EventOut(serializers.ModelSerializer):
-    order = serializers.CharField(source="order.invoice_no", default=None)
+    order = serializers.CharField(
+        source="order.invoice_no", default=None, allow_null=True
+    )
 
     class Meta:
         model = Event

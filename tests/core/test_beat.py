@@ -121,3 +121,39 @@ def test_a_second_beat_stands_by_and_a_lost_lease_is_retaken(
     time.sleep(1.1)
     _ticks(standby, 3)
     assert len(sent) == 3 and len({h["beat_slot"] for h in sent}) == 3
+
+
+def test_a_crontab_slot_never_run_before_is_sent_once_through_a_kill(settings, beats):
+    """A schedule with no last run (its slot keyed on ``date_changed``), killed after
+    the send and before the save; and two beats at once (issue 16.2: a fresh beat sent
+    the cleanup job twice within 0.12 s)."""
+    from django_celery_beat.models import CrontabSchedule
+
+    settings.CORE_LOCK_REDIS_URL = ""
+    cron = CrontabSchedule.objects.create(minute="*", hour="*", timezone="UTC")
+    task = PeriodicTask.objects.create(
+        name="test: every minute", task="tests.never_registered", crontab=cron
+    )
+    changed = timezone.now() - timedelta(days=2)
+    PeriodicTask.objects.filter(pk=task.pk).update(date_changed=changed)
+    out = []
+
+    def record(sender=None, headers=None, **kwargs):
+        if headers and headers.get("periodic_task_name") == "test: every minute":
+            out.append(headers["beat_slot"])
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        first = beats()
+        _ticks(first, 6)
+        assert len(out) == 1
+        # killed before saving: no last run recorded, the lease expired
+        PeriodicTask.objects.filter(pk=task.pk).update(
+            last_run_at=None, date_changed=changed
+        )
+        lock_release(BEAT_LOCK, first._lease)
+        second = beats()
+        _ticks(second, 6)
+    finally:
+        before_task_publish.disconnect(record)
+    assert out == [slot_key("test: every minute", changed)]

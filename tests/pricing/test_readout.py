@@ -199,3 +199,26 @@ def test_replay_forecasts_past_changes_from_data_before_them(priced_shop, capsys
     )
     text = capsys.readouterr().out
     assert "ALL" in text and "hit rate" in text
+
+
+def test_the_market_is_the_products_category_when_it_is_big_enough():
+    from pricing.services.readouts import MIN_CATEGORY_PRODUCTS, _History
+
+    weeks = [START + pd.Timedelta(weeks=w) for w in range(4)]
+    rows = []
+    for pid in range(1, 13):  # 1-6 winter items (units x3 in weeks 2-3), 7-12 flat
+        for w, week in enumerate(weeks):
+            boost = 3 if pid <= 6 and w >= 2 else 1
+            rows.append((pid, week, 10.0 * boost, 2.0))
+    rows.append((99, weeks[0], 5.0, 2.0))  # a lone product of a tiny category
+    lines = pd.DataFrame(
+        rows, columns=["product_id", "placed_at", "quantity", "unit_price"]
+    )
+    cats = {p: "WINTER" if p <= 6 else "GARDEN" for p in range(1, 13)} | {99: "ODD"}
+    assert MIN_CATEGORY_PRODUCTS <= 6
+    h = _History(lines, cats)
+    winter = h.market_without(1)
+    assert list(winter.values) == [50.0, 50.0, 150.0, 150.0]  # its 5 peers, x3
+    assert list(h.market_without(7).values) == [50.0, 50.0, 50.0, 50.0]
+    shop = h.market_without(99)  # too small a category: the whole shop
+    assert list(shop.values) == [120.0, 120.0, 240.0, 240.0]

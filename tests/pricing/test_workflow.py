@@ -552,3 +552,37 @@ def test_small_gains_are_not_proposed_and_stale_suggestions_superseded(
     # What this run no longer proposes leaves the queue (superseded), nothing else.
     assert counts["superseded_not_proposed_again"] == open_before
     assert not PriceSuggestion.objects.filter(status="proposed").exists()
+
+
+def test_a_date_typed_on_the_suggestion_page_schedules_its_approval(
+    suggested, reviewer, client
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    s1, _ = _two_open(suggested)
+    client.force_login(reviewer)
+    when = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    url = f"/admin/pricing/pricesuggestion/{s1.pk}/change/"
+    resp = client.post(
+        url,
+        {
+            "edited_price": "",
+            "review_note": "after the catalogue goes out",
+            "effective_from_0": when.strftime("%Y-%m-%d"),
+            "effective_from_1": "00:00:00",
+        },
+    )
+    assert resp.status_code == 302, resp.content[:2000]
+    s1.refresh_from_db()
+    assert s1.effective_from == when and s1.status == "proposed"
+    resp = client.post(
+        f"/admin/pricing/pricesuggestion/{s1.pk}/decide/approve/", {"note": ""}
+    )
+    assert resp.status_code == 302
+    s1.refresh_from_db()
+    assert s1.status == "scheduled" and s1.effective_from == when
+    assert Product.objects.get(pk=s1.product_id).list_price == s1.current_price
