@@ -59,6 +59,9 @@ def main() -> None:
     llm = data.labelled_csv_read(data.bitext_dir() / data.BITEXT_FILES["llm"])
     train_split, holdout = data.bitext_split()
     para = data.labelled_csv_read(data.PARAPHRASES)
+    oos = pd.read_csv(data.OUT_OF_SCOPE_EVAL, dtype=str)
+    oos_val = oos[oos["split"] == "val"]["utterance"].tolist()
+    oos_test = oos[oos["split"] == "test"]["utterance"].tolist()
     # Selection protocol: methods and hyper-parameters were chosen on half V only.
     llm_val, llm_test = train_test_split(
         llm, test_size=0.5, stratify=llm["intent"], random_state=0
@@ -88,6 +91,7 @@ def main() -> None:
         texts |= set(train["text"])
         for frame in tests.values():
             texts |= set(frame["text"])
+    texts |= set(oos["utterance"])
     all_texts = sorted(texts | {prepare_text(t) for t in texts})
     print(f"encoding {len(all_texts)} distinct texts ...", flush=True)
     start = time.perf_counter()
@@ -99,6 +103,7 @@ def main() -> None:
 
     weight_llm = chatbot_settings()["llm_sample_weight"]
     rows = []
+    oos_rows = []
     for name, (train, tests) in scenarios.items():
         x, y = train["text"].tolist(), train["intent"].to_numpy()
         weight = np.where(train["source"].eq("llm"), weight_llm, 1.0)
@@ -146,7 +151,9 @@ def main() -> None:
                      m["macro_f1"], p50, p95)
                 )  # fmt: skip
             print(f"done: {name} / {test_name}", flush=True)
+        oos_rows.append((name, ours, tests))
 
+    oos_table(oos_rows, oos_val, oos_test, emb, classification_metrics)
     print()
     header = (f"| {'train':<8} | {'test':<17} | {'n':>5} | {'model':<28} | accuracy "
               f"| macro-F1 | p50 ms | p95 ms |")  # fmt: skip
@@ -155,6 +162,67 @@ def main() -> None:
     for r in rows:
         print(f"| {r[0]:<8} | {r[1]:<17} | {r[2]:>5} | {r[3]:<28} | {r[4]:>8.4f} "
               f"| {r[5]:>8.4f} | {r[6]:>6.1f} | {r[7]:>6.1f} |")  # fmt: skip
+
+
+TOLERANCE = 0.002  # in-scope accuracy on V a threshold may cost (about 1 text)
+
+
+def oos_predict(model, texts, emb, threshold):
+    """Intents with the bot's out-of-scope rule: ``out_of_scope`` when the model says
+    so or its top probability is below ``threshold`` (chatbot.dialogue)."""
+    proba = model.predict_proba(texts, embeddings=emb(texts, prepared=True))
+    best = proba.argmax(axis=1)
+    labels = np.asarray(model.classes_)[best].astype(object)
+    labels[proba.max(axis=1) < threshold] = "out_of_scope"
+    return labels
+
+
+def oos_table(oos_rows, oos_val, oos_test, emb, metrics):
+    """Out-of-scope recall beside in-scope accuracy, for the served recipe.
+
+    The threshold is chosen on validation only: the ``cross`` model (never trained on
+    the LLM sample) on the out-of-scope val split and LLM half V: the highest
+    out-of-scope recall whose in-scope accuracy on V stays within ``TOLERANCE`` of
+    the accuracy without a threshold (issue 17.9: understanding must not regress);
+    the test split, half T, the held-out part and the paraphrases are only reported.
+    """
+    from chatbot.conf import chatbot_settings
+
+    cross = {name: (model, tests) for name, model, tests in oos_rows}
+    model, tests = cross["cross"]
+    val = tests["llm half V (val)"]
+    grid = [0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7]
+    scores = []
+    for threshold in grid:
+        recall = np.mean(oos_predict(model, oos_val, emb, threshold) == "out_of_scope")
+        acc = metrics(
+            val["intent"].to_numpy(), oos_predict(model, val["text"].tolist(), emb,
+                                                  threshold)
+        )["accuracy"]  # fmt: skip
+        scores.append((recall, acc, threshold))
+    print("\nout-of-scope threshold on validation (cross model: oos val + llm half V)")
+    print("| threshold | oos recall (val) | in-scope acc (V) |")
+    print("|-----------|------------------|------------------|")
+    for recall, acc, threshold in scores:
+        print(f"| {threshold:>9.2f} | {recall:>16.3f} | {acc:>16.4f} |")
+    floor = scores[0][1] - TOLERANCE
+    chosen = max((r, t) for r, a, t in scores if a >= floor)[1]
+    served = chatbot_settings()["out_of_scope_threshold"]
+    print(f"best on validation: {chosen:.2f}; served (CHATBOT out_of_scope_threshold):"
+          f" {served:.2f}")  # fmt: skip
+    print("\n| train    | test                   |     n | oos recall | in-scope acc |")
+    print("|----------|------------------------|-------|------------|--------------|")
+    for name, (model, tests) in cross.items():
+        for label, items in (("oos val", oos_val), ("oos test", oos_test)):
+            pred = oos_predict(model, items, emb, served)
+            recall = np.mean(pred == "out_of_scope")
+            print(f"| {name:<8} | {label:<22} | {len(items):>5} | {recall:>10.3f} | "
+                  f"{'':>12} |")  # fmt: skip
+        for test_name, frame in tests.items():
+            pred = oos_predict(model, frame["text"].tolist(), emb, served)
+            acc = metrics(frame["intent"].to_numpy(), pred)["accuracy"]
+            print(f"| {name:<8} | {test_name:<22} | {len(frame):>5} | {'':>10} | "
+                  f"{acc:>12.4f} |")  # fmt: skip
 
 
 if __name__ == "__main__":

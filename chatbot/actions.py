@@ -9,13 +9,16 @@ import logging
 from dataclasses import dataclass, field
 
 from core.exceptions import DomainError
-from shop.models import Order, Product, StockLevel
+from core.formatting import money
+from shop.models import Order, Product
 from shop.selectors import order_get_for_customer, orders_for_customer
 from shop.services import orders as order_services
 
+from . import context
 from .conf import chatbot_settings
 from .nlu.slots import match_products
 from .services import knowledge
+from .services import products as products_service
 
 logger = logging.getLogger(__name__)
 
@@ -239,58 +242,130 @@ def mentioned_product(text: str) -> Product | None:
     )
     if not hits:
         return None
-    return Product.objects.filter(pk=pks[hits[0][0]]).first()
+    return Product.objects.sellable().filter(pk=pks[hits[0][0]]).first()
 
 
-def _product_rows(products) -> list[dict]:
+def _product_rows(products, stock: dict | None = None) -> list[dict]:
+    stock = stock if stock is not None else products_service.stock_of(products)
     return [
         {
             "product_id": p.pk,
             "stock_code": p.stock_code,
+            "name": p.name,
             "description": p.description,
             "price": f"{p.list_price:.2f}",
             "currency": p.currency,
+            "available": stock.get(p.pk),
         }
         for p in products
     ]
 
 
-def _listing(products) -> str:
-    return "\n".join(f"- {p.description} (GBP {p.list_price:.2f})" for p in products)
+def _stock_words(available: int | None) -> str:
+    if available is None:
+        return "stock level not known"
+    return "in stock" if available > 0 else "out of stock"
+
+
+def _listing(products, stock: dict | None = None) -> str:
+    stock = stock if stock is not None else products_service.stock_of(products)
+    return "\n".join(
+        f"- {p.name}: {money(p.list_price, p.currency)} each, "
+        f"{_stock_words(stock.get(p.pk))}"
+        for p in products
+    )
+
+
+def _products_turn(ctx: Context, intro: str, products, action: str, **data) -> Turn:
+    stock = products_service.stock_of(products)
+    context.focus_products(ctx, products)
+    return Turn(
+        intro + "\n" + _listing(products, stock),
+        action=action,
+        data={"products": _product_rows(products, stock), **data},
+    )
+
+
+is_device_command = products_service.is_device_command
+
+
+def no_such_product(ctx: Context, match) -> Turn:
+    """The shop doesn't sell it: say so and offer the closest real categories."""
+    names = [c.name for c in match.categories]
+    what = match.query.strip() or "that"  # the request's words, when short
+    text = f"Sorry, we don't sell {what}."
+    if names:
+        text += " The closest things we have are in: " + ", ".join(names) + "."
+    return Turn(
+        text,
+        action="product_not_sold",
+        quick_replies=[f"Show me {n.lower()}" for n in names[:3]],
+        data={
+            "categories": [{"name": c.name, "slug": c.slug} for c in match.categories],
+            "unknown_words": match.unknown_words,
+        },
+    )
 
 
 def product_search(ctx: Context, text: str) -> Turn:
-    hits = knowledge.product_search(query=text)
-    if not hits:
-        return Turn(
-            "I couldn't find a product like that. Could you describe it differently?",
-            action="product_search_empty",
-        )
-    products = [p for p, _ in hits]
+    """Sellable products that fit the request, with price and stock, or an honest
+    "we don't sell that" with the closest categories."""
+    match = products_service.product_find(text)
+    if not match.fits:
+        return no_such_product(ctx, match)
+    return _products_turn(
+        ctx, "Here is what we have:", match.products, "product_search"
+    )
+
+
+def product_info(ctx: Context, product: Product) -> Turn:
+    available = products_service.stock_of([product])[product.pk]
+    context.focus_products(ctx, [product])
+    stock = (
+        "I can't see its stock level right now"
+        if available is None
+        else f"it is {_stock_words(available)}"
+    )
     return Turn(
-        "Here is what I found:\n" + _listing(products),
-        action="product_search",
-        data={"products": _product_rows(products)},
+        f"{product.name} (code {product.stock_code}) costs "
+        f"{money(product.list_price, product.currency)} each; {stock}.",
+        action="product_info",
+        data={"products": _product_rows([product], {product.pk: available})},
     )
 
 
 def product_question(ctx: Context, text: str) -> Turn:
     product = mentioned_product(text)
     if product is None:
+        shown = context.products_in_focus(ctx)
+        if shown and context.product_followup_kind(text):
+            return product_followup(ctx, text)
         return product_search(ctx, text)
-    level = StockLevel.objects.filter(product=product).first()
-    available = level.available if level is not None else None
-    parts = [
-        f"{product.description} (code {product.stock_code}) costs GBP "
-        f"{product.list_price:.2f} each"
-    ]
-    if available is not None:
-        parts.append("it is in stock" if available > 0 else "it is out of stock")
-    return Turn(
-        "; ".join(parts) + ". For anything else about it, I can pass you to a person.",
-        action="product_info",
-        data={"products": _product_rows([product])},
-    )
+    return product_info(ctx, product)
+
+
+def product_followup(ctx: Context, text: str) -> Turn | None:
+    """ "Is it in stock?", "how much is it?", "show me cheaper ones" about the products
+    just shown; None when the message is not such a follow-up."""
+    kind = context.product_followup_kind(text)
+    shown = context.products_in_focus(ctx)
+    if kind is None or not shown:
+        return None
+    named = mentioned_product(text)
+    if named is not None and named.pk not in {p.pk for p in shown}:
+        return None  # a question about another product
+    if kind == "cheaper":
+        cheaper = products_service.cheaper_than(shown[0])
+        if not cheaper:
+            return Turn(
+                f"{shown[0].name} at {money(shown[0].list_price)} is already the "
+                "lowest price I have for something like it.",
+                action="product_cheaper_none",
+            )
+        return _products_turn(ctx, "Cheaper ones like it:", cheaper, "product_cheaper")
+    if len(shown) == 1 or named is not None or context.SINGULAR.search(text):
+        return product_info(ctx, named or shown[0])
+    return _products_turn(ctx, "The ones I just showed:", shown, "product_info")
 
 
 def recommendation(ctx: Context, text: str) -> Turn:
@@ -300,15 +375,15 @@ def recommendation(ctx: Context, text: str) -> Turn:
     try:
         if product is not None:
             result = similar_products(product=product, k=5)
-            intro = f"Customers who like {product.description} also like:"
+            intro = f"Customers who like {product.name} also like:"
         elif ctx.customer is not None:
             result = recommend_for_customer(customer=ctx.customer, k=5)
             intro = "You might like:"
         else:
+            ctx.state["awaiting"] = {"slot": "product", "intent": "recommendation"}
             return Turn(
                 "Which product would you like ideas for? Name one (e.g. 'what goes "
-                "with "
-                "the red retrospot jumbo bag'), or sign in for personal picks.",
+                "with the red retrospot jumbo bag'), or sign in for personal picks.",
                 action="ask_product",
             )
     except Exception:  # the recommender is optional here: never fail the chat
@@ -320,16 +395,17 @@ def recommendation(ctx: Context, text: str) -> Turn:
     items = result.items[:5]
     if not items:
         return Turn("I have no suggestions yet.", action="recommendation_empty")
-    products = Product.objects.in_bulk([i["product_id"] for i in items])
+    products = Product.objects.sellable().in_bulk([i["product_id"] for i in items])
     ordered = [products[i["product_id"]] for i in items if i["product_id"] in products]
-    return Turn(
-        intro + "\n" + _listing(ordered),
-        action="recommendation",
-        data={
-            "products": _product_rows(ordered),
-            "strategy": result.strategy,
-            "recommender_version": result.model_version,
-        },
+    if not ordered:
+        return Turn("I have no suggestions yet.", action="recommendation_empty")
+    return _products_turn(
+        ctx,
+        intro,
+        ordered,
+        "recommendation",
+        strategy=result.strategy,
+        recommender_version=result.model_version,
     )
 
 

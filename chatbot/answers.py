@@ -13,10 +13,11 @@ Every intent has exactly one source of its answer:
 
 from __future__ import annotations
 
-from .actions import Context, Turn, faq
+from .actions import Context, Turn, faq, product_search
 from .conf import chatbot_settings
 from .replies import INTENT_LABELS, SMALL_TALK
 from .services import policy as rules
+from .services import products as products_service
 
 POLICY_INTENTS = {
     "delivery_options",
@@ -91,12 +92,30 @@ def intent_answer(ctx: Context, text: str, intent: str) -> Turn:
         turn = faq(ctx, text, intent)
         if turn is not None:
             return turn
+    if intent == "place_order" and products_service.content_words(
+        products_service.shopping_query(text)
+    ):  # "I want to buy a television": a product request, answered from the shop
+        return product_search(ctx, text)
     if intent in OWN_ANSWERS:
         return Turn(OWN_ANSWERS[intent], action="answer")
     if intent == "out_of_scope":
-        return Turn(
-            SMALL_TALK["out_of_scope"],
-            action="out_of_scope",
-            quick_replies=list(INTENT_LABELS.values())[:4],
-        )
+        return out_of_scope(ctx, text)
     return cannot_here(intent)
+
+
+def out_of_scope(ctx: Context, text: str) -> Turn:
+    """A question outside the shop: say so and what the bot can do instead (a close
+    FAQ entry of no intent, e.g. "where are you based?", answers it instead)."""
+    entry = faq(ctx, text, "out_of_scope")
+    if (
+        entry is not None
+        and entry.data.get("score", 0)
+        >= chatbot_settings()["faq_out_of_scope_similarity"]
+    ):
+        return entry
+    return Turn(
+        SMALL_TALK["out_of_scope"],
+        action="out_of_scope",
+        intent="out_of_scope",
+        quick_replies=list(INTENT_LABELS.values())[:4],
+    )

@@ -12,6 +12,10 @@ DEFAULTS: dict[str, Any] = {
     "product_index_kind": "chatbot.products",
     # Below this probability the bot asks to clarify instead of acting.
     "confidence_threshold": 0.5,
+    # A message of several words whose best intent is below this probability is
+    # taken as outside the shop (the bot says what it can do instead); chosen on
+    # validation by benchmarks/chatbot.py (out-of-scope val split + LLM half V).
+    "out_of_scope_threshold": 0.35,
     # Failed turns (clarifications) in a row before a handoff to a person.
     "max_failures": 2,
     # Longer messages get a polite request to shorten them (characters).
@@ -25,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "classifier": {},
     # FAQ answers need at least this cosine similarity to be used.
     "faq_min_similarity": 0.35,
+    # A message read as out of scope is answered by an FAQ entry of no intent
+    # (where we are, wholesale, damaged items) only when this close to it.
+    "faq_out_of_scope_similarity": 0.6,
     # FAQ entries (keys) that answer an intent. A listed intent is answered by the
     # most similar of its own entries, whatever the similarity; an entry listed
     # here never answers another intent (chatbot.services.knowledge.faq_answer).
@@ -43,6 +50,12 @@ DEFAULTS: dict[str, Any] = {
     # Product search: results shown and minimum cosine similarity.
     "search_results": 5,
     "search_min_similarity": 0.25,
+    # "Do you sell X?": a product fits when X's words are all catalogue words
+    # (rapidfuzz ratio >= product_word_cutoff for typos) and its cosine with the
+    # description reaches search_fit_similarity (chatbot.services.products).
+    "search_fit_similarity": 0.45,
+    "search_strong_similarity": 0.6,
+    "product_word_cutoff": 85,
     # rapidfuzz score (0..100) for a product name mentioned in a message.
     "product_match_cutoff": 85,
     "random_state": 0,

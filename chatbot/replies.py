@@ -27,6 +27,13 @@ START_QUICK_REPLIES = [
     "Talk to a person",
 ]
 
+# What the bot can do, said whenever it can't use a message (empty, too long,
+# unreadable, another language).
+CAN_DO = (
+    "I can track, cancel or return your orders, answer questions about delivery, "
+    "returns and payment, and find products in our shop."
+)
+
 SMALL_TALK = {
     "greeting": "Hello! I'm the shop's assistant. I can track, cancel or return "
     "orders, answer questions about delivery and payment, and find products.",

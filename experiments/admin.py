@@ -25,6 +25,7 @@ from . import services
 from .admin_readout import config_text, readout_html
 from .conf import SURFACES
 from .models import Experiment, ExperimentAudit, Impression, SurfaceConfig, Variant
+from .selectors import experiment_readout
 
 DRAFT = Experiment.Status.DRAFT
 
@@ -278,7 +279,9 @@ class ExperimentAdmin(DecisionAdminMixin, admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if obj is not None and obj.status != DRAFT:
-            extra["readout"] = readout_html(obj)
+            readout = experiment_readout(experiment=obj)
+            request.experiment_winner = readout.winner  # labels its Ship button
+            extra["readout"] = readout_html(obj, readout)
         return super().change_view(request, object_id, form_url, extra)
 
     @admin.display(description="guardrails")
@@ -307,15 +310,17 @@ class ExperimentAdmin(DecisionAdminMixin, admin.ModelAdmin):
         ):
             return buttons
         opts = self.model._meta
+        winner = getattr(request, "experiment_winner", None)
         for variant in obj.variants.all():
             decision = _ship_decision(variant)
+            label = decision.label + (" (the winner)" if variant.name == winner else "")
             if self._may(request, decision):
                 url = reverse(
                     f"admin:{opts.app_label}_{opts.model_name}_decide",
                     args=[obj.pk, decision.name],
                 )
                 buttons.append(
-                    {"name": decision.name, "label": decision.label,
+                    {"name": decision.name, "label": label,
                      "style": decision.style, "note": False, "url": url}
                 )  # fmt: skip
         return buttons

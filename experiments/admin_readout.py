@@ -9,7 +9,7 @@ from core.formatting import MISSING, money, number, percent
 
 from .charts import lift_chart
 from .models import Experiment
-from .selectors import Comparison, experiment_readout
+from .selectors import Comparison, Readout, experiment_readout
 
 
 def config_text(config: dict) -> str:
@@ -59,9 +59,10 @@ def _comparison(c: Comparison, days, window: int) -> dict:
     }
 
 
-def readout_html(experiment: Experiment) -> SafeString:
-    """The results block of the experiment's admin page."""
-    r = experiment_readout(experiment=experiment)
+def readout_html(experiment: Experiment, readout: Readout | None = None) -> SafeString:
+    """The results block of the experiment's admin page (``readout`` computed
+    here when not given)."""
+    r = readout or experiment_readout(experiment=experiment)
     variants = [
         {
             "name": v.name,

@@ -16,20 +16,19 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max
 from django.urls import reverse
 
 from experiments.serving import recommendations_serve
 from recommender.services import (
     bought_together,
+    recommend_buy_again,
     recommend_for_basket,
     recommend_for_customer,
     similar_products,
 )
-from shop.models import Customer, OrderLine, Product
+from shop.models import Customer, Product
 from shop.naming import readable_text
 
 log = logging.getLogger(__name__)
@@ -157,37 +156,7 @@ def for_basket(
     )  # fmt: skip
 
 
-@dataclass
-class _BuyAgain:
-    items: list[dict]
-    strategy: str = "buy_again"
-    model_version: str | None = None
-
-
-def _bought_before(*, customer: Customer, k: int) -> _BuyAgain:
-    """What the customer bought most often (then most recently), still for sale."""
-    rows = (
-        OrderLine.objects.filter(
-            order__customer=customer,
-            order__kind="sale",
-            quantity__gt=0,
-            product__in=Product.objects.sellable(),
-        )
-        .values("product_id")
-        .annotate(orders=Count("order_id", distinct=True), last=Max("order__placed_at"))
-        .order_by("-orders", "-last", "product_id")[:k]
-    )
-    return _BuyAgain(
-        [{"product_id": r["product_id"], "reason": _bought_reason(r)} for r in rows]
-    )
-
-
-def _bought_reason(row: dict) -> str:
-    last: datetime = row["last"]
-    times = "once" if row["orders"] == 1 else f"{row['orders']} times"
-    return f"You ordered this {times}, last on {last:%-d %b %Y}"
-
-
 def buy_again(customer: Customer, k: int = 6) -> Shelf:
-    """Account page: products the customer ordered before, most often first."""
-    return _shelf("Buy again", "buy_again", _bought_before, customer=customer, k=k)
+    """Account page: the recommender's buy-again surface (re-buys by due date, then
+    products ordered once)."""
+    return _shelf("Buy again", "buy_again", recommend_buy_again, customer=customer, k=k)

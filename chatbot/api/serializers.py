@@ -1,5 +1,6 @@
 """Request and response shapes of the chat API."""
 
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
 
 # Long messages are accepted (and answered with a request to shorten them); beyond
@@ -7,8 +8,21 @@ from rest_framework import serializers
 MAX_REQUEST_CHARS = 20_000
 
 
+class ChatTextField(serializers.CharField):
+    """A customer's message: NUL characters are accepted (the bot answers that it
+    can only read text; they are stored as U+FFFD) instead of a 400."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            v
+            for v in self.validators
+            if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
 class MessageInput(serializers.Serializer):
-    text = serializers.CharField(
+    text = ChatTextField(
         allow_blank=True, trim_whitespace=False, max_length=MAX_REQUEST_CHARS
     )
 

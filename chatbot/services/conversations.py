@@ -102,7 +102,8 @@ def message_post(*, conversation: Conversation, text: str, user=None) -> Message
         asked = Message.objects.create(
             conversation=conversation,
             role=Message.Role.USER,
-            text=text[:MAX_STORED_CHARS],
+            # PostgreSQL text cannot hold NUL: kept visible as U+FFFD.
+            text=text[:MAX_STORED_CHARS].replace("\x00", "\ufffd"),
         )
         turn = respond(Context(conversation, user, customer), text)
         review_flag(message=asked, turn=turn)

@@ -21,6 +21,9 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHOP_EXAMPLES = DATA_DIR / "shop_intents.csv"
 FAQ_SEED = DATA_DIR / "faq_seed.json"
 PARAPHRASES = DATA_DIR / "paraphrases_eval.csv"
+# 120 questions outside the shop (general knowledge, banking, travel, smart home,
+# small talk) written by the team, never trained on; ``split`` val / test.
+OUT_OF_SCOPE_EVAL = DATA_DIR / "out_of_scope_eval.csv"
 BITEXT_FILES = {
     "20k": "intent_utterances_20k.csv",
     "llm": "llm_training_sample.csv",

@@ -37,6 +37,7 @@ from .data import fingerprint
 
 _lock = threading.Lock()
 _cache: dict = {}
+_recent: dict = {}
 
 
 def _cached(key: str, version, build):
@@ -48,6 +49,21 @@ def _cached(key: str, version, build):
     with _lock:
         _cache[key] = (version, value)
     return value
+
+
+def encode_one(text: str) -> np.ndarray:
+    """The sentence vector of one text, shape (384,); the last 256 texts are kept,
+    so the FAQ, product and category look-ups of one message encode it once."""
+    with _lock:
+        hit = _recent.get(text)
+    if hit is not None:
+        return hit
+    vector = encode([text])[0]
+    with _lock:
+        if len(_recent) >= 256:
+            _recent.pop(next(iter(_recent)))
+        _recent[text] = vector
+    return vector
 
 
 # --- FAQ -----------------------------------------------------------------------------
@@ -93,7 +109,7 @@ def faq_answer(
     rows = [i for i, e in enumerate(entries) if e.key in allowed]
     if not rows:
         return None, 0.0
-    scores = vectors[rows] @ encode([text])[0]
+    scores = vectors[rows] @ encode_one(text)
     best = int(scores.argmax())
     score = float(scores[best])
     if not owned and score < conf["faq_min_similarity"]:
@@ -103,16 +119,15 @@ def faq_answer(
 
 # --- products -----------------------------------------------------------------
 def _catalogue_rows() -> list[tuple[int, str]]:
+    """(pk, description) of the sellable catalogue (``Product.objects.sellable()``:
+    priced, described merchandise of the shop; no films, postage or service codes)."""
     return list(
-        Product.objects.filter(is_active=True, is_merchandise=True)
-        .exclude(description="")
-        .order_by("pk")
-        .values_list("pk", "description")
+        Product.objects.sellable().order_by("pk").values_list("pk", "description")
     )
 
 
 def product_index_build(*, force: bool = False, show_progress: bool = False):
-    """Embed every active merchandise description; reuse the index if unchanged.
+    """Embed every sellable product's description; reuse the index if unchanged.
 
     Returns
     -------
@@ -177,27 +192,26 @@ def product_search(*, query: str, k: int | None = None) -> list[tuple[Product, f
         pks, vectors = _product_index()
     except NotTrained:
         words = [w for w in query.split() if len(w) > 3][:3]
-        qs = Product.objects.filter(is_active=True, is_merchandise=True)
+        qs = Product.objects.sellable()
         for word in words:
             qs = qs.filter(description__icontains=word)
         return [(p, 0.0) for p in qs.order_by("pk")[:k]] if words else []
-    scores = vectors @ encode([query])[0]
+    scores = vectors @ encode_one(query)
     top = np.argsort(-scores)[: k * 3]
     top = [i for i in top if scores[i] >= conf["search_min_similarity"]]
-    products = Product.objects.in_bulk([int(pks[i]) for i in top])
+    # Sellable now (the index may predate a price or status change).
+    products = Product.objects.sellable().in_bulk([int(pks[i]) for i in top])
     out = [
         (products[int(pks[i])], float(scores[i]))
         for i in top
-        if int(pks[i]) in products and products[int(pks[i])].is_active
+        if int(pks[i]) in products
     ]
     return out[:k]
 
 
 def catalogue_names() -> tuple[list[int], list[str]]:
     """(product pks, descriptions) of the active catalogue, for fuzzy name matching."""
-    stats = Product.objects.filter(is_active=True, is_merchandise=True).aggregate(
-        n=Count("id"), last=Max("updated_at")
-    )
+    stats = Product.objects.sellable().aggregate(n=Count("id"), last=Max("updated_at"))
 
     def build():
         rows = _catalogue_rows()

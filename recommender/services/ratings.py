@@ -3,8 +3,10 @@
 Customers with ratings and no purchases are served from the active model of kind
 ``recommender.ratings``: a top-N model fitted on the customers x products matrix of
 rating values (item-item cosine by default). There is no purchase history to
-validate against, so a new ratings model is promoted when it trains successfully
-(the notes say so); explicit-rating accuracy (RMSE/MAE, k-fold) is measured by
+validate against, so the shared promotion rule
+(:func:`recommender.algorithms.selection.promotion_decision`, with no score on either
+side) promotes a new ratings model when it trains successfully (the notes say so);
+explicit-rating accuracy (RMSE/MAE, k-fold) is measured by
 ``benchmarks/recommender.py``.
 """
 
@@ -90,8 +92,27 @@ def recommender_train_ratings(
         data_fingerprint=data.fingerprint,
         data_window=json_safe(data.window),
         task_run=task_run,
-        notes="promoted on success (no validation window for explicit ratings)",
     )
+    return _decide(artifact)
+
+
+def _decide(artifact: ModelArtifact) -> ModelArtifact:
+    """The purchase models' promotion rule (a pure function) with no score on
+    either side: the newer model serves, and the notes say why."""
+    from ..algorithms.selection import promotion_decision
+
+    active = ModelArtifact.objects.filter(
+        kind=RATINGS_KIND, status=ModelArtifact.Status.ACTIVE
+    ).first()
+    decision = promotion_decision(
+        candidate=None,
+        active=None,
+        has_active=active is not None,
+        why_not_scored="explicit ratings: no purchase window to validate on",
+        active_label=active.label if active is not None else "",
+    )
+    artifact.notes = decision.reason
+    artifact.save(update_fields=["notes", "updated_at"])
     return artifact_activate(artifact)
 
 

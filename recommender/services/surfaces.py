@@ -6,7 +6,8 @@
 * ``discover``: the "new" model, never-bought products only.
 * ``buy_again`` (its own endpoint): the products the customer bought on at least
   ``buy_again_min_orders`` days, ordered by when they are due (last purchase + the
-  median gap, :func:`recommender.algorithms.rebuy.repeat_cycles`), overdue first.
+  median gap, :func:`recommender.algorithms.rebuy.repeat_cycles`), overdue first;
+  then (strategy ``bought_before``) products bought once, the most recent first.
 
 Both model surfaces go through :func:`recommender.services.serving.
 recommend_for_customer` (its fallback chain and business filters); buy again through
@@ -114,21 +115,28 @@ def recommend_buy_again(*, customer: Customer, k: int = 10) -> RecommendationRes
     k = check_k(k)
     minimum = int(rec_settings()["buy_again_min_orders"])
     today = _today()
-    cycles = [
-        c
-        for c in customer_cycles(customer).values()
-        if c.orders >= minimum and c.due is not None
-    ]
+    every = list(customer_cycles(customer).values())
+    cycles = [c for c in every if c.orders >= minimum and c.due is not None]
     cycles.sort(key=lambda c: (c.due, -c.orders, c.item))
     collector = Collector(k)
     collector.add(
         BUY_AGAIN,
         [(c.item, -float((c.due - today).days), _due_reason(c, today)) for c in cycles],
     )
-    if collector.items:
+    # then what they bought once, the most recent first (strategy "bought_before")
+    once = sorted(
+        (c for c in every if c.orders < minimum or c.due is None),
+        key=lambda c: (-c.last.value, c.item),
+    )
+    collector.add(
+        "bought_before", [(c.item, 0.0, rebuy_reason(c, today)) for c in once]
+    )
+    if cycles:
         explanation = f"{len(cycles)} products you buy again, the most due first"
+    elif collector.items:
+        explanation = "no product bought on two different days yet: your purchases"
     else:
-        explanation = "no product bought on two different days yet"
+        explanation = "no purchase yet"
     return collector.result(None, explanation)
 
 

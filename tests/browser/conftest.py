@@ -27,6 +27,27 @@ def _secret_key(monkeypatch):
     monkeypatch.setattr(dj_settings._wrapped, "SECRET_KEY", "browser-tests-" + "k" * 40)
 
 
+class _Browser:
+    """The playwright browser whose pages bypass the Content-Security-Policy unless a
+    test asks otherwise (``bypass_csp=False``): Playwright's ``wait_for_function``
+    evaluates its predicate with ``eval``, which the policy forbids in the page.
+    tests/browser/test_content_security_policy.py keeps the policy on."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_page(self, **kwargs):
+        kwargs.setdefault("bypass_csp", True)
+        return self._browser.new_page(**kwargs)
+
+    def new_context(self, **kwargs):
+        kwargs.setdefault("bypass_csp", True)
+        return self._browser.new_context(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture
 def browser(monkeypatch):
     """A headless chromium page; skipped locally without chromium, never under CI."""
@@ -42,6 +63,6 @@ def browser(monkeypatch):
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield instance
+            yield _Browser(instance)
         finally:
             instance.close()

@@ -46,7 +46,7 @@ def test_no_screen_violates_the_policy(
     for i in range(3):
         make_product(description=f"WHITE HANGING HEART T-LIGHT HOLDER {i}")
     django_user_model.objects.create_superuser("boss", "b@example.com", PASSWORD)
-    page = browser.new_page()
+    page = browser.new_page(bypass_csp=False)  # the policy on, as for visitors
     page.add_init_script(RECORD)
     base = live_server.url
     header = page.goto(f"{base}/").headers["content-security-policy"]

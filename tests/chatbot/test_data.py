@@ -43,3 +43,16 @@ def test_own_examples_cover_every_intent_and_stay_out_of_the_evaluations():
     assert not para["text"].map(normalise_text).isin(trained).any()
     tested = set(llm["text"].map(normalise_text))
     assert not shop["text"].map(normalise_text).isin(tested).any()
+
+
+def test_out_of_scope_questions_are_many_varied_and_never_trained_on():
+    oos = pd.read_csv(data.OUT_OF_SCOPE_EVAL, dtype=str)
+    assert len(oos) >= 100 and not oos["utterance"].duplicated().any()
+    assert set(oos["domain"]) == {"general", "banking", "travel", "smarthome",
+                                  "smalltalk"}  # fmt: skip
+    assert set(oos["split"]) == {"val", "test"}
+    shop = data.labelled_csv_read(data.SHOP_EXAMPLES)
+    trained = set(shop["text"].map(normalise_text))
+    k20 = data.labelled_csv_read(data.bitext_dir() / data.BITEXT_FILES["20k"])
+    trained |= set(k20["text"].map(normalise_text))
+    assert not oos["utterance"].map(normalise_text).isin(trained).any()

@@ -141,3 +141,66 @@ def test_order_intents_act_on_the_customers_order(faq, forced, alice):
     turn = reply(alice, "cancel order 536365")
     assert turn.action == "confirm_cancel"
     assert Order.objects.get(invoice_no="536365").status == Order.Status.PLACED
+
+
+def test_bad_input_says_what_the_bot_can_do(faq, forced, db):
+    from chatbot.replies import CAN_DO
+
+    forced("track_order")
+    for text, action in [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("where is my order " * 100, "too_long"),
+        ("\x00\x01\x02PK\x03\x04binary\x00", "unreadable"),
+        ("\ufffd\ufffd\ufffd\ufffd%PDF", "unreadable"),
+    ]:
+        turn = reply(None, text)
+        assert turn.action == action, (text[:20], turn.action)
+        assert CAN_DO in turn.text
+
+
+def test_out_of_scope_says_what_the_bot_can_do_and_never_searches(faq, forced, db):
+    forced("out_of_scope")
+    turn = reply(None, "can you turn on the lights in my kitchen")
+    assert turn.action == "out_of_scope" and "I can help with" in turn.text
+    assert not turn.data.get("products")
+
+
+def test_low_confidence_sentence_is_out_of_scope(faq, monkeypatch, db, settings):
+    settings.CHATBOT = {"out_of_scope_threshold": 0.4}
+    monkeypatch.setattr(
+        dialogue,
+        "nlu_parse",
+        lambda text: Parse(intent="product_search", confidence=0.3, top=[]),
+    )
+    turn = reply(None, "what is the capital of peru")
+    assert turn.action == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("yes", True),
+        ("yes please cancel it", True),
+        ("Yes, go ahead", True),
+        ("yes but where is my other order", None),
+        ("yes, what about delivery?", None),
+        ("maybe", None),
+        ("no", False),
+        ("no thanks", False),
+    ],
+)
+def test_only_a_clear_yes_confirms(text, answer):
+    assert dialogue.yes_no(text) is answer
+
+
+def test_an_unconfirmed_action_is_never_taken(faq, forced, alice):
+    conversation = Conversation.objects.create(user=alice.user, customer=alice)
+    ctx = Context(conversation, alice.user, alice)
+    forced("cancel_order")
+    assert dialogue.respond(ctx, "cancel order 536365").action == "confirm_cancel"
+    forced("delivery_options")
+    dialogue.respond(ctx, "yes but how much is delivery first?")
+    forced("greeting")
+    dialogue.respond(ctx, "yes")  # the question is no longer open
+    assert Order.objects.get(invoice_no="536365").status == Order.Status.PLACED

@@ -116,3 +116,34 @@ def test_running_experiment_is_read_only_and_not_deletable(admin_client):
     assert 'name="name"' not in page.content.decode()
     delete = admin_client.get(f"/admin/experiments/experiment/{exp.pk}/delete/")
     assert delete.status_code == 403
+
+
+def test_the_winner_is_named_on_its_ship_button(admin_client):
+    from experiments import services
+    from tests.experiments.conftest import two_variants
+
+    variants = two_variants()
+    variants[1]["serving_config"] = {"strategy": "bestsellers"}
+    exp = services.experiment_create(
+        name="clear-win", hypothesis="h", surfaces=["basket"], variants=variants
+    )
+    exp = services.experiment_start(experiment=exp)
+    exp.started_at -= timedelta(days=20)
+    exp.save(update_fields=["started_at"])
+    product = make_product()
+    for i in range(80):
+        customer = make_customer()
+        variant = exp.variants.order_by("id")[i % 2]
+        Impression.objects.create(
+            recommendation_id=f"{i:032x}", surface="basket", experiment=exp,
+            variant=variant, unit=f"c:{customer.pk}", customer=customer,
+            served_at=exp.started_at, product_ids=[product.pk],
+        )  # fmt: skip
+        price = "50.00" if variant.name == "treatment" else f"{1 + i % 7}.00"
+        make_order(customer, [(product, 1, price)],
+                   placed_at=exp.started_at + timedelta(days=1))  # fmt: skip
+    page = admin_client.get(f"/admin/experiments/experiment/{exp.pk}/change/")
+    text = page.content.decode()
+    assert "Ship treatment (the winner)" in text
+    assert "beats the control on the always-valid interval" in text
+    assert "Ship control (the winner)" not in text

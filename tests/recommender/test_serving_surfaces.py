@@ -138,7 +138,12 @@ def test_no_history_customer_gets_the_fallback_with_its_reason(trained):
     assert result.strategy == "country_bestsellers"
     assert result.explanation == "no purchase history: bestsellers in your country"
     empty = recommend_buy_again(customer=trained["newbie"], k=3)
-    assert empty.items == [] and "no product bought" in empty.explanation
+    assert empty.items == [] and empty.explanation == "no purchase yet"
+    once = make_customer()
+    make_order(once, [(trained["products"][5], 1, 1.0)])
+    result = recommend_buy_again(customer=once, k=3)
+    assert result.strategy == "bought_before"
+    assert result.items[0]["reason"].startswith("you bought this on 1 Jun")
 
 
 def test_corrupt_model_file_keeps_serving_and_the_next_run_is_not_lost(

@@ -243,6 +243,9 @@ def test_rating_customers_are_served_from_the_ratings_model(rec_world, settings)
     settings.RECOMMENDER = {**settings.RECOMMENDER, "default_algorithms": ["item_knn"]}
     artifacts = recommenders_train()
     assert [a.kind for a in artifacts][-1] == "recommender.ratings"
+    assert artifacts[-1].notes.startswith(
+        "promoted: no model was active; (explicit ratings: no purchase window"
+    )
     fan = fans[2]  # rated films 3, 4
     result = recommend_for_customer(customer=fan, k=2)
     assert result.model_version == "recommender.ratings:v1"
