@@ -61,6 +61,9 @@ class BasicAuthentication(authentication.BasicAuthentication):
     """DRF's HTTP Basic authentication; a locked-out client gets 429 + Retry-After."""
 
     def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:
+            # No account has one, and PostgreSQL refuses NUL in text (a 500 before).
+            raise exceptions.AuthenticationFailed("Invalid username/password.")
         try:
             return super().authenticate_credentials(userid, password, request)
         except exceptions.AuthenticationFailed:
