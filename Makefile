@@ -24,6 +24,9 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py bootstrap
+	@echo "Training the served two-stage recommender in the background (log: var/train_recommender.log);"
+	@echo "until it is promoted, recommendations come from the EASE model trained by bootstrap."
+	HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 nohup nice -n 5 $(BIN)/python manage.py train_recommender > var/train_recommender.log 2>&1 &
 	$(MAKE) serve
 
 serve:
