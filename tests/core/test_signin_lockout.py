@@ -47,6 +47,9 @@ def test_admin_account_is_locked_after_repeated_failures_even_with_the_right_pas
     assert _admin_login(attacker, "boss", WRONG, "10.1.0.1").status_code == 429
     response = _admin_login(attacker, "boss", RIGHT, "10.1.0.1")
     assert response.status_code == 429 and not _signed_in(attacker)
+    page = response.content.decode()
+    assert "5 failed sign-ins" in page and "Try again in 15 minutes" in page
+    assert response["Retry-After"] == "900"
     # per account: the right password from another address is refused too
     elsewhere = Client()
     assert _admin_login(elsewhere, "boss", RIGHT, "10.1.0.2").status_code == 429
