@@ -131,6 +131,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.signin.client_ip_address"
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"  # 429 page: wait, who unlocks
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -186,6 +187,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.PageSizePagination",
     "PAGE_SIZE": 50,
+    # Who a throttle counts: behind our TLS proxy the last X-Forwarded-For hop (the
+    # one the proxy added, as for the sign-in lockout in core.signin), else
+    # REMOTE_ADDR. (DRF's default, None, trusts the whole client-supplied header, so
+    # a client could dodge the anonymous throttle by forging it.)
+    "NUM_PROXIES": 1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0,
     "DEFAULT_SCHEMA_CLASS": "core.openapi.SuiteAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

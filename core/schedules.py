@@ -47,6 +47,13 @@ DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
         crontab={"minute": "15", "hour": "2"},
     ),
     DefaultSchedule(
+        name="experiments: stop at the planned stop",
+        task="experiments.stop_due",
+        description="Stop running A/B experiments whose planned stop has passed "
+        "(every 15 minutes; records kept).",
+        every_seconds=900,
+    ),
+    DefaultSchedule(
         name="inventory: nightly forecast",
         task="inventory.forecast",
         description="Re-forecast demand and reorder points (03:15 nightly).",

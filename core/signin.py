@@ -36,6 +36,20 @@ def client_ip_address(request) -> str:
     return meta.get("REMOTE_ADDR", "")
 
 
+def lockout_response(request, original_response=None, credentials=None):
+    """The page a locked-out sign-in gets (``AXES_LOCKOUT_CALLABLE``): 429, how many
+    failures, how long to wait (minutes) and who can unlock."""
+    from django.shortcuts import render
+
+    cool_off = getattr(settings, "AXES_COOLOFF_TIME", None)
+    minutes = round(cool_off.total_seconds() / 60) if cool_off else 0
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    response = render(request, "core/signin_locked.html", context, status=429)
+    if cool_off:
+        response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
+
+
 class SignInLocked(exceptions.Throttled):
     """429: too many failed sign-ins for this account or address."""
 
@@ -47,6 +61,9 @@ class BasicAuthentication(authentication.BasicAuthentication):
     """DRF's HTTP Basic authentication; a locked-out client gets 429 + Retry-After."""
 
     def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:
+            # No account has one, and PostgreSQL refuses NUL in text (a 500 before).
+            raise exceptions.AuthenticationFailed("Invalid username/password.")
         try:
             return super().authenticate_credentials(userid, password, request)
         except exceptions.AuthenticationFailed:

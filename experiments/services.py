@@ -290,7 +290,7 @@ def experiment_start(*, experiment: Experiment, by=None) -> Experiment:
 
 
 @transaction.atomic
-def experiment_stop(*, experiment: Experiment, by=None) -> Experiment:
+def experiment_stop(*, experiment: Experiment, by=None, reason: str = "") -> Experiment:
     """Stop a running experiment; every impression and event is kept.
 
     Raises
@@ -307,9 +307,29 @@ def experiment_stop(*, experiment: Experiment, by=None) -> Experiment:
     experiment.status = Experiment.Status.STOPPED
     experiment.stopped_at = timezone.now()
     experiment.save(update_fields=["status", "stopped_at", "updated_at"])
-    _audit(experiment, "stopped", by, {})
+    _audit(experiment, "stopped", by, {"reason": reason} if reason else {})
     transaction.on_commit(_serving_cache_clear)
     return experiment
+
+
+def experiments_stop_due(*, now: datetime | None = None) -> list[str]:
+    """Stop every running experiment whose planned stop has passed (the scheduled
+    task ``experiments.stop_due`` and ``manage.py stop_due_experiments``).
+
+    Returns
+    -------
+    list of str, the names of the experiments stopped (idempotent: a second call
+    finds none).
+    """
+    now = now or timezone.now()
+    due = Experiment.objects.filter(
+        status=Experiment.Status.RUNNING, planned_stop__lte=now
+    )
+    stopped = []
+    for experiment in due:
+        experiment_stop(experiment=experiment, reason="planned stop reached")
+        stopped.append(experiment.name)
+    return stopped
 
 
 @transaction.atomic

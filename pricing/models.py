@@ -300,8 +300,8 @@ class PriceSuggestion(TimeStampedModel):
 
     def __str__(self) -> str:
         return (
-            f"{self.kind} {self.product_id}: {self.current_price} -> "
-            f"{self.suggested_price} ({self.status})"
+            f"{self.kind} {self.product.stock_code}: {self.current_price} -> "
+            f"{self.suggested_price} GBP ({self.status})"
         )
 
     @property

@@ -57,8 +57,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _artifacts_root(settings, tmp_path):
     settings.ARTIFACTS_ROOT = tmp_path / "artifacts"
-    # impressions written by the request, not a background thread (experiments)
-    settings.EXPERIMENTS = {"impression_writer": "inline"}
+    # impressions written at once by the request, not a background thread, and
+    # none left waiting for the exit flush (experiments)
+    settings.EXPERIMENTS = {"impression_writer": "inline", "impression_batch": 1}
 
 
 @pytest.fixture

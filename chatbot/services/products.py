@@ -58,6 +58,9 @@ STOPWORDS = frozenset(
     know tell ask""".split()
 )
 WORD = re.compile(r"[a-z][a-z'-]*")
+PREPOSITIONS = frozenset(
+    "for with in on to from as at by like without under over near".split()
+)
 # Commands to a device ("turn on the lights in my kitchen") are not shopping.
 DEVICE_COMMAND = re.compile(
     r"\b(?:turn|switch|power)\s+(?:\w+\s+)?(?:on|off|up|down)\b|\b(?:dim|brighten|"
@@ -137,13 +140,17 @@ def read_query(query: str) -> tuple[str, list[str], list[str]]:
 
     Content words are mapped to catalogue words (typos corrected: "umbrela" ->
     "umbrella"); the ones no sellable description contains are ``unknown``; the head
-    is the last content word as a catalogue word (English noun phrases end in their
-    head: "iphone *chargers*", "mobile phone *case*"), empty if unknown.
+    is the last content word before a preposition, as a catalogue word (English noun
+    phrases end in their head: "iphone *chargers*", "mobile phone *case*", "candle
+    *holders* for a wedding"), empty if unknown.
     """
     vocabulary = _vocabulary()
     cutoff = chatbot_settings()["product_word_cutoff"]
     corrected, unknown, head = [], [], []
+    in_head_phrase = True
     for word in WORD.findall(query.lower()):
+        if word in PREPOSITIONS and corrected:
+            in_head_phrase = False  # "candle holders | for a wedding"
         if word in STOPWORDS or len(word) < 2:
             continue
         known = _known_as(word, vocabulary, cutoff)
@@ -152,7 +159,8 @@ def read_query(query: str) -> tuple[str, list[str], list[str]]:
             corrected.append(word)
         else:
             corrected.append(word if normalise_word(word) == known else known.lower())
-        head = [known] if known else []
+        if in_head_phrase:
+            head = [known] if known else []
     return " ".join(corrected), unknown, head
 
 

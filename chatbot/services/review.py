@@ -17,6 +17,10 @@ from ..models import Conversation, IntentExample, Message
 
 R = Message.Review
 RS = Message.ReviewStatus
+# Replies given by the support flow's rules whatever the intent model thought (the
+# ticket's status after a handoff, the contact e-mail): nothing to learn from them.
+ANSWERED_BY_RULES = {"ticket_status", "contact_saved", "contact_declined",
+                     "declined_handoff"}  # fmt: skip
 
 
 def review_reason(turn) -> str:
@@ -26,6 +30,8 @@ def review_reason(turn) -> str:
     ----------
     turn : chatbot.actions.Turn, the bot's reply (intent, confidence, action).
     """
+    if turn.action in ANSWERED_BY_RULES:
+        return ""
     if turn.action == "clarify" or turn.intent == "clarify":
         return R.CLARIFY
     if turn.handoff and turn.intent not in ("contact_human_agent", "complaint"):

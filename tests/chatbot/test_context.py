@@ -104,6 +104,8 @@ def test_products_come_from_the_sellable_catalogue_with_price_and_stock(
         "GLASS STAR T-LIGHT HOLDER",
     }
     assert "£0.85 each" in turn.text
+    wedding = Chat().say("looking for candle holders for a wedding")
+    assert wedding.action == "product_search", wedding.text
     holders = Chat().say("have you got t-light holders")
     assert "£2.95" in holders.text and ", in stock" in holders.text
     assert "out of stock" in holders.text  # the glass star holder has none

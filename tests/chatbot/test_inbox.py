@@ -240,6 +240,8 @@ def test_clarify_handoff_and_thumbs_down_fill_the_review_queue(db):
         ),  # fmt: skip
         (Turn("..", action="faq", intent="delivery_options", confidence=0.95), ""),
     ]
+    rules = Turn("..", action="ticket_status", intent="greeting", confidence=0.3)
+    assert review.review_reason(rules) == ""  # answered by the handoff's rules
     for message, (turn, reason) in zip(user_messages, cases, strict=True):
         review.review_flag(message=message, turn=turn)
         message.refresh_from_db()

@@ -75,3 +75,13 @@ def test_pages_carry_a_content_security_policy(client, url):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "object-src 'none'" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_basic_credentials_with_a_nul_byte_are_401_not_a_server_error(api_client):
+    """Found by schemathesis on PostgreSQL (text cannot hold NUL): was a 500."""
+    import base64
+
+    token = base64.b64encode(b"ann\x00:pw\x00").decode()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+    response = api_client.get("/api/v1/customers/me/")
+    assert response.status_code == 401, response.content

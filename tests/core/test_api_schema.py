@@ -49,6 +49,21 @@ schema.config.phases.coverage.enabled = False  # minutes per operation on CI
 
 
 @pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Django closes the database connection when a WSGI request finishes; the test
+    client switches that off and so must we, or the test transaction's connection
+    is gone after the first request (PostgreSQL)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def shop(db, settings):
     """A small shop: two products, a signed-in customer's order, a guest order."""
     settings.AXES_ENABLED = False

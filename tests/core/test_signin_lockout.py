@@ -47,6 +47,9 @@ def test_admin_account_is_locked_after_repeated_failures_even_with_the_right_pas
     assert _admin_login(attacker, "boss", WRONG, "10.1.0.1").status_code == 429
     response = _admin_login(attacker, "boss", RIGHT, "10.1.0.1")
     assert response.status_code == 429 and not _signed_in(attacker)
+    page = response.content.decode()
+    assert "5 failed sign-ins" in page and "Try again in 15 minutes" in page
+    assert response["Retry-After"] == "900"
     # per account: the right password from another address is refused too
     elsewhere = Client()
     assert _admin_login(elsewhere, "boss", RIGHT, "10.1.0.2").status_code == 429
@@ -142,3 +145,38 @@ def test_client_address_behind_the_tls_proxy(settings, rf):
     assert client_ip_address(request) == "10.0.0.1"  # no proxy: the header is ignored
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     assert client_ip_address(request) == "5.6.7.8"  # the hop our proxy added
+
+
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(
+    behind_proxy, monkeypatch, settings
+):
+    """Throttles count REMOTE_ADDR, or behind our TLS proxy the hop it added; the
+    earlier, client-supplied X-Forwarded-For hops are ignored."""
+    import runpy
+    from pathlib import Path
+
+    from django.core.cache import cache
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setenv("BEHIND_TLS_PROXY", "true" if behind_proxy else "false")
+    root = Path(__file__).resolve().parents[2]
+    rest = runpy.run_path(str(root / "config" / "settings.py"))["REST_FRAMEWORK"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "NUM_PROXIES": rest.get("NUM_PROXIES"),
+    }
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/min"})
+    cache.clear()
+    client = Client()
+
+    def get(forged, real):
+        remote, hops = (("10.0.0.1", f"{forged}, {real}") if behind_proxy
+                        else (real, forged))  # fmt: skip
+        return client.get(
+            "/api/v1/categories/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=hops
+        ).status_code
+
+    forged = ["7.7.7.1", "7.7.7.2", "7.7.7.3"]  # a new forged address each time
+    assert [get(f, "1.1.1.1") for f in forged] == [200, 200, 429]
+    assert get("7.7.7.4", "2.2.2.2") == 200  # another real client

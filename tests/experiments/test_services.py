@@ -162,3 +162,26 @@ def test_the_writer_thread_stores_batches_without_the_request_waiting(settings):
             break
         time.sleep(0.05)
     assert Impression.objects.filter(recommendation_id__in=ids).count() == 3
+
+
+def test_experiments_stop_at_their_planned_stop():
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    due = _create("due", planned_stop=timezone.now() + timedelta(days=1))
+    later = _create(
+        "later", surfaces=["similar"], planned_stop=timezone.now() + timedelta(days=9)
+    )
+    for exp in (due, later):
+        services.experiment_start(experiment=exp)
+    stopped = services.experiments_stop_due(now=timezone.now() + timedelta(days=2))
+    assert stopped == ["due"]
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, later.status) == ("stopped", "running")
+    assert due.audit.get(action="stopped").details == {"reason": "planned stop reached"}
+    call_command("stop_due_experiments")  # now: nothing else is due
+    later.refresh_from_db()
+    assert later.status == "running"
