@@ -101,7 +101,7 @@ def order_status(ctx: Context, order: Order) -> Turn:
     total = sum((line.unit_price * line.quantity for line in lines), 0)
     text = (
         f"Order {order.invoice_no} (placed {order.placed_at:%d %b %Y}, "
-        f"{len(lines)} item line(s), GBP {total:.2f}) "
+        f"{len(lines)} item line(s), {money(total)}) "
         f"{STATUS_TEXT.get(order.status, order.status)}."
     )
     return Turn(text, action="order_status", data={"status": order.status})
@@ -130,7 +130,7 @@ def invoice(ctx: Context, order: Order) -> Turn:
     url = reverse("storefront:order", args=[order.invoice_no])
     return Turn(
         f"The VAT invoice of order {order.invoice_no} (placed "
-        f"{order.placed_at:%d %b %Y}, GBP {total:.2f}) is on the order's page in "
+        f"{order.placed_at:%d %b %Y}, {money(total)}) is on the order's page in "
         f"'My account': {url}. You can print it or save it as a PDF from there.",
         action="invoice",
         data={"invoice_no": order.invoice_no, "url": url},

@@ -39,10 +39,14 @@ SMALL_PIPELINE = {
 
 @pytest.fixture
 def small_pipeline(settings):
+    from experiments.impressions import impressions_discard
+
     settings.RECOMMENDER = {**settings.RECOMMENDER, "pipeline": SMALL_PIPELINE}
     serving_cache_clear()
     bundle_cache_clear()
+    impressions_discard()  # buffered impressions of other tests' customers
     yield
+    impressions_discard()
     serving_cache_clear()
     bundle_cache_clear()
 
