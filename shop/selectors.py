@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .conf import shop_setting
-from .models import Category, Customer, ImportIssue, Order, OrderLine, Product
+from .models import (
+    Category,
+    Customer,
+    ImportIssue,
+    Order,
+    OrderLine,
+    Product,
+    StockLevel,
+)
 
 
 def customer_for_user(*, user) -> Customer | None:
@@ -180,3 +188,28 @@ def data_today():
 
     newest = orders_newest_at()
     return timezone.localtime(newest).date() if newest else timezone.localdate()
+
+
+def product_offers(*, product_ids: list[int]) -> dict[int, dict]:
+    """What a product card needs, for many products in two queries.
+
+    Returns ``{product_id: {"price": Decimal list price in GBP, "stock_status":
+    "in_stock" | "out_of_stock", "available": units available now (>= 0)}}``; ids
+    that are not products are left out.
+    """
+    ids = [int(pk) for pk in product_ids]
+    prices = dict(Product.objects.filter(pk__in=ids).values_list("pk", "list_price"))
+    levels = {
+        row["product_id"]: max(row["on_hand"] - row["reserved"], 0)
+        for row in StockLevel.objects.filter(product_id__in=ids).values(
+            "product_id", "on_hand", "reserved"
+        )
+    }
+    return {
+        pk: {
+            "price": price,
+            "stock_status": "in_stock" if levels.get(pk, 0) > 0 else "out_of_stock",
+            "available": levels.get(pk, 0),
+        }
+        for pk, price in prices.items()
+    }

@@ -106,6 +106,18 @@ class RecommendedItemSerializer(serializers.Serializer):
     score = serializers.FloatField(help_text="comparable within one answer only")
     reason = serializers.CharField(help_text='e.g. "because you bought …"')
     strategy = serializers.CharField(help_text="the strategy that found this item")
+    price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="list price in GBP (2 dp), null if unknown",
+    )
+    currency = serializers.CharField(help_text="ISO 4217 code of price: GBP")
+    stock_status = serializers.ChoiceField(
+        choices=["in_stock", "out_of_stock"], help_text="units available now or none"
+    )
+    available = serializers.IntegerField(min_value=0, help_text="units available now")
+    url = serializers.CharField(help_text="the product's storefront page (path)")
 
 
 class RecommendationSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from core.exceptions import NotFound
 from experiments.serving import recommendations_serve
 from shop.models import Customer, Product
+from shop.selectors import product_offers
 
 from ..conf import DEFAULTS, rec_settings
 from ..services import (
@@ -165,7 +167,7 @@ def _serve(request: Request, surface: str, k: int, recommend, customer=None):
     session_key = request.query_params.get("session_key") or (
         session.session_key if session is not None else ""
     )
-    return recommendations_serve(
+    result = recommendations_serve(
         surface=surface,
         k=k,
         recommend=recommend,
@@ -173,6 +175,21 @@ def _serve(request: Request, surface: str, k: int, recommend, customer=None):
         session_key=(session_key or "")[:64],
         country=customer.country if customer is not None else "",
     )
+    return _with_offers(result)
+
+
+def _with_offers(result):
+    """Each item gets its price (GBP), stock status and storefront URL, so a card
+    needs no further call (issue 14.6)."""
+    offers = product_offers(product_ids=[i["product_id"] for i in result.items])
+    for item in result.items:
+        offer = offers.get(item["product_id"], {})
+        item["price"] = offer.get("price")
+        item["currency"] = "GBP"
+        item["stock_status"] = offer.get("stock_status", "out_of_stock")
+        item["available"] = offer.get("available", 0)
+        item["url"] = reverse("storefront:product-detail", args=[item["product_id"]])
+    return result
 
 
 def _product(pk) -> Product:

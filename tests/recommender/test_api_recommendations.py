@@ -187,3 +187,29 @@ def test_basket_accepts_country_names(trained, api_client, country):
         format="json",
     )
     assert response.status_code == 200, response.content
+
+
+def test_items_carry_price_stock_and_url(trained, api_client):
+    """A card needs no extra call: price in GBP, stock status and the product page."""
+    from decimal import Decimal
+
+    from shop.models import Product, StockLevel
+
+    alice = trained["alice"]
+    api_client.force_authenticate(alice.user)
+    items = api_client.get(_url(alice), {"k": 3}).json()["items"]
+    first = Product.objects.get(pk=items[0]["product_id"])
+    StockLevel.objects.update_or_create(product=first, defaults={"on_hand": 7})
+    items = api_client.get(_url(alice), {"k": 3}).json()["items"]
+    by_id = {i["product_id"]: i for i in items}
+    item = by_id[first.pk]
+    assert Decimal(item["price"]) == first.list_price.quantize(Decimal("0.01"))
+    assert item["currency"] == "GBP"
+    assert item["stock_status"] == "in_stock" and item["available"] == 7
+    assert item["url"] == f"/products/{first.pk}/"
+    others = [i for i in items if i["product_id"] != first.pk]
+    for other in others:
+        level = StockLevel.objects.filter(product_id=other["product_id"]).first()
+        expected = max(level.available, 0) if level else 0
+        assert other["available"] == expected
+        assert other["stock_status"] == ("in_stock" if expected else "out_of_stock")
