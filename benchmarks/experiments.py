@@ -24,10 +24,11 @@ Prints one table:
 
 * A/A (no effect), over ``--aa`` simulated experiments: the false-positive rate of the
   sequential readout with daily peeking until the planned stop (error spending, the
-  product's decision rule when an experiment has a planned stop), the open-ended always-valid
-  mSPRT (threshold 1/alpha: valid, conservative; first ``--open-ended`` experiments),
-  a fixed-horizon Welch test looked at once at the end (the reference) and the same
-  Welch test peeked at daily (what goes wrong without a sequential method);
+  product's decision rule when an experiment has a planned stop), the open-ended
+  always-valid mSPRT (threshold 1/alpha: valid, conservative; first
+  ``--open-ended`` experiments), a fixed-horizon Welch test looked at once at the
+  end (the reference) and the same Welch test peeked at daily (what goes wrong
+  without a sequential method);
 * power at each injected lift over ``--power`` experiments (share of experiments whose
   sequential test rejected by the last day), and the median day it did;
 * CUPED (pre-period: the 90 days before the window): mean variance reduction and how

@@ -177,10 +177,9 @@ def _group_sequential(out, horizon, window, alpha) -> dict[str, np.ndarray]:
     fraction = (np.arange(looks) - window + 2) / test_looks
     bound = np.full(looks, np.inf)
     if valid.size:
-        bound[valid] = error_spending_bounds(
-            1 / v[valid], fraction[valid], alpha=alpha
-        )
-    half = bound * np.sqrt(np.where(np.isfinite(v), v, np.inf))
+        bound[valid] = error_spending_bounds(1 / v[valid], fraction[valid], alpha=alpha)
+    with np.errstate(invalid="ignore"):  # inf x 0: a look without a test
+        half = bound * np.sqrt(np.where(np.isfinite(v), v, np.inf))
     low = np.fmax.accumulate(np.where(np.isfinite(d), d - half, -np.inf))
     high = np.fmin.accumulate(np.where(np.isfinite(d), d + half, np.inf))
     crossed = np.isfinite(bound) & (np.abs(np.nan_to_num(d)) >= half)
