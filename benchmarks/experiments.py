@@ -53,6 +53,7 @@ from experiments.algorithms.assignment import variant_index  # noqa: E402
 from experiments.algorithms.readout import cumulative_lift  # noqa: E402
 
 PRE_DAYS = 90
+Z95 = 1.959963984540054  # two-sided 5 %
 
 
 def load(path: Path, months: int):
@@ -116,6 +117,11 @@ def one_experiment(seed, first_day, values, pre, lift, *, open_ended=False):
         "sequential": bool(out["reject"][-1]),
         "day": int(hit[0]) if hit.size else -1,
         "fixed_end": bool(out["low"][-1] > 0 or out["high"][-1] < 0),
+        # the sequential test's own statistic (7-day window, capped, CUPED), one
+        # look at the end: what the sequential rate should be compared with
+        "seq_fixed_end": bool(
+            abs(out["seq_difference"][-1]) / np.sqrt(out["seq_variance"][-1]) >= Z95
+        ),
         "fixed_daily": bool(np.any((out["low"] > 0) | (out["high"] < 0))),
         "reduction": float(out["variance_reduction"][-1]),
         "narrowing": float(
@@ -172,6 +178,10 @@ def main() -> None:
         (
             "A/A Welch once at the end (reference)",
             np.mean([r["fixed_end"] for r in aa]),
+        ),
+        (
+            "A/A its statistic, once at the end (reference)",
+            np.mean([r["seq_fixed_end"] for r in aa]),
         ),
         (
             "A/A Welch peeked daily (no correction)",
