@@ -95,14 +95,18 @@ def product_catalogue(*, source: str | None = None) -> QuerySet[Product]:
     return qs.select_related("category").order_by("id")
 
 
-def product_public_get(*, product_id: int) -> Product | None:
-    """A product a shopper or the ratings demo may open by id: sellable, or an item
-    of a demo rating data set. Postage, fees and inactive products are not."""
-    demo = list(shop_setting("DEMO_SOURCES"))
+def product_public_get(*, product_id: int, source: str | None = None) -> Product | None:
+    """A product a shopper may open by id: sellable. An item of a demo rating data
+    set (``SHOP["DEMO_SOURCES"]``, e.g. a MovieLens film) only with that source as
+    the explicit opt-in (``source="movielens"``), for the ratings demo (issue 14.1).
+    Postage, fees and inactive products never; ``None`` when not found."""
+    allowed = Q(pk__in=Product.objects.sellable())
+    if source and source in shop_setting("DEMO_SOURCES"):
+        allowed |= Q(source=source, is_active=True)
     return (
         Product.objects.select_related("category")
         .filter(pk=product_id)
-        .filter(Q(pk__in=Product.objects.sellable()) | Q(source__in=demo))
+        .filter(allowed)
         .first()
     )
 

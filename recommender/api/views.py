@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import NotFound
 from experiments.serving import recommendations_serve
+from shop.conf import shop_setting
 from shop.models import Customer, Product
 from shop.selectors import product_offers
 
@@ -55,6 +56,12 @@ SURFACE_PARAM = OpenApiParameter(
     description="for_you (default): the model of what you will buy next, re-buys "
     "included, each with its cycle as the reason; discover: products you never "
     "bought. Models and rules per surface: RECOMMENDER['surfaces'].",
+)
+DEMO_SOURCE_PARAM = OpenApiParameter(
+    "source",
+    OpenApiTypes.STR,
+    description="a demo rating data set (movielens): the opt-in that opens its "
+    "items; without it such an item is a 404",
 )
 SESSION_PARAM = OpenApiParameter(
     "session_key",
@@ -192,9 +199,13 @@ def _with_offers(result):
     return result
 
 
-def _product(pk) -> Product:
+def _product(pk, source: str = "") -> Product:
+    """The product asked for. An item of a demo rating data set (a MovieLens film)
+    is a 404 unless ``?source=`` names its data set: the ratings demo's opt-in
+    (issue 14.1); the shop's own products are always reachable."""
     product = Product.objects.filter(pk=int(pk)).first()
-    if product is None:
+    demo = shop_setting("DEMO_SOURCES")
+    if product is None or (product.source in demo and source != product.source):
         raise NotFound(f"product {pk} does not exist", field="id")
     return product
 
@@ -260,12 +271,12 @@ class SimilarProductsView(APIView):
 
     @extend_schema(
         summary="Products similar to a product",
-        parameters=[K_PARAM, SESSION_PARAM],
+        parameters=[K_PARAM, SESSION_PARAM, DEMO_SOURCE_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
-        product = _product(pk)
+        product = _product(pk, query["source"])
         result = _serve(
             request,
             "similar",
@@ -280,12 +291,12 @@ class BoughtTogetherView(APIView):
 
     @extend_schema(
         summary="Frequently bought together (co-purchase in one invoice)",
-        parameters=[K_PARAM, SESSION_PARAM],
+        parameters=[K_PARAM, SESSION_PARAM, DEMO_SOURCE_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
-        product = _product(pk)
+        product = _product(pk, query["source"])
         result = _serve(
             request,
             "bought_together",

@@ -41,15 +41,29 @@ class ProductListView(generics.ListAPIView):
         )
 
 
-@extend_schema(tags=["catalogue"], responses={200: s.ProductOut, 404: None})
+@extend_schema(
+    tags=["catalogue"],
+    parameters=[
+        OpenApiParameter(
+            "source",
+            str,
+            description="a demo rating data set (movielens): the opt-in that opens "
+            "its items",
+        )
+    ],
+    responses={200: s.ProductOut, 404: None},
+)
 class ProductDetailView(APIView):
-    """One product by id: a sellable product or an item of a demo rating data set
-    (postage, fees and inactive products are 404)."""
+    """One product by id: a sellable product; an item of a demo rating data set
+    (a MovieLens film) only with ``?source=movielens``. Postage, fees and inactive
+    products are 404."""
 
     permission_classes = [permissions.AllowAny]
 
     def get(self, request, pk: int):
-        product = selectors.product_public_get(product_id=pk)
+        product = selectors.product_public_get(
+            product_id=pk, source=request.query_params.get("source")
+        )
         if product is None:
             raise NotFound()
         return Response(s.ProductOut(product, context={"request": request}).data)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.factories import make_product
+
 pytestmark = pytest.mark.django_db
 
 
@@ -125,6 +127,22 @@ def test_unknown_product_is_404(trained, api_client, path):
     response = api_client.get(f"/api/v1/products/987654/{path}")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["similar", "bought-together"])
+def test_films_answer_404_without_the_opt_in(trained, api_client, path):
+    """A MovieLens film is not the shop's: its similar / bought-together lists
+    are a 404 unless ``?source=movielens`` opts in (issue 14.1)."""
+    film = make_product("1", source="movielens", description="Toy Story (1995)")
+    hidden = api_client.get(f"/api/v1/products/{film.pk}/{path}")
+    assert hidden.status_code == 404 and hidden.json()["error"] == "not_found"
+    opted_in = api_client.get(
+        f"/api/v1/products/{film.pk}/{path}", {"source": "movielens"}
+    )
+    assert opted_in.status_code == 200, opted_in.content
+    # the shop's own products need no opt-in
+    red0 = trained["red"][0]
+    assert api_client.get(f"/api/v1/products/{red0.pk}/{path}").status_code == 200
 
 
 def test_basket_endpoint(trained, api_client):

@@ -83,8 +83,13 @@ def test_films_only_on_explicit_opt_in(api_client, catalogue):
     assert "1" not in _codes(api_client.get("/api/v1/products/"))
     assert _codes(api_client.get("/api/v1/products/?search=toy")) == []
     assert _codes(api_client.get("/api/v1/products/?source=movielens")) == ["1"]
-    detail = api_client.get(f"/api/v1/products/{film.pk}/").json()
+    # a film by id is a 404 like a missing product, unless opted in (issue 14.1)
+    assert api_client.get(f"/api/v1/products/{film.pk}/").status_code == 404
+    detail = api_client.get(f"/api/v1/products/{film.pk}/?source=movielens").json()
     assert detail["source"] == "movielens" and detail["url"] is None
+    # the opt-in names the film's own data set; any other source does not open it
+    other = api_client.get(f"/api/v1/products/{film.pk}/?source=online_retail")
+    assert other.status_code == 404
     names = [c["name"] for c in api_client.get("/api/v1/categories/").json()["results"]]
     assert names == ["Mugs"]
     genres = api_client.get("/api/v1/categories/?source=movielens").json()["results"]
