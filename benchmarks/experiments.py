@@ -17,16 +17,18 @@ cancellations, GBP). The treatment's spend is multiplied by ``1 + lift`` (the
 injected effect; 0 in A/A). The readout is
 :func:`experiments.algorithms.readout.cumulative_lift`, the function the admin page
 calls, looked at every day, with the served defaults (7-day window, p99 capping,
-CUPED, mSPRT calibrated to the planned stop = the last day).
+CUPED, group-sequential test with error spending to the planned stop = the last day:
+Lan & DeMets 1983, boundaries from each look's observed information).
 
 Prints one table:
 
 * A/A (no effect), over ``--aa`` simulated experiments: the false-positive rate of the
-  mSPRT readout with daily peeking, calibrated to the planned stop (the product's
-  decision rule when an experiment has a planned stop), the open-ended always-valid
-  mSPRT (threshold 1/alpha: valid, conservative; first ``--open-ended`` experiments),
-  a fixed-horizon Welch test looked at once at the end (the reference) and the same
-  Welch test peeked at daily (what goes wrong without a sequential method);
+  sequential readout with daily peeking until the planned stop (error spending, the
+  product's decision rule when an experiment has a planned stop), the open-ended
+  always-valid mSPRT (threshold 1/alpha: valid, conservative; first
+  ``--open-ended`` experiments), a fixed-horizon Welch test looked at once at the
+  end (the reference) and the same Welch test peeked at daily (what goes wrong
+  without a sequential method);
 * power at each injected lift over ``--power`` experiments (share of experiments whose
   sequential test rejected by the last day), and the median day it did;
 * CUPED (pre-period: the 90 days before the window): mean variance reduction and how
@@ -160,7 +162,7 @@ def main() -> None:
     ]
     rows = [
         (
-            "A/A mSPRT to planned stop, daily (ours)",
+            "A/A error spending to planned stop, daily (ours)",
             np.mean([r["sequential"] for r in aa]),
         ),
         (
@@ -181,12 +183,12 @@ def main() -> None:
         f"\nfalse-positive rate over {args.aa} A/A experiments, alpha 0.05 "
         f"(binomial s.e. at 0.05: {se:.3f})"
     )
-    print(f"{'readout':<42} {'false positives':>16}")
+    print(f"{'readout':<48} {'false positives':>16}")
     for name, rate in rows:
-        print(f"{name:<42} {rate:>16.3f}")
+        print(f"{name:<48} {rate:>16.3f}")
     print(f"\npower over {args.power} experiments, {days} days, 50/50 split")
     print(
-        f"{'injected lift':>14} {'power (mSPRT)':>14} {'median day':>11} "
+        f"{'injected lift':>14} {'power (seq.)':>14} {'median day':>11} "
         f"{'power (Welch end)':>18}"
     )
     for lift in [float(x) for x in args.lifts.split(",")]:

@@ -39,10 +39,9 @@ DEFAULTS: dict[str, Any] = {
     # Sample-ratio mismatch flagged under this chi-square p-value.
     "srm_threshold": 0.001,
     # The sequential test (experiments.algorithms.readout.cumulative_lift): with a
-    # planned stop, tau^2 = msprt_mixture_ratio x the variance projected to the
-    # stop and the threshold is calibrated to the daily looks until then; without
-    # one, the open-ended test with tau = msprt_relative_effect x the mean.
-    "msprt_mixture_ratio": 1.0,
+    # planned stop, group-sequential with error spending over the days until the
+    # stop and the observed information of each look (Lan & DeMets 1983); without
+    # one, the open-ended mSPRT with tau = msprt_relative_effect x the mean.
     "msprt_relative_effect": 0.10,
     # Per-unit revenue is winsorised at this pooled quantile for the test.
     "cap_quantile": 0.99,

@@ -360,7 +360,6 @@ def _compare(v, control, units, orders, pre, days, conf, horizon, window):
         pre_period=pre_values,
         horizon=horizon,
         window=window,
-        mixture_ratio=float(conf["msprt_mixture_ratio"]),
         cap_quantile=conf["cap_quantile"],
         relative_effect=float(conf["msprt_relative_effect"]),
         alpha=float(conf["alpha"]),

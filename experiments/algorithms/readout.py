@@ -8,8 +8,6 @@ the readout the admin shows.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from .stats import (
@@ -18,7 +16,7 @@ from .stats import (
     cuped_difference,
     cuped_theta,
     difference_in_means,
-    msprt_horizon_threshold,
+    error_spending_bounds,
 )
 
 __all__ = ["cumulative_lift"]
@@ -31,7 +29,6 @@ def cumulative_lift(
     *,
     pre_period=None,
     horizon: int | None = None,
-    mixture_ratio: float = 1.0,
     window: int = 7,
     cap_quantile: float | None = 0.99,
     relative_effect: float = 0.10,
@@ -53,13 +50,19 @@ def cumulative_lift(
     pre_period : array-like of float, shape (n,), optional, CUPED covariate (e.g.
         GBP spent in the pre-period).
     horizon : int, optional, the planned number of looks (days until the planned
-        stop). Given, the mSPRT's threshold is calibrated to these looks
-        (:func:`~experiments.algorithms.stats.msprt_horizon_threshold`: false
-        positives at ``alpha``, not far below) and ``tau2 = mixture_ratio x`` the
-        variance projected to the horizon (``V_k x k / horizon``). Without it, the
-        open-ended always-valid test (threshold ``1 / alpha``) with
-        ``tau = relative_effect x`` the pooled mean.
-    mixture_ratio : float, ``tau2 / V`` at the horizon (with ``horizon``).
+        stop). Given, the test is group-sequential with error spending (Lan &
+        DeMets 1983): the error ``alpha`` is spent over calendar time (look /
+        planned looks, O'Brien-Fleming-type) and each look's boundary is set
+        from the *observed* information of the looks so far (``1 / V`` of the
+        tested difference;
+        :func:`~experiments.algorithms.stats.error_spending_bounds`), so
+        front-loaded arrivals or a heavy tail change the boundaries, not the
+        error rate: false positives at ``alpha`` with a look every day. The
+        interval is the repeated confidence interval ``d +- b_j sqrt(V_j)``
+        (Jennison & Turnbull 2000, ch. 9), intersected over the looks; looks
+        after the planned stop spend no error (the decision is frozen).
+        Without it, the open-ended always-valid mSPRT (threshold ``1 / alpha``)
+        with ``tau = relative_effect x`` the pooled mean.
     window : int, looks (days): the sequential test's outcome is each unit's value
         ``window`` looks after its assignment (the attribution window), counted
         once that window has passed: one independent observation per unit, the
@@ -82,8 +85,10 @@ def cumulative_lift(
     -------
     dict of arrays of shape (looks,): ``n_treatment``, ``n_control``,
     ``mean_treatment``, ``mean_control``, ``difference``, ``low``/``high``
-    (fixed-horizon), ``av_low``/``av_high``/``av_p_value``/``reject``
-    (always-valid, running), ``cuped_low``/``cuped_high``/``variance_reduction``
+    (fixed-horizon), ``av_low``/``av_high``/``reject`` (sequential: valid under
+    daily looks, running), ``av_p_value`` (the open-ended mSPRT's always-valid
+    p-value; NaN with ``horizon``), ``bound`` (the z boundary of each look with
+    ``horizon``), ``cuped_low``/``cuped_high``/``variance_reduction``
     (NaN without ``pre_period``).
 
     Raises
@@ -94,6 +99,8 @@ def cumulative_lift(
     References
     ----------
     Johari, Koomen, Pekelis & Walsh, Operations Research 70(3), 2022 (mSPRT);
+    Lan & DeMets, Biometrika 70(3), 1983 (error spending); Jennison & Turnbull,
+    *Group Sequential Methods*, 2000 (observed information, repeated intervals);
     Deng, Xu, Kohavi & Walker, WSDM 2013 (CUPED).
     """
     arm = np.asarray(arm, dtype=np.int64).ravel()
@@ -112,7 +119,7 @@ def cumulative_lift(
     keys = ("n_treatment", "n_control", "mean_treatment", "mean_control",
             "difference", "low", "high", "variance", "tau2", "cuped_low",
             "cuped_high", "variance_reduction", "seq_difference",
-            "seq_variance", "seq_n")  # fmt: skip
+            "seq_variance", "seq_n", "bound")  # fmt: skip
     if pre is not None and pre.size and cap_quantile:
         pre = np.clip(pre, *np.quantile(pre, [1 - cap_quantile, cap_quantile]))
     out = {k: np.full(looks, np.nan) for k in keys}
@@ -142,16 +149,16 @@ def cumulative_lift(
             )
             out["cuped_low"][j], out["cuped_high"][j] = adj.low, adj.high
             out["variance_reduction"][j] = reduction
-    _sequential(out, arm, first, windowed, pre, window, cap_quantile, horizon,
-                mixture_ratio, relative_effect, min_units)  # fmt: skip
-    test_looks = max(max(horizon or 0, looks) - window + 1, 1)
-    log_c = _threshold(test_looks, mixture_ratio, alpha) if horizon else None
+    _sequential(out, arm, first, windowed, pre, window, cap_quantile,
+                relative_effect, min_units)  # fmt: skip
+    if horizon:
+        out.update(_group_sequential(out, horizon, window, alpha))
+        return out
     av = always_valid_path(
         out["seq_difference"],
         out["seq_variance"],
         tau2=np.nan_to_num(out["tau2"]),
         alpha=alpha,
-        log_threshold=log_c,
     )
     out.update(
         av_p_value=av["p_value"], av_low=av["low"], av_high=av["high"],
@@ -160,14 +167,33 @@ def cumulative_lift(
     return out
 
 
-@lru_cache(maxsize=64)
-def _threshold(looks: int, mixture_ratio: float, alpha: float) -> float:
-    fractions = np.arange(1, looks + 1) / looks
-    return msprt_horizon_threshold(fractions, mixture_ratio=mixture_ratio, alpha=alpha)
+def _group_sequential(out, horizon, window, alpha) -> dict[str, np.ndarray]:
+    """Error-spending test and repeated confidence intervals (see ``horizon``)."""
+    d, v = out["seq_difference"], out["seq_variance"]
+    looks = d.size
+    valid = np.flatnonzero(np.isfinite(d) & np.isfinite(v) & (v > 0))
+    test_looks = max(int(horizon) - window + 1, 1)
+    # spending time: calendar days since the first look that can be tested
+    fraction = (np.arange(looks) - window + 2) / test_looks
+    bound = np.full(looks, np.inf)
+    if valid.size:
+        bound[valid] = error_spending_bounds(1 / v[valid], fraction[valid], alpha=alpha)
+    with np.errstate(invalid="ignore"):  # inf x 0: a look without a test
+        half = bound * np.sqrt(np.where(np.isfinite(v), v, np.inf))
+    low = np.fmax.accumulate(np.where(np.isfinite(d), d - half, -np.inf))
+    high = np.fmin.accumulate(np.where(np.isfinite(d), d + half, np.inf))
+    crossed = np.isfinite(bound) & (np.abs(np.nan_to_num(d)) >= half)
+    return {
+        "bound": bound,
+        "av_low": low,
+        "av_high": high,
+        "av_p_value": np.full(looks, np.nan),
+        "reject": np.logical_or.accumulate(crossed),
+    }
 
 
-def _sequential(out, arm, first, windowed, pre, window, cap, horizon, ratio,
-                relative_effect, min_units) -> None:  # fmt: skip
+def _sequential(out, arm, first, windowed, pre, window, cap, relative_effect,
+                min_units) -> None:  # fmt: skip
     """Fill ``seq_*`` and ``tau2``: the test on units whose window has passed."""
     looks = out["difference"].size
     for j in range(looks):
@@ -179,12 +205,7 @@ def _sequential(out, arm, first, windowed, pre, window, cap, horizon, ratio,
         y = _sequential_values(windowed, mature, pre, cap)
         d = difference_in_means(y[t], y[c])
         out["seq_difference"][j], out["seq_variance"][j] = d.difference, d.std_error**2
-        if horizon:  # information ~ units whose window passed ~ calendar time
-            test_looks = max(max(horizon, looks) - window + 1, 1)
-            fraction = (j - window + 2) / test_looks
-            out["tau2"][j] = ratio * fraction * out["seq_variance"][j]
-        else:
-            out["tau2"][j] = (relative_effect * y[mature].mean()) ** 2
+        out["tau2"][j] = (relative_effect * y[mature].mean()) ** 2
 
 
 def _sequential_values(column, present, pre, cap_quantile) -> np.ndarray:

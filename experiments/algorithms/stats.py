@@ -14,6 +14,9 @@ returns a small dataclass; nothing here knows where the numbers came from.
   ratio test with a normal mixture, an always-valid p-value and confidence
   sequence that may be looked at after every day (Johari, Koomen, Pekelis &
   Walsh 2017 / Operations Research 2022).
+* :func:`obrien_fleming_spending`, :func:`error_spending_bounds`: group-sequential
+  boundaries for daily looks until a planned stop, by alpha spending over calendar
+  time with the observed information of each look (Lan & DeMets 1983).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ __all__ = [
     "cuped_difference",
     "cuped_theta",
     "difference_in_means",
+    "error_spending_bounds",
     "msprt",
+    "obrien_fleming_spending",
     "srm_test",
 ]
 
@@ -483,3 +488,105 @@ def always_valid_path(
             hit |= look.reject
         p[i], low[i], high[i], reject[i] = best_p, lo, hi, hit
     return {"p_value": p, "low": low, "high": high, "reject": reject}
+
+
+def obrien_fleming_spending(fraction, *, alpha: float = 0.05):
+    """Lan-DeMets O'Brien-Fleming-type spending function (two-sided).
+
+    ``alpha(t) = 2 - 2 Phi(z_{1 - alpha/2} / sqrt(t))``: the share of the type-I
+    error that may have been spent by the fraction ``t`` of the experiment
+    (``alpha(0) = 0``, ``alpha(1) = alpha``; little early, most near the end).
+
+    Parameters
+    ----------
+    fraction : float or array-like, in [0, inf); values above 1 count as 1.
+    alpha : float, in (0, 1).
+
+    Returns
+    -------
+    ndarray (same shape as ``fraction``), the cumulative error allowed.
+
+    References
+    ----------
+    Lan & DeMets, "Discrete sequential boundaries for clinical trials",
+    Biometrika 70(3), 659-663, 1983 (the spending function alpha_1).
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    t = np.clip(np.asarray(fraction, dtype=np.float64), 0.0, 1.0)
+    z = sps.norm.isf(alpha / 2)
+    with np.errstate(divide="ignore"):
+        return np.where(t > 0, 2 * sps.norm.sf(z / np.sqrt(np.maximum(t, 1e-300))), 0.0)
+
+
+def error_spending_bounds(
+    information, fraction, *, alpha: float = 0.05, sims: int = 20000, seed: int = 0
+) -> np.ndarray:
+    """Two-sided z boundaries for looks whose information is observed as they come.
+
+    Look ``j`` rejects "no difference" when ``|d_j| / sqrt(V_j) >= b_j``. The error
+    is spent over ``fraction`` (e.g. days since the start / planned days: fixed in
+    advance, not data-dependent) with :func:`obrien_fleming_spending`, and each
+    boundary is set given the *observed* information of the looks so far: under
+    the null the z-statistics are ``W(I_j) / sqrt(I_j)`` for a Brownian motion
+    ``W`` (canonical joint distribution, Jennison & Turnbull 2000, ch. 3 and 7),
+    so ``b_j`` makes ``P(first crossing at j) = alpha(t_j) - alpha(t_{j-1})``.
+    Because the boundaries follow the information actually gathered (front-loaded
+    arrivals, heavy tails), the false-positive rate with a look every day until
+    the planned stop is ``alpha`` by construction, not a figure tuned to a data
+    set; ``b_j`` depends only on looks ``<= j`` (yesterday's boundary does not move
+    when today's data arrive). Computed by simulating ``sims`` null paths.
+
+    Parameters
+    ----------
+    information : array-like of float, shape (k,), the information of each look
+        (``1 / V_j``, or the number of units), positive; a decrease (estimation
+        noise) is treated as no new information.
+    fraction : array-like of float, shape (k,), non-decreasing, the spending time
+        of each look in (0, inf); looks at or beyond 1 spend nothing new.
+    alpha : float, in (0, 1); sims : int, simulated null paths; seed : int.
+
+    Returns
+    -------
+    ndarray of shape (k,), ``b_j`` (``inf`` where the look spends no error).
+
+    Raises
+    ------
+    ValueError
+        Shapes differ, information not positive, fraction decreasing or not
+        positive, ``alpha`` outside (0, 1).
+
+    References
+    ----------
+    Lan & DeMets, Biometrika 70(3), 1983 (error spending with unplanned looks);
+    Jennison & Turnbull, *Group Sequential Methods with Applications to Clinical
+    Trials*, Chapman & Hall 2000, ch. 7.2 (spending with observed information).
+    """
+    info = np.asarray(information, dtype=np.float64).ravel()
+    t = np.asarray(fraction, dtype=np.float64).ravel()
+    if info.shape != t.shape:
+        raise ValueError("information and fraction differ in length")
+    if info.size and (not np.all(np.isfinite(info)) or np.any(info <= 0)):
+        raise ValueError("information must be positive and finite")
+    if t.size and (t[0] <= 0 or np.any(np.diff(t) < 0)):
+        raise ValueError("fraction must be positive and non-decreasing")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    info = np.maximum.accumulate(info) / (info[0] if info.size else 1.0)
+    allowed = obrien_fleming_spending(t, alpha=alpha)
+    rng = np.random.default_rng(seed)
+    walk = np.zeros(sims)
+    alive = np.ones(sims, dtype=bool)
+    bounds = np.full(info.size, np.inf)
+    previous = 0.0
+    for j in range(info.size):
+        walk += rng.standard_normal(sims) * math.sqrt(info[j] - previous)
+        previous = info[j]
+        z = np.abs(walk) / math.sqrt(info[j])
+        spend = int(round((allowed[j] - (1 - alive.mean())) * sims))
+        candidates = np.sort(z[alive])[::-1]
+        if spend <= 0 or candidates.size == 0:
+            continue
+        bounds[j] = candidates[min(spend, candidates.size) - 1]
+        alive &= z < bounds[j]
+    return bounds

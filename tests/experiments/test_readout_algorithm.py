@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from experiments.algorithms.readout import cumulative_lift
-from experiments.algorithms.stats import msprt_horizon_threshold
+from experiments.algorithms.stats import (
+    error_spending_bounds,
+    msprt_horizon_threshold,
+    obrien_fleming_spending,
+)
 
 
 def test_horizon_threshold_is_below_the_open_ended_one_and_calibrated():
@@ -70,3 +74,50 @@ def test_readout_shapes_cuped_and_bad_input():
         cumulative_lift(arm[:-1], first, values)
     with pytest.raises(ValueError, match="arm must be 0"):
         cumulative_lift(arm + 1, first, values)
+
+
+def test_error_spending_holds_alpha_when_information_arrives_front_loaded():
+    days = np.arange(1, 31) / 30
+    info = days**0.3  # most customers arrive in the first days
+    bounds = error_spending_bounds(info, days, alpha=0.05)
+    assert np.isinf(bounds[0]) and np.all(np.isfinite(bounds[10:]))
+    # fresh null paths on that information scale cross about alpha of the time
+    rng = np.random.default_rng(21)
+    steps = rng.standard_normal((20000, 30)) * np.sqrt(np.diff(info, prepend=0.0))
+    z = np.abs(np.cumsum(steps, axis=1)) / np.sqrt(info)
+    assert 0.045 <= (z >= bounds).any(axis=1).mean() <= 0.055
+    # a boundary depends only on the looks so far: tomorrow does not move today
+    assert np.array_equal(error_spending_bounds(info[:12], days[:12]), bounds[:12])
+    # after the planned stop no error is left to spend
+    late = error_spending_bounds(np.r_[info, 1.1], np.r_[days, 31 / 30])
+    assert np.isinf(late[-1])
+
+
+def test_spending_function_and_bad_input():
+    spent = obrien_fleming_spending(np.array([0.0, 0.25, 0.5, 1.0, 2.0]))
+    assert spent[0] == 0 and np.all(np.diff(spent) >= 0)
+    assert spent[3] == pytest.approx(0.05) and spent[4] == pytest.approx(0.05)
+    assert spent[1] == pytest.approx(8.9e-5, rel=0.05)  # Lan & DeMets 1983, OBF
+    with pytest.raises(ValueError, match="information"):
+        error_spending_bounds([1.0, 0.0], [0.5, 1.0])
+    with pytest.raises(ValueError, match="fraction"):
+        error_spending_bounds([1.0, 2.0], [0.5, 0.4])
+
+
+def test_aa_false_positives_stay_at_alpha_with_front_loaded_arrivals_daily_looks():
+    """A/A with daily looks, arrivals front-loaded (half on the first 3 of 30 days),
+    heavy-tailed spend: the planned-stop readout rejects about alpha of the time."""
+    rng = np.random.default_rng(22)
+    rejected = []
+    for _ in range(300):
+        arm, first, values, pre = _traffic(rng, n=400)
+        first = np.minimum((30 * rng.random(arm.size) ** 3).astype(int), 29)
+        daily = np.diff(values, axis=1, prepend=0.0)
+        daily[np.arange(30)[None, :] < first[:, None]] = 0
+        out = cumulative_lift(
+            arm, first, np.cumsum(daily, axis=1), pre_period=pre, horizon=30,
+            window=5, min_units=10,
+        )  # fmt: skip
+        rejected.append(out["reject"][-1])
+    # alpha 0.05, 300 experiments: binomial s.e. 0.013
+    assert 0.02 <= np.mean(rejected) <= 0.085
