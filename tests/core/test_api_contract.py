@@ -156,3 +156,5 @@ def test_every_operation_has_request_and_response_examples_that_validate():
                 invalid.append(f"{name} {example_name!r}: {error.message}")
     assert not missing, f"operations without examples: {missing}"
     assert not invalid, invalid
+    # list pages wrap the item example in a one-page answer, not DRF's demo links
+    assert "api.example.org" not in str(schema["paths"])
