@@ -52,7 +52,8 @@ class ProductAvailabilityView(APIView):
         responses=AvailabilityOut, examples=[IN_STOCK_EXAMPLE, BACK_ON_EXAMPLE]
     )
     def get(self, request, pk: int):
-        product = Product.objects.filter(pk=pk, is_active=True).first()
+        # the shop's own products only: a MovieLens film is never stock (14.1)
+        product = Product.objects.of_shop().filter(pk=pk, is_active=True).first()
         if product is None:
             raise NotFound(f"product {pk} does not exist", field="id")
         data = selectors.product_availability(product=product)
