@@ -357,6 +357,7 @@ PRICING = env.json("PRICING_SETTINGS", default={})
 EXPERIMENTS = env.json("EXPERIMENTS_SETTINGS", default={})
 INVENTORY = env.json("INVENTORY_SETTINGS", default={})
 CHATBOT = env.json("CHATBOT_SETTINGS", default={})
+SHOP = env.json("SHOP_SETTINGS", default={})
 
 # Replies to support tickets are e-mailed to the customer; the console backend prints
 # them (set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587, to send).

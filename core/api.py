@@ -88,3 +88,13 @@ class PageSizePagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_paginated_response_schema(self, schema):
+        """DRF's page schema, with the example of a one-page answer (count 1, no next
+        or previous page) around each list endpoint's example item, instead of
+        DRF's ``api.example.org/accounts/`` links."""
+        page = super().get_paginated_response_schema(schema)
+        examples = {"count": 1, "next": None, "previous": None}
+        for name, value in examples.items():
+            page["properties"][name]["example"] = value
+        return page

@@ -31,6 +31,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from core.formatting import money, percent
+from shop.clock import shop_now
 from shop.models import Event, Order, OrderLine
 
 from .algorithms.readout import cumulative_lift
@@ -212,7 +213,7 @@ def experiment_readout(*, experiment: Experiment, as_of: datetime | None = None)
     impressions_flush()
     conf = exp_settings()
     start = experiment.started_at
-    end = experiment.stopped_at or as_of or timezone.now()
+    end = experiment.stopped_at or as_of or shop_now()
     variants = [
         VariantMetrics(v.pk, v.name, v.is_control, float(v.share), v.serving_config)
         for v in experiment.variants.all()

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import InvalidInput, InvalidTransition
+from shop.clock import shop_now
 
 from .conf import SURFACES, exp_settings
 from .models import Experiment, ExperimentAudit, SurfaceConfig, Variant
@@ -282,7 +283,7 @@ def experiment_start(*, experiment: Experiment, by=None) -> Experiment:
     check_variants(list(experiment.variants.values()))
     check_overlap(experiment.surfaces, exclude_pk=experiment.pk)
     experiment.status = Experiment.Status.RUNNING
-    experiment.started_at = timezone.now()
+    experiment.started_at = shop_now()
     experiment.save(update_fields=["status", "started_at", "updated_at"])
     _audit(experiment, "started", by, {"surfaces": experiment.surfaces})
     transaction.on_commit(_serving_cache_clear)
@@ -305,7 +306,7 @@ def experiment_stop(*, experiment: Experiment, by=None, reason: str = "") -> Exp
             field="status",
         )
     experiment.status = Experiment.Status.STOPPED
-    experiment.stopped_at = timezone.now()
+    experiment.stopped_at = shop_now()
     experiment.save(update_fields=["status", "stopped_at", "updated_at"])
     _audit(experiment, "stopped", by, {"reason": reason} if reason else {})
     transaction.on_commit(_serving_cache_clear)
@@ -354,7 +355,7 @@ def experiment_ship(*, experiment: Experiment, variant: Variant, by=None) -> Exp
             f"variant {variant.name} is not part of {experiment.name}", field="variant"
         )
     if experiment.status == Experiment.Status.RUNNING:
-        experiment.stopped_at = timezone.now()
+        experiment.stopped_at = shop_now()
     changes = {}
     for surface in experiment.surfaces:
         config, _ = SurfaceConfig.objects.select_for_update().get_or_create(

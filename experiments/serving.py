@@ -25,9 +25,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from recommender.services import RecommendationResult, recommend_for_basket
+from shop.clock import shop_now
 
 from .algorithms.assignment import variant_index
 from .conf import exp_settings
@@ -164,7 +163,7 @@ def recommendations_serve(
             "unit": unit,
             "customer_id": customer.pk if customer is not None else None,
             "session_key": "" if customer is not None else session_key[:64],
-            "served_at": timezone.now(),
+            "served_at": shop_now(),
             "product_ids": [int(i["product_id"]) for i in result.items],
             "strategy": result.strategy[:32],
             "model_version": (result.model_version or "")[:64],

@@ -192,12 +192,13 @@ def competitor_price_latest(*, product: Product) -> CompetitorPrice | None:
 
 
 def product_price_get(*, product_id: int) -> dict | None:
-    """The storefront's price of an active product: its approved list price only.
+    """The storefront's price of an active shop product: its approved list price only
+    (an item of a demo rating data set, e.g. a MovieLens film, has none: ``None``).
 
     Open (unapproved) suggestions never appear: the list price changes only when a
     suggestion is applied through ``shop.services.catalog.product_set_price``.
     """
-    product = Product.objects.filter(pk=product_id, is_active=True).first()
+    product = Product.objects.of_shop().filter(pk=product_id, is_active=True).first()
     if product is None:
         return None
     last = PriceChange.objects.filter(product=product).order_by("-changed_at").first()

@@ -30,6 +30,7 @@ from core.adminkit import (
 )
 from core.formatting import MISSING, day, moment, money, number
 
+from .clock import shop_now
 from .models import Customer, Order, OrderLine, OrderStatusChange
 from .selectors import data_today
 from .services.orders import (
@@ -256,6 +257,10 @@ class OrderAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_total=_TOTAL)
+
+    def get_changeform_initial_data(self, request):
+        """A new order is dated on the shop clock (shop.clock.shop_now)."""
+        return {"placed_at": shop_now(), **super().get_changeform_initial_data(request)}
 
     EDITABLE = ("shipping_address",)
     fields = (

@@ -32,10 +32,17 @@ DEFAULTS: dict[str, Any] = {
     "CATEGORY_CLUSTER_DISTANCE": 0.55,
     "CATEGORY_MIN_CLUSTER_SIZE": 8,
     "CATEGORY_FALLBACK": "More gifts",
+    # The shop clock that stamps new orders, events and experiment impressions
+    # (shop.clock.shop_now): "wall" (timezone.now()), "data" (the newest imported
+    # order's day at the current time of day, so historical data's "today" stays
+    # put) or "auto": "data" when that order is more than CLOCK_HISTORICAL_DAYS
+    # days before the wall clock, else "wall".
+    "CLOCK": "auto",
+    "CLOCK_HISTORICAL_DAYS": 30,
 }
 
 # Unknown keys in settings.SHOP are refused at start-up (core.appsettings).
-APP_SETTINGS = AppSettings("SHOP", DEFAULTS)
+APP_SETTINGS = AppSettings("SHOP", DEFAULTS, env_name="SHOP_SETTINGS")
 
 
 def shop_setting(name: str) -> Any:

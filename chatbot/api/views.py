@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from ..models import Conversation
 from ..services.conversations import conversation_get, conversation_start, message_post
 from ..services.review import message_feedback
+from . import examples as ex
 from .serializers import (
     ConversationStartOutput,
     FeedbackInput,
@@ -38,7 +39,9 @@ class ChatView(APIView):
 
 
 class ConversationStartView(ChatView):
-    @extend_schema(request=None, responses={201: ConversationStartOutput})
+    @extend_schema(
+        request=None, responses={201: ConversationStartOutput}, examples=[ex.START]
+    )
     def post(self, request):
         if not request.session.session_key:
             request.session.create()  # binds an anonymous chat to this visitor
@@ -53,7 +56,11 @@ class ConversationStartView(ChatView):
 
 
 class MessagePostView(ChatView):
-    @extend_schema(request=MessageInput, responses={200: ReplyOutput})
+    @extend_schema(
+        request=MessageInput,
+        responses={200: ReplyOutput},
+        examples=[ex.MESSAGE_REQUEST, ex.REPLY],
+    )
     def post(self, request, public_id):
         data = MessageInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -75,7 +82,7 @@ class MessagePostView(ChatView):
 class TranscriptView(ChatView):
     throttle_scope = None
 
-    @extend_schema(responses={200: TranscriptOutput})
+    @extend_schema(responses={200: TranscriptOutput}, examples=[ex.TRANSCRIPT])
     def get(self, request, public_id):
         conversation = self.conversation(public_id)
         body = {"conversation": conversation, "messages": conversation.messages.all()}
@@ -86,7 +93,9 @@ class FeedbackView(ChatView):
     """A thumbs-up or -down on one of the bot's replies; a thumbs-down puts the
     customer's message in the admin's "misunderstood messages" review queue."""
 
-    @extend_schema(request=FeedbackInput, responses={204: None})
+    @extend_schema(
+        request=FeedbackInput, responses={204: None}, examples=[ex.FEEDBACK_REQUEST]
+    )
     def post(self, request, public_id, message_id):
         data = FeedbackInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -70,74 +70,206 @@ SESSION_PARAM = OpenApiParameter(
     "assigned by it (signed-in customers are assigned by their id)",
 )
 ERRORS = {400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+
+
+def _item(product_id, stock_code, description, price, score, reason, strategy, **kw):
+    """One recommended item as the API returns it (price in GBP, 2 dp)."""
+    available = kw.get("available", 24)
+    return {
+        "product_id": product_id,
+        "stock_code": stock_code,
+        "description": description,
+        "score": score,
+        "reason": reason,
+        "strategy": strategy,
+        "price": price,
+        "currency": "GBP",
+        "stock_status": "in_stock" if available else "out_of_stock",
+        "available": available,
+        "url": f"/products/{product_id}/",
+    }
+
+
+def _answer(strategy, model_version, explanation, items, variant=""):
+    return {
+        "strategy": strategy,
+        "model_version": model_version,
+        "explanation": explanation,
+        "recommendation_id": "9f1c2a7be04d4b8e8a51c3d2e6f70a14",
+        "variant": variant,
+        "count": len(items),
+        "items": items,
+    }
+
+
 FOR_YOU_EXAMPLE = OpenApiExample(
     "for you",
     response_only=True,
-    value={
-        "strategy": "personalised",
-        "model_version": "recommender.purchases:v3",
-        "explanation": "312 purchases scored by the temporal_blend model",
-        "count": 2,
-        "items": [
-            {
-                "product_id": 1204,
-                "stock_code": "85123A",
-                "description": "WHITE HANGING HEART T-LIGHT HOLDER",
-                "score": 1.83,
-                "reason": "you buy this about every 5 weeks; last bought 2 Nov",
-                "strategy": "personalised",
-            },
-            {
-                "product_id": 877,
-                "stock_code": "71053",
-                "description": "WHITE METAL LANTERN",
-                "score": 0.41,
-                "reason": "because you bought WHITE HANGING HEART T-LIGHT HOLDER",
-                "strategy": "personalised",
-            },
+    value=_answer(
+        "personalised",
+        "recommender.purchases:v3",
+        "312 purchases scored by the temporal_blend model",
+        [
+            _item(
+                1204,
+                "85123A",
+                "WHITE HANGING HEART T-LIGHT HOLDER",
+                "2.95",
+                1.83,
+                "you buy this about every 5 weeks; last bought 2 Nov",
+                "personalised",
+                available=140,
+            ),
+            _item(
+                877,
+                "71053",
+                "WHITE METAL LANTERN",
+                "4.25",
+                0.41,
+                "because you bought WHITE HANGING HEART T-LIGHT HOLDER",
+                "personalised",
+                available=0,
+            ),
         ],
-    },
+        variant="treatment",
+    ),
 )
 DISCOVER_EXAMPLE = OpenApiExample(
     "discover",
     response_only=True,
-    value={
-        "strategy": "personalised",
-        "model_version": "recommender.discover:v2",
-        "explanation": "312 purchases scored by the temporal_blend model",
-        "count": 1,
-        "items": [
-            {
-                "product_id": 2210,
-                "stock_code": "22632",
-                "description": "HAND WARMER RED POLKA DOT",
-                "score": 0.77,
-                "reason": "because you bought HAND WARMER UNION JACK",
-                "strategy": "personalised",
-            }
+    value=_answer(
+        "personalised",
+        "recommender.discover:v2",
+        "312 purchases scored by the temporal_blend model",
+        [
+            _item(
+                2210,
+                "22632",
+                "HAND WARMER RED POLKA DOT",
+                "2.10",
+                0.77,
+                "because you bought HAND WARMER UNION JACK",
+                "personalised",
+            )
         ],
-    },
+    ),
 )
 BUY_AGAIN_EXAMPLE = OpenApiExample(
     "buy again",
     response_only=True,
-    value={
-        "strategy": "buy_again",
-        "model_version": None,
-        "explanation": "14 products you buy again, the most due first",
-        "count": 1,
-        "items": [
-            {
-                "product_id": 1204,
-                "stock_code": "85123A",
-                "description": "WHITE HANGING HEART T-LIGHT HOLDER",
-                "score": 3.0,
-                "reason": "you buy this about every 5 weeks; last bought 2 Nov; "
-                "due since 7 Dec",
-                "strategy": "buy_again",
-            }
+    value=_answer(
+        "buy_again",
+        None,
+        "14 products you buy again, the most due first",
+        [
+            _item(
+                1204,
+                "85123A",
+                "WHITE HANGING HEART T-LIGHT HOLDER",
+                "2.95",
+                3.0,
+                "you buy this about every 5 weeks; last bought 2 Nov; due since 7 Dec",
+                "buy_again",
+                available=140,
+            )
         ],
-    },
+    ),
+)
+SIMILAR_EXAMPLE = OpenApiExample(
+    "similar to the white hanging heart",
+    response_only=True,
+    value=_answer(
+        "similar_items",
+        "recommender.content:v1",
+        "products whose descriptions are most like WHITE HANGING HEART T-LIGHT HOLDER",
+        [
+            _item(
+                1210,
+                "85123B",
+                "RED HANGING HEART T-LIGHT HOLDER",
+                "2.95",
+                0.92,
+                "similar to WHITE HANGING HEART T-LIGHT HOLDER",
+                "similar_items",
+                available=36,
+            ),
+            _item(
+                877,
+                "71053",
+                "WHITE METAL LANTERN",
+                "4.25",
+                0.58,
+                "similar to WHITE HANGING HEART T-LIGHT HOLDER",
+                "similar_items",
+                available=0,
+            ),
+        ],
+    ),
+)
+BOUGHT_TOGETHER_EXAMPLE = OpenApiExample(
+    "bought with the white hanging heart",
+    response_only=True,
+    value=_answer(
+        "bought_together",
+        None,
+        "products on the same invoice as WHITE HANGING HEART T-LIGHT HOLDER",
+        [
+            _item(
+                1302,
+                "21733",
+                "RED HANGING HEART T-LIGHT HOLDER",
+                "2.95",
+                0.34,
+                "bought together on 412 orders",
+                "bought_together",
+                available=60,
+            ),
+            _item(
+                940,
+                "84029G",
+                "KNITTED UNION FLAG HOT WATER BOTTLE",
+                "3.75",
+                0.12,
+                "bought together on 147 orders",
+                "bought_together",
+            ),
+        ],
+    ),
+)
+BASKET_REQUEST_EXAMPLE = OpenApiExample(
+    "a basket of two",
+    request_only=True,
+    value={"product_ids": [1204, 877], "k": 2, "country": "United Kingdom"},
+)
+BASKET_EXAMPLE = OpenApiExample(
+    "recommendations for the basket",
+    response_only=True,
+    value=_answer(
+        "basket",
+        "recommender.purchases:v3",
+        "2 products in the basket scored by the item_knn model",
+        [
+            _item(
+                1302,
+                "21733",
+                "RED HANGING HEART T-LIGHT HOLDER",
+                "2.95",
+                0.66,
+                "goes with WHITE HANGING HEART T-LIGHT HOLDER in your basket",
+                "basket",
+                available=60,
+            ),
+            _item(
+                1455,
+                "22457",
+                "NATURAL SLATE HEART CHALKBOARD",
+                "2.95",
+                0.31,
+                "goes with WHITE METAL LANTERN in your basket",
+                "basket",
+            ),
+        ],
+    ),
 )
 
 
@@ -273,6 +405,7 @@ class SimilarProductsView(APIView):
         summary="Products similar to a product",
         parameters=[K_PARAM, SESSION_PARAM, DEMO_SOURCE_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
+        examples=[SIMILAR_EXAMPLE],
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
@@ -293,6 +426,7 @@ class BoughtTogetherView(APIView):
         summary="Frequently bought together (co-purchase in one invoice)",
         parameters=[K_PARAM, SESSION_PARAM, DEMO_SOURCE_PARAM],
         responses={200: RecommendationSerializer, **ERRORS},
+        examples=[BOUGHT_TOGETHER_EXAMPLE],
     )
     def get(self, request: Request, pk: int) -> Response:
         query = _query(request)
@@ -313,6 +447,7 @@ class BasketRecommendationsView(APIView):
         summary="Recommendations for an anonymous basket",
         request=BasketInSerializer,
         responses={200: RecommendationSerializer, **ERRORS},
+        examples=[BASKET_REQUEST_EXAMPLE, BASKET_EXAMPLE],
     )
     def post(self, request: Request) -> Response:
         data = BasketInSerializer(data=request.data)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from .. import selectors
 from ..models import Order
 from ..services.events import event_record
+from . import examples as ex
 from . import serializers as s
 from .filters import ProductFilter, ProductSearchFilter
 
@@ -22,7 +23,7 @@ LINE_AMOUNT = ExpressionWrapper(
 )
 
 
-@extend_schema(tags=["catalogue"])
+@extend_schema(tags=["catalogue"], examples=[ex.PRODUCT_LIST])
 class ProductListView(generics.ListAPIView):
     """The shop's products, ordered by id: merchandise a shopper can buy (never a
     film of the ratings demo, postage, a fee or an inactive product). ``search``
@@ -52,6 +53,7 @@ class ProductListView(generics.ListAPIView):
         )
     ],
     responses={200: s.ProductOut, 404: None},
+    examples=[ex.PRODUCT],
 )
 class ProductDetailView(APIView):
     """One product by id: a sellable product; an item of a demo rating data set
@@ -76,6 +78,7 @@ class ProductDetailView(APIView):
             "source", str, description="a demo rating data set (movielens): its genres"
         )
     ],
+    examples=[ex.CATEGORY_LIST],
 )
 class CategoryListView(generics.ListAPIView):
     """Categories holding products a shopper can buy, by name, with how many."""
@@ -88,7 +91,7 @@ class CategoryListView(generics.ListAPIView):
         return selectors.category_list(source=self.request.query_params.get("source"))
 
 
-@extend_schema(tags=["orders"])
+@extend_schema(tags=["orders"], examples=[ex.ORDER_LIST])
 class OrderListView(generics.ListAPIView):
     """The signed-in customer's orders, newest first (staff: every order)."""
 
@@ -132,7 +135,11 @@ class OrderListView(generics.ListAPIView):
         return page
 
 
-@extend_schema(tags=["orders"], responses={200: s.OrderDetailOut, 404: None})
+@extend_schema(
+    tags=["orders"],
+    responses={200: s.OrderDetailOut, 404: None},
+    examples=[ex.ORDER_DETAIL],
+)
 class OrderDetailView(APIView):
     """One order by invoice number; another customer's order is a 404 like a
     missing one."""
@@ -156,6 +163,7 @@ class OrderDetailView(APIView):
     tags=["events"],
     request=s.EventIn,
     responses={201: s.EventOut, 400: OpenApiResponse(description="invalid event")},
+    examples=[ex.EVENT_REQUEST, ex.EVENT_SEARCH_REQUEST, ex.EVENT],
 )
 class EventCreateView(APIView):
     """Record a behaviour event. Signed in: the event is the customer's; anonymous:
@@ -181,7 +189,11 @@ class EventCreateView(APIView):
         return Response(s.EventOut(event).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["customers"], responses={200: s.CustomerOut, 404: None})
+@extend_schema(
+    tags=["customers"],
+    responses={200: s.CustomerOut, 404: None},
+    examples=[ex.CUSTOMER],
+)
 class CustomerMeView(APIView):
     """The shop customer linked to the signed-in user."""
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.exceptions import InvalidInput
 
+from ..clock import shop_now
 from ..conf import shop_setting
 from ..models import Customer, Event, Order, Product
 
@@ -48,14 +49,14 @@ def _order(invoice_no: str, customer: Customer | None) -> Order | None:
 
 
 def _occurred_at(value: datetime | None) -> datetime:
-    """``value`` checked against the shop's time line (now when None).
+    """``value`` checked against the shop's time line (``shop_now()`` when None).
 
     Accepted: from ``EVENTS_MAX_DAYS_BEFORE_HISTORY`` days before the shop's first
     order (before now when there is no order) to ``MAX_CLOCK_SKEW`` after now.
     """
     now = timezone.now()
     if value is None:
-        return now
+        return shop_now()
     if timezone.is_naive(value):
         raise InvalidInput(
             "occurred_at needs a time zone (e.g. 2011-06-01T10:00:00Z)",

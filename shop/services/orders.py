@@ -25,10 +25,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Max, Sum
 from django.db.models.functions import Cast
-from django.utils import timezone
 
 from core.exceptions import Conflict, InvalidInput, InvalidTransition
 
+from ..clock import shop_now
 from ..models import (
     Customer,
     Order,
@@ -196,7 +196,7 @@ def _order_place(customer, items, shipping_address, country, by) -> Order:
         source="shop",
         invoice_no=_next_invoice_no(),
         customer=customer,
-        placed_at=timezone.now(),
+        placed_at=shop_now(),
         country=country or (customer.country if customer else ""),
         shipping_address=shipping_address,
     )
@@ -251,7 +251,7 @@ def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
         source=order.source,
         invoice_no=invoice,
         customer=order.customer,
-        placed_at=timezone.now(),
+        placed_at=shop_now(),
         country=order.country,
         kind=Order.Kind.CANCELLATION,
         status=S.CANCELLED,

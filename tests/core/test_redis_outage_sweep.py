@@ -22,6 +22,8 @@ def redis_gone(settings, monkeypatch):
     """Production settings whose Redis is down for cache, broker and locks."""
     from config.celery import app
 
+    # saved before the Django settings change: Celery reads its conf from them
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     url = f"redis://127.0.0.1:{free_port()}/0"
     monkeypatch.setenv("CACHE_URL", url)
     settings.CACHES = runpy.run_path(str(ROOT / "config" / "settings.py"))["CACHES"]
@@ -29,7 +31,6 @@ def redis_gone(settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CORE_LOCK_REDIS_URL = url
     settings.RECOMMENDER = {"filter_cache_seconds": 0, "active_cache_seconds": 0}
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=url, task_always_eager=False)
     app._pool = None
     app.amqp._producer_pool = None

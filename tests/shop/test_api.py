@@ -90,6 +90,10 @@ def test_films_only_on_explicit_opt_in(api_client, catalogue):
     # the opt-in names the film's own data set; any other source does not open it
     other = api_client.get(f"/api/v1/products/{film.pk}/?source=online_retail")
     assert other.status_code == 404
+    # a film is never stock nor priced: no availability, no price
+    for part in ("availability", "price"):
+        response = api_client.get(f"/api/v1/products/{film.pk}/{part}")
+        assert response.status_code == 404, (part, response.content)
     names = [c["name"] for c in api_client.get("/api/v1/categories/").json()["results"]]
     assert names == ["Mugs"]
     genres = api_client.get("/api/v1/categories/?source=movielens").json()["results"]
