@@ -249,6 +249,9 @@ def run_size(k: int, opts) -> dict:
     env.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
+    if opts.recommender_settings is not None:
+        json.loads(opts.recommender_settings)  # refuse bad JSON before any work
+        env["RECOMMENDER_SETTINGS"] = opts.recommender_settings
     log = workdir / f"x{k}.log"
     commands = {
         "import": ["import_orders", str(path)],
@@ -328,13 +331,21 @@ def main() -> None:
         ),
     )
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
+    parser.add_argument(
+        "--recommender-settings",
+        default=None,
+        help="JSON for RECOMMENDER_SETTINGS of every command (default: the "
+        "environment's, i.e. the product's defaults); printed with the table",
+    )
     opts = parser.parse_args()
     rows = []
     for k in opts.sizes:
         rows.append(run_size(k, opts))
         print_table(rows)
+    conf = opts.recommender_settings or os.environ.get("RECOMMENDER_SETTINGS")
+    print(f"\nRECOMMENDER_SETTINGS: {conf or '(product defaults)'}")
     print(
-        "\n(one run per size on a shared 2-core machine; load average "
+        "(one run per size on a shared 2-core machine; load average "
         f"{os.getloadavg()[0]:.1f} at the end)"
     )
 
