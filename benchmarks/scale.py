@@ -209,14 +209,18 @@ def run_measured(args: list[str], env: dict, log: Path) -> dict:
 
 
 def _counts(env: dict) -> dict:
+    """Customers with orders, merchandise products, order lines and the models'
+    (kind, status, memory notes) of the database ``env`` points at."""
     code = (
-        "import json;from shop.models import Customer,Product,OrderLine;"
-        "from core.models import ModelArtifact as M;"
-        "print(json.dumps({'customers':Customer.objects.filter(orders__isnull=False)"
-        ".distinct().count(),'products':Product.objects.filter(is_merchandise=True)"
-        ".count(),'lines':OrderLine.objects.count(),'models':["
-        "[a.kind,a.status,a.metrics.get('memory',{}).get('notes',[])] "
-        "for a in M.objects.order_by('pk')]}))"
+        "import json\n"
+        "from shop.models import Customer, Product, OrderLine\n"
+        "from core.models import ModelArtifact\n"
+        "out = {'customers': Customer.objects.filter(orders__isnull=False)"
+        ".distinct().count(), 'products': Product.objects.filter("
+        "is_merchandise=True).count(), 'lines': OrderLine.objects.count(), "
+        "'models': list(ModelArtifact.objects.order_by('pk').values_list("
+        "'kind', 'status', 'metrics'))}\n"
+        "print(json.dumps(out, default=str))\n"
     )
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
@@ -224,9 +228,15 @@ def _counts(env: dict) -> dict:
         env=env,
         capture_output=True,
         text=True,
-        check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if out.returncode:
+        raise SystemExit(f"counting rows failed: {out.stderr[-2000:]}")
+    counts = json.loads(out.stdout.strip().splitlines()[-1])
+    counts["models"] = [
+        [kind, status, (metrics or {}).get("memory", {}).get("notes", [])]
+        for kind, status, metrics in counts["models"]
+    ]
+    return counts
 
 
 def run_size(k: int, opts) -> dict:
