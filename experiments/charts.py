@@ -24,8 +24,8 @@ def lift_chart(comparison: Comparison, days: list, *, window: int) -> SafeString
         empty="No customer has completed the attribution window yet.",
     )
     if diff.size and np.isfinite(diff).any():
-        low = np.where(np.isfinite(out["av_low"]), out["av_low"], np.nan)
-        high = np.where(np.isfinite(out["av_high"]), out["av_high"], np.nan)
+        low = np.where(np.isfinite(out["seq_low"]), out["seq_low"], np.nan)
+        high = np.where(np.isfinite(out["seq_high"]), out["seq_high"], np.nan)
         panel = chart.panel(
             y_label=f"GBP per customer, {window} days", y_format="{:,.2f}"
         )

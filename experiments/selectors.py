@@ -93,8 +93,8 @@ class Comparison:
     primary: Difference | None
     cuped: Difference | None
     variance_reduction: float | None
-    av_low: float
-    av_high: float
+    seq_low: float
+    seq_high: float
     av_p_value: float
     conversion: Difference | None
     aov: Difference | None
@@ -104,9 +104,9 @@ class Comparison:
 
     @property
     def decided(self) -> str:
-        if self.av_low > 0:
+        if self.seq_low > 0:
             return "better"
-        if self.av_high < 0:
+        if self.seq_high < 0:
             return "worse"
         return "undecided"
 
@@ -380,8 +380,8 @@ def _compare(v, control, units, orders, pre, days, conf, horizon, window):
         primary=primary,
         cuped=cuped,
         variance_reduction=_finite(out["variance_reduction"][-1]),
-        av_low=float(out["av_low"][-1]),
-        av_high=float(out["av_high"][-1]),
+        seq_low=float(out["seq_low"][-1]),
+        seq_high=float(out["seq_high"][-1]),
         av_p_value=float(out["av_p_value"][-1]),
         conversion=conversion,
         aov=aov,

@@ -68,7 +68,7 @@ def test_readout_shapes_cuped_and_bad_input():
     out = cumulative_lift(arm, first, values, pre_period=pre, horizon=30, window=5)
     assert out["difference"].shape == (30,) and out["reject"].dtype == bool
     assert np.isnan(out["seq_difference"][:4]).all()  # no window has passed yet
-    assert np.all(np.diff(out["av_low"][np.isfinite(out["av_low"])]) >= 0)
+    assert np.all(np.diff(out["seq_low"][np.isfinite(out["seq_low"])]) >= 0)
     assert np.nanmax(out["variance_reduction"]) > 0
     with pytest.raises(ValueError, match="disagree"):
         cumulative_lift(arm[:-1], first, values)
