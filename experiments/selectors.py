@@ -87,7 +87,14 @@ class VariantMetrics:
 
 @dataclass
 class Comparison:
-    """One treatment against the control (treatment minus control)."""
+    """One treatment against the control (treatment minus control).
+
+    ``seq_low``/``seq_high``: the sequential test's interval on the last day (GBP
+    per customer over the attribution window after assignment, capped and
+    CUPED-adjusted; see :attr:`interval_name`); ``av_p_value``: the open-ended
+    mSPRT's always-valid p-value (NaN with a planned stop); ``horizon``: planned
+    days, None when the experiment has no planned stop.
+    """
 
     variant: str
     primary: Difference | None
@@ -101,6 +108,16 @@ class Comparison:
     guardrails: list[tuple[str, str, bool]] = field(default_factory=list)
     timeline: dict = field(default_factory=dict)
     horizon: int | None = None
+
+    @property
+    def interval_name(self) -> str:
+        """What ``seq_low``/``seq_high`` are: with a planned stop, the repeated
+        confidence interval of the error-spending test (valid at every daily look
+        until the stop, Jennison & Turnbull 2000, ch. 9); without, the mSPRT's
+        always-valid confidence sequence (Johari et al. 2022)."""
+        if self.horizon:
+            return "repeated 95 % confidence interval"
+        return "always-valid 95 % interval"
 
     @property
     def decided(self) -> str:
@@ -125,8 +142,9 @@ class Readout:
 
     @property
     def winner(self) -> str | None:
-        """The treatment that beats the control on the always-valid interval (the
-        best one when several do), else None."""
+        """The treatment that beats the control on the sequential interval
+        (:attr:`Comparison.interval_name`; the best one when several do), else
+        None."""
         better = [c for c in self.comparisons if c.decided == "better"]
         if not better:
             return None

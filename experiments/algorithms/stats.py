@@ -680,8 +680,9 @@ def look_correlation(values, present, arm) -> np.ndarray:
     ``j`` ``cov(d_i, d_j) = sum over arms of sum_u cov(y_iu, y_ju) / (n_ai n_aj)``,
     the inner sum over the arm's units present at both; it is estimated by the
     arm's centred cross-products, scaled by ``sqrt(n_ai (n_ai - 1) n_aj (n_aj -
-    1))`` so that the diagonal is the Welch variance ``s^2 / n`` of each look. Nothing is assumed about how the looks' units or values relate
-    (units joining, values re-capped or re-adjusted at each look).
+    1))`` so that the diagonal is the Welch variance ``s^2 / n`` of each look.
+    Nothing is assumed about how the looks' units or values relate (units
+    joining, values re-capped or re-adjusted at each look).
 
     Parameters
     ----------
@@ -721,9 +722,8 @@ def look_correlation(values, present, arm) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(mask, y, 0.0).sum(axis=0) / n
             centred = np.where(mask, y - mean, 0.0)
-            cov += (centred.T @ centred) / np.sqrt(n * (n - 1))[:, None] / np.sqrt(
-                n * (n - 1)
-            )[None, :]
+            scale = np.sqrt(n * (n - 1))
+            cov += (centred.T @ centred) / np.outer(scale, scale)
     sd = np.sqrt(np.diag(cov))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(sd, sd)
