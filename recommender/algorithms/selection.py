@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import memory
 from .base import top_n
 from .metrics import ranking_metrics
 from .ranker import CandidateRanker, event_windows, ranker_context, window_targets
 from .repeat import RepeatBlend, _row_max_scale
-from .temporal_blend import MEMBERS, fit_next_period, history_at
+from .temporal_blend import MEMBERS, fit_next_period, history_at, memory_notes
 
 RIDGE_GRID = (300.0, 1000.0, 3000.0)
 TREE_GRID = (
@@ -114,6 +115,7 @@ class TuneResult:
     table : tried settings with their mean scores (ridge, trees, inputs).
     incumbent_score : mean NDCG@k of ``incumbent`` (the serving model's
         parameters) on the same origins, or None.
+    memory_notes : what the memory guard changed (:mod:`.memory`), if anything.
     """
 
     params: dict
@@ -121,6 +123,7 @@ class TuneResult:
     per_origin: dict
     table: dict
     incumbent_score: float | None = None
+    memory_notes: list = field(default_factory=list)
 
 
 def _ndcg(scores, origin: OriginData, new_only: bool, k: int) -> float:
@@ -129,6 +132,20 @@ def _ndcg(scores, origin: OriginData, new_only: bool, k: int) -> float:
         scores[origin.seen] = -np.inf
     ids = top_n(scores, k)[0]
     return float(ranking_metrics(ids, origin.relevant, k=k)[f"ndcg@{k}"])
+
+
+def _grid_users(max_users: int, n_items: int, budgets) -> tuple[int, str]:
+    """Customers scored per origin within the budget of the dense score grids."""
+    if budgets is None:
+        return int(max_users), ""
+    fit = memory.rows_within(budgets.grids, n_items, memory.GRID_BYTES)
+    if fit >= int(max_users):
+        return int(max_users), ""
+    return fit, (
+        f"{fit:,} validation customers per origin instead of {int(max_users):,} "
+        f"(score grids over {n_items:,} items within "
+        f"{budgets.grids / memory.MIB:,.0f} MiB)"
+    )
 
 
 def _origin_data(events, shape, start, end, new_only, max_users, seed):
@@ -159,6 +176,7 @@ def tune_temporal_blend(
     max_users: int = 3000,
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
+    budgets: memory.MemberBudgets | None = None,
 ) -> TuneResult:
     """Choose TemporalBlend's hyperparameters on rolling ``origins``.
 
@@ -175,6 +193,10 @@ def tune_temporal_blend(
         (sampled with a fixed seed).
     incumbent : dict, optional, the serving model's TemporalBlend parameters, scored
         on the same origins (for the promotion decision).
+    budgets : memory.MemberBudgets, optional: each dense member's, the ranker's
+        and the score grids' memory (:func:`.memory.member_budgets`); over the
+        grids' share fewer customers are scored per origin. Default: each member
+        half the available memory, ``max_users`` customers.
 
     Returns
     -------
@@ -191,6 +213,9 @@ def tune_temporal_blend(
     ridge_days = float(base.get("ridge_window_days", 90.0))
     n_windows = int(base.get("ranker_windows", 4))
     step = on_progress or (lambda frac, msg: None)
+    dense_mb, ranker_mb = _member_mb(budgets)
+    max_users, grid_note = _grid_users(max_users, shape[1], budgets)
+    notes = [grid_note] if grid_note else []
     table: dict = {"ridge": {}, "trees": {}, "inputs": {}}
     data, ridge_scores, tree_scores = [], {}, {}
     blends, ridges, rankers = [], [], []
@@ -205,20 +230,32 @@ def tune_temporal_blend(
         decayed = history_at(past, start, shape, 180.0)
         fits = {}
         for lam in ridge_grid:
-            ridge = fit_next_period(past, start, shape, lam, ridge_days, new_only)[0]
+            ridge = fit_next_period(
+                past, start, shape, lam, ridge_days, new_only, dense_mb
+            )[0]
             fits[lam] = ridge
             if ridge is not None:
                 s = ridge.score(origin.users, decayed)
                 ridge_scores.setdefault(lam, []).append(_ndcg(s, origin, new_only, k))
         ridges.append(fits)
         blends.append(
-            RepeatBlend(knn_k=knn_k, ease_regularization=ease_lambda).fit(
-                counts, recent=history_at(past, start, shape, 14.0)
-            )
+            RepeatBlend(
+                knn_k=knn_k, ease_regularization=ease_lambda, memory_budget_mb=dense_mb
+            ).fit(counts, recent=history_at(past, start, shape, 14.0))
         )
         rankers.append(
-            _tree_scores(past, start, shape, origin, new_only, n_windows, tree_grid)
+            _tree_scores(
+                past,
+                start,
+                shape,
+                origin,
+                new_only,
+                n_windows,
+                tree_grid,
+                (ranker_mb, dense_mb),
+            )
         )
+        notes.extend(memory_notes(blends[-1], None))
         for t, scores in enumerate(rankers[-1]):
             if scores is not None:
                 tree_scores.setdefault(t, []).append(_ndcg(scores, origin, new_only, k))
@@ -291,7 +328,20 @@ def tune_temporal_blend(
         f"{o.start:%Y-%m-%d}": round(s, 4) for o, s in zip(data, per, strict=True)
     }
     step(1.0, f"tuned: mean NDCG@{k} {score:.4f}")
-    return TuneResult(params, float(score), per_origin, table, incumbent_score)
+    return TuneResult(
+        params,
+        float(score),
+        per_origin,
+        table,
+        incumbent_score,
+        list(dict.fromkeys(notes)),
+    )
+
+
+def _member_mb(budgets) -> tuple[float | None, float | None]:
+    if budgets is None:
+        return None, None
+    return budgets.dense / memory.MIB, budgets.ranker / memory.MIB
 
 
 def _score_incumbent(params, objectives_for, ridge_grid, tree_grid):
@@ -315,20 +365,33 @@ def _score_incumbent(params, objectives_for, ridge_grid, tree_grid):
     return float(np.mean([f(w) for f in objectives_for(lam, tree, name)]))
 
 
-def _tree_scores(past, start, shape, origin, new_only, n_windows, tree_grid):
+def _tree_scores(
+    past, start, shape, origin, new_only, n_windows, tree_grid, memory_mb=(None, None)
+):
     """Per tree setting: the ranker's P(bought) grid (b, n_items) at the origin, or
-    None when it cannot be fitted (too little history before the origin)."""
+    None when it cannot be fitted (too little history before the origin).
+    ``memory_mb``: (ranker, dense member) budgets in MiB."""
     windows = event_windows(start, past["date"].min(), n=n_windows)
     if not windows:
         return [None] * len(tree_grid)
-    probe = CandidateRanker(new_only=new_only)
+    ranker_mb, dense_mb = memory_mb
+    probe = CandidateRanker(
+        new_only=new_only, memory_budget_mb=ranker_mb, dense_memory_mb=dense_mb
+    )
     try:
         features, labels = probe.training_set(past, windows, shape)
     except ValueError:
         return [None] * len(tree_grid)
     if not labels.any():
         return [None] * len(tree_grid)
-    context = ranker_context(past, reference=start, shape=shape, new_only=new_only)
+    context = ranker_context(
+        past,
+        reference=start,
+        shape=shape,
+        new_only=new_only,
+        dense_memory_mb=dense_mb,
+        memory_budget_mb=ranker_mb,
+    )
     candidates = context.features(origin.users, n_candidates=probe.n_candidates)
     out = []
     for setting in tree_grid:
@@ -454,6 +517,7 @@ def served_pipeline(
     settings: dict | None = None,
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
+    memory_budget_mb: float | None = None,
 ):
     """Tune on rolling origins before ``reference``, then fit at ``reference``.
 
@@ -468,15 +532,22 @@ def served_pipeline(
     reference : date-like, optional; default the day after the last event.
     settings : dict over :data:`PIPELINE_DEFAULTS`.
     incumbent : dict, optional, the serving model's parameters (scored too).
+    memory_budget_mb : float, MiB, optional, the whole pipeline's memory, split
+        by :func:`.memory.member_budgets` (default half the available memory).
+        Tuning and the final fit use the same member budgets, so validation
+        scores the model that is served.
 
     Returns
     -------
-    (fitted TemporalBlend, TuneResult)
+    (fitted TemporalBlend, TuneResult); ``TuneResult.memory_notes`` say what the
+    memory guard changed.
 
     Raises
     ------
     NotEnoughData
         Empty events or too short a history for the origins.
+    MemoryBudgetError
+        A member cannot fit the budget even in its reduced form.
     """
     from .temporal_blend import TemporalBlend, default_reference
 
@@ -495,6 +566,10 @@ def served_pipeline(
         min_history_days=int(conf["min_history_days"]),
     )
     step = on_progress or (lambda frac, msg: None)
+    budgets = memory.member_budgets(
+        memory.budget_bytes(memory_budget_mb),
+        dense_alive=len(origins) * (1 + len(conf["ridge_grid"])),
+    )
     tuned = tune_temporal_blend(
         events,
         shape,
@@ -507,8 +582,13 @@ def served_pipeline(
         weight_grid=tuple(float(g) for g in conf["weight_grid"]),
         incumbent=incumbent,
         on_progress=lambda f, m: step(0.8 * f, m),
+        budgets=budgets,
     )
     step(0.8, "fitting the tuned blend at the reference")
-    model = TemporalBlend(**tuned.params).fit(events, shape=shape, reference=reference)
+    dense_mb, ranker_mb = _member_mb(budgets)
+    model = TemporalBlend(
+        **tuned.params, dense_memory_mb=dense_mb, ranker_memory_mb=ranker_mb
+    ).fit(events, shape=shape, reference=reference)
+    tuned.memory_notes = list(dict.fromkeys(tuned.memory_notes + model.memory_notes_))
     step(1.0, "fitted")
     return model, tuned

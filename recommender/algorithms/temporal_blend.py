@@ -73,9 +73,18 @@ def default_reference(events: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(events["date"].max()).normalize() + pd.Timedelta(days=1)
 
 
-def fit_next_period(past, reference, shape, regularization, window_days, new_only):
+def fit_next_period(
+    past,
+    reference,
+    shape,
+    regularization,
+    window_days,
+    new_only,
+    memory_budget_mb: float | None = None,
+):
     """(NextPeriodRidge fitted on the last ``window_days`` before ``reference``,
-    "") or (None, why not) when no customer bought both before and inside it."""
+    "") or (None, why not) when no customer bought both before and inside it.
+    ``memory_budget_mb``: the ridge's memory guard (:mod:`.memory`)."""
     try:
         history, future, weight = stacked_next_period_matrices(
             past["u"],
@@ -89,11 +98,26 @@ def fit_next_period(past, reference, shape, regularization, window_days, new_onl
             half_life_days=180.0,
         )
         ridge = NextPeriodRidge(
-            regularization=float(regularization), new_only=bool(new_only)
+            regularization=float(regularization),
+            new_only=bool(new_only),
+            memory_budget_mb=memory_budget_mb,
         ).fit(history, future=future, sample_weight=weight)
     except ValueError as exc:
         return None, f"next-period member off: {exc}"
     return ridge, ""
+
+
+def memory_notes(blend, ranker=None) -> list[str]:
+    """What the memory guard changed in a fitted blend's members (may be empty)."""
+    notes = [
+        getattr(blend.ease_, "memory_note_", ""),
+        getattr(blend.next_, "memory_note_", ""),
+        getattr(ranker, "memory_note_", ""),
+    ]
+    context = getattr(ranker, "context_", None)
+    if context is not None and context.ease_items is not None:
+        notes.append(f"ranker's EASE on {len(context.ease_items):,} items")
+    return [n for n in notes if n]
 
 
 class TemporalBlend(Recommender):
@@ -113,6 +137,11 @@ class TemporalBlend(Recommender):
     ranker_windows : int, 3-month training windows of the ranker
         (:func:`~.ranker.event_windows`).
     random_state : int.
+    dense_memory_mb : float, MiB, optional, the budget of each dense item-item
+        member (EASE, the ridge, the ranker's); over it they cover the most
+        popular items only (:mod:`.memory`). Default half the available memory.
+    ranker_memory_mb : float, MiB, optional, the ranker's training set and
+        feature chunks (over it: a share of the customers). Default likewise.
 
     Attributes
     ----------
@@ -143,7 +172,11 @@ class TemporalBlend(Recommender):
         ranker_max_iter: int = 100,
         ranker_windows: int = 4,
         random_state: int = 0,
+        dense_memory_mb: float | None = None,
+        ranker_memory_mb: float | None = None,
     ):
+        self.dense_memory_mb = dense_memory_mb
+        self.ranker_memory_mb = ranker_memory_mb
         self.new_only = new_only
         self.weights = weights
         self.input = input
@@ -200,11 +233,13 @@ class TemporalBlend(Recommender):
             self.ridge_regularization,
             self.ridge_window_days,
             self.new_only,
+            self.dense_memory_mb,
         )
         self.blend_ = RepeatBlend(
             weights={m: w for m, w in weights.items() if m != "ranker"},
             knn_k=int(self.knn_k),
             ease_regularization=float(self.ease_regularization),
+            memory_budget_mb=self.dense_memory_mb,
         ).fit(
             counts, recent=history_at(past, reference, shape, 14.0), next_period=ridge
         )
@@ -217,6 +252,7 @@ class TemporalBlend(Recommender):
             else history_at(past, reference, shape, 180.0)
         )
         self.weights_ = np.array([weights[m] for m in MEMBERS])
+        self.memory_notes_ = memory_notes(self.blend_, self.ranker_)
         self.reference_ = reference
         self.n_items_ = int(shape[1])
         return self
@@ -232,6 +268,8 @@ class TemporalBlend(Recommender):
             max_leaf_nodes=int(self.ranker_max_leaf_nodes),
             max_iter=int(self.ranker_max_iter),
             random_state=int(self.random_state),
+            memory_budget_mb=self.ranker_memory_mb,
+            dense_memory_mb=self.dense_memory_mb,
         )
         try:
             ranker.fit(past, windows, shape, reference=reference)

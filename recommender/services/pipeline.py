@@ -37,7 +37,7 @@ from core.exceptions import DomainError, InvalidInput
 from core.models import ModelArtifact, TaskRun
 from core.taskruns import progress
 
-from ..algorithms import selection
+from ..algorithms import memory, selection
 from ..bundle import bundle_write
 from ..conf import rec_settings
 from ..data import (
@@ -103,6 +103,31 @@ def _pipeline_settings() -> dict:
     return selection.pipeline_settings(rec_settings()["pipeline"])
 
 
+def memory_budget_mb() -> float:
+    """The training's memory budget, MiB: ``RECOMMENDER["memory_budget_mb"]``, or
+    ``memory_budget_fraction`` of the memory available now.
+
+    Raises
+    ------
+    InvalidInput
+        A budget or fraction that is not positive (field named).
+    """
+    conf = rec_settings()
+    if conf["memory_budget_mb"] is not None:
+        if not float(conf["memory_budget_mb"]) > 0:
+            raise InvalidInput(
+                "memory_budget_mb must be > 0", field="RECOMMENDER.memory_budget_mb"
+            )
+        return float(conf["memory_budget_mb"])
+    fraction = float(conf["memory_budget_fraction"])
+    if not 0 < fraction <= 1:
+        raise InvalidInput(
+            "memory_budget_fraction must be in (0, 1]",
+            field="RECOMMENDER.memory_budget_fraction",
+        )
+    return fraction * memory.available_bytes() / memory.MIB
+
+
 def _existing(kind: str, params: dict, fingerprint: str) -> ModelArtifact | None:
     rows = ModelArtifact.objects.filter(
         kind=kind, algorithm=ALGORITHM, data_fingerprint=fingerprint
@@ -165,6 +190,7 @@ def recommender_train_surface(
     if active is not None and active.algorithm == ALGORITHM:
         incumbent = active.metrics.get("tuned")
     started = time.perf_counter()
+    budget = memory_budget_mb()
     try:
         model, tuned = selection.served_pipeline(
             events,
@@ -173,9 +199,14 @@ def recommender_train_surface(
             settings=conf,
             incumbent=incumbent,
             on_progress=lambda f, m: step(0.05 + 0.8 * f, m),
+            memory_budget_mb=budget,
         )
     except selection.NotEnoughData as exc:
         raise NotEnoughData(str(exc), field="window") from exc
+    except memory.MemoryBudgetError as exc:
+        raise InvalidInput(
+            f"not trained: {exc}", field="RECOMMENDER.memory_budget_mb"
+        ) from exc
     fit_seconds = time.perf_counter() - started
     step(0.9, "storing the bundle")
     validation = {
@@ -203,6 +234,11 @@ def recommender_train_surface(
                     "next_period": model.ridge_note_ or "on",
                 },
                 "fit_seconds": round(fit_seconds, 1),
+                "memory": {
+                    "budget_mb": round(budget),
+                    "shape": list(data.shape),
+                    "notes": tuned.memory_notes,
+                },
             }
         ),
         data_fingerprint=data.fingerprint,
