@@ -347,6 +347,24 @@ def print_table(rows: list[dict]) -> None:
                 print(f"{row['k']}x {kind} ({status}) memory guard: {'; '.join(notes)}")
 
 
+def _print_plans(rows: list[dict], opts) -> None:
+    """The memory guard's plan per size (``recommender.algorithms.memory.
+    pipeline_plan``) for the default budget on this machine now, or
+    ``memory_budget_mb`` of the settings; users x items ~ customers x products."""
+    sys.path.insert(0, str(ROOT))
+    from recommender.algorithms import memory
+
+    conf = _recommender_settings(opts)
+    mb = conf.get("memory_budget_mb")
+    fraction = float(conf.get("memory_budget_fraction", memory.DEFAULT_FRACTION))
+    total = float(mb) * memory.MIB if mb else fraction * memory.available_bytes()
+    for row in rows:
+        if row.get("customers"):
+            shape = (row["customers"], row["products"])
+            plan = memory.pipeline_plan(shape, total)
+            print(f"{row['k']}x memory plan: " + "; ".join(plan))
+
+
 def _saved(workdir: Path, k: int) -> dict:
     path = workdir / f"result_x{k}.json"
     return json.loads(path.read_text()) if path.exists() else {"k": k}
@@ -391,6 +409,7 @@ def main() -> None:
         print_table(rows)
     if opts.report:
         print_table(rows)
+    _print_plans(rows, opts)
     print(f"\nRECOMMENDER_SETTINGS: {json.dumps(_recommender_settings(opts))}")
     print(
         "(one run per size on a shared 2-core machine; load average "
