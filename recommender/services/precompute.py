@@ -174,10 +174,10 @@ def _served_from(row, customer: Customer, k: int) -> RecommendationResult | None
             "pinned",
             [(r.product_id, 1.0, r.note or "featured by the shop") for r in rules],
         )
+    rows = selectors.products_servable(product_ids=[i["product_id"] for i in row.items])
     for strategy, group in groupby(row.items, key=lambda i: i["strategy"]):
-        collector.add(
-            strategy, [(i["product_id"], i["score"], i["reason"]) for i in group]
-        )
+        candidates = [(i["product_id"], i["score"], i["reason"]) for i in group]
+        collector.add(strategy, candidates, rows=rows)
     exhausted = len(row.items) < int(rec_settings()["precompute_k"])
     if collector.missing > 0 and not (row.surface == BUY_AGAIN and exhausted):
         return None
