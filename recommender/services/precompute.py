@@ -366,13 +366,16 @@ def recommendations_precompute_all(
 
 def precompute_after_promotion(*, kind: str) -> TaskRun | None:
     """Launch the ``recommender.precompute`` task after a model of ``kind`` was
-    promoted (``RECOMMENDER["precompute_after_promotion"]``); None when the kind
-    serves no customer list, the setting is off, or the broker is down (logged;
-    stale lists are scored online meanwhile)."""
+    promoted (``RECOMMENDER["precompute_after_promotion"]``: "auto" = only with a
+    Celery broker); None when the kind serves no customer list, the setting is off,
+    or the broker is down (logged; stale lists are scored online meanwhile)."""
     from core.exceptions import Conflict
-    from core.launch import task_launch
+    from core.launch import is_eager, task_launch
 
-    if not rec_settings()["precompute_after_promotion"] or kind not in serving_kinds():
+    wanted = rec_settings()["precompute_after_promotion"]
+    if wanted == "auto":
+        wanted = not is_eager()
+    if not wanted or kind not in serving_kinds():
         return None
     try:
         return task_launch(name="recommender.precompute", kwargs={})
