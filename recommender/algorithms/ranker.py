@@ -38,9 +38,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .base import top_n
+from .fitcache import cached
 from .metrics import ranking_metrics
 from .repeat import EASE, decayed_counts, repeat_rate
-from .temporal import NextPeriodRidge, stacked_next_period_matrices
+from .temporal import fit_next_period
 from .trees import TreeEnsemble, export_hist_gbdt
 
 EVENT_COLUMNS = ("u", "i", "invoice", "date")
@@ -380,6 +381,7 @@ def ranker_context(
     new_only: bool,
     ease_regularization: float = 300.0,
     ridge_regularization: float = 1000.0,
+    cache=None,
 ) -> RankerContext:
     """The :class:`RankerContext` at ``reference`` (events strictly before it).
 
@@ -387,6 +389,8 @@ def ranker_context(
     :class:`NextPeriodRidge` (λ = ``ridge_regularization``) trained on the last
     window of min(90, history/2) days; when the history is too short for the ridge
     (no customer bought both before and inside its last window), no ridge.
+    ``cache``: optional :class:`~.fitcache.FitCache` bound to ``events`` (the
+    context, its EASE and its ridge are memoised by reference and parameters).
 
     Raises
     ------
@@ -394,6 +398,41 @@ def ranker_context(
         Bad events (:func:`check_events`) or no event before ``reference``.
     """
     reference = pd.Timestamp(reference)
+    key = (
+        "context",
+        reference,
+        bool(new_only),
+        float(ease_regularization),
+        float(ridge_regularization),
+        tuple(shape),
+    )
+    return cached(
+        cache,
+        key,
+        lambda: _ranker_context(
+            events,
+            reference,
+            shape,
+            new_only,
+            ease_regularization,
+            ridge_regularization,
+            cache,
+        ),
+    )
+
+
+def ease_at(counts, reference, regularization: float, cache=None) -> EASE:
+    """EASE (binary) fitted on ``counts``, the invoice counts before
+    ``reference``; memoised in ``cache`` by (reference, λ)."""
+    key = ("ease", pd.Timestamp(reference), float(regularization), counts.shape)
+    return cached(
+        cache, key, lambda: EASE(regularization=float(regularization)).fit(counts)
+    )
+
+
+def _ranker_context(
+    events, reference, shape, new_only, ease_regularization, ridge_regularization, cache
+) -> RankerContext:
     events = check_events(events, shape)
     past = events[events["date"] < reference]
     if past.empty:
@@ -418,28 +457,20 @@ def ranker_context(
         .reindex(range(shape[0]))
     )
     tenure = (reference - customer["first"]).dt.days.fillna(1.0).to_numpy()
-    ease = EASE(regularization=float(ease_regularization)).fit(counts)
+    ease = ease_at(counts, reference, ease_regularization, cache)
     span = (reference - past["date"].min()).days
-    try:
-        history, future, weight = stacked_next_period_matrices(
-            past["u"],
-            past["i"],
-            past["date"],
-            reference=reference,
-            shape=shape,
-            window_days=min(90.0, max(span / 2.0, 1.0)),
-            step_days=90.0,
-            n_windows=1,
-            half_life_days=180.0,
-        )
-        ridge = NextPeriodRidge(
-            regularization=float(ridge_regularization), new_only=new_only
-        ).fit(history, future=future, sample_weight=weight)
-        ridge_weights = ridge.weights_
-    except ValueError:
-        # History too short to learn "next window" (no customer bought both before
-        # and inside its last window): the member scores 0 and ranks nothing.
-        ridge_weights = None
+    # History too short to learn "next window" (no customer bought both before
+    # and inside its last window): no ridge, the member scores 0 and ranks nothing.
+    ridge = fit_next_period(
+        past,
+        reference,
+        shape,
+        ridge_regularization,
+        min(90.0, max(span / 2.0, 1.0)),
+        bool(new_only),
+        cache=cache,
+    )[0]
+    ridge_weights = None if ridge is None else ridge.weights_
     return RankerContext(
         reference=reference,
         new_only=bool(new_only),
@@ -540,6 +571,34 @@ def event_windows(
     return out
 
 
+def rolling_windows(
+    cutoff, first_event, *, window_days: float = 90.0, step_days: float = 30.0, n=4
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Training windows [start, end) in days, oldest first: window k (k = 0 ..
+    n-1) ends ``k * step_days`` before ``cutoff`` and lasts ``window_days``; a
+    window starting before ``first_event`` is skipped (the list may be empty).
+
+    The served pipeline's ranker windows: with ``window_days`` a multiple of
+    ``step_days`` and rolling origins ``step_days`` apart, the windows of one
+    origin are windows of the others (their candidates are computed once).
+
+    Raises
+    ------
+    ValueError
+        Non-positive days or ``n`` < 1.
+    """
+    if float(window_days) <= 0 or float(step_days) <= 0 or int(n) < 1:
+        raise ValueError("window_days, step_days and n must be positive")
+    cut, first = pd.Timestamp(cutoff), pd.Timestamp(first_event)
+    out = []
+    for back in range(int(n) - 1, -1, -1):
+        end = cut - pd.Timedelta(days=back * float(step_days))
+        start = end - pd.Timedelta(days=float(window_days))
+        if start >= first:
+            out.append((start, end))
+    return out
+
+
 def window_targets(events: pd.DataFrame, *, start, end, shape: tuple[int, int]):
     """What customers bought in [start, end), for training and scoring.
 
@@ -633,33 +692,68 @@ class CandidateRanker:
             random_state=self.random_state,
         )
 
-    def training_set(self, events, windows, shape):
-        """Features and labels of ``windows`` [(start, end), ...], stacked."""
+    def training_set(self, events, windows, shape, *, cache=None):
+        """Features and labels of ``windows`` [(start, end), ...], stacked.
+
+        ``cache``: optional :class:`~.fitcache.FitCache` bound to ``events``; each
+        window's pairs are memoised by (start, end, new_only, n_candidates).
+        """
         parts, labels = [], []
         for start, end in windows:
-            users, bought, new = window_targets(
-                events, start=start, end=end, shape=shape
+            key = (
+                "window",
+                pd.Timestamp(start),
+                pd.Timestamp(end),
+                bool(self.new_only),
+                int(self.n_candidates),
+                tuple(shape),
             )
-            relevant = new if self.new_only else bought
-            users = users[np.diff(relevant[users].indptr) > 0]
-            if users.size == 0:
-                continue
-            candidates = self.candidates(events, start, users, shape)
-            parts.append(candidates.features)
-            labels.append(candidates.labels(relevant))
+            pair = cached(
+                cache,
+                key,
+                lambda start=start, end=end: self._window_pairs(
+                    events, start, end, shape, cache
+                ),
+            )
+            if pair is not None:
+                parts.append(pair[0])
+                labels.append(pair[1])
         if not parts:
             raise ValueError(f"no customer bought in any training window {windows}")
         return np.vstack(parts), np.concatenate(labels)
 
-    def candidates(self, events, reference, users, shape) -> CandidateSet:
-        return candidate_features(
+    def _window_pairs(self, events, start, end, shape, cache):
+        """(features, labels) of the window's buyers at ``start``, or None."""
+        users, bought, new = window_targets(events, start=start, end=end, shape=shape)
+        relevant = new if self.new_only else bought
+        users = users[np.diff(relevant[users].indptr) > 0]
+        if users.size == 0:
+            return None
+        candidates = self.candidates(events, start, users, shape, cache=cache)
+        return candidates.features, candidates.labels(relevant)
+
+    def candidates(self, events, reference, users, shape, *, cache=None):
+        """:class:`CandidateSet` of ``users`` at ``reference``
+        (:func:`candidate_features`; the context memoised in ``cache``)."""
+        if cache is None:
+            return candidate_features(
+                events,
+                reference=reference,
+                users=users,
+                shape=shape,
+                new_only=self.new_only,
+                n_candidates=self.n_candidates,
+            )
+        if np.asarray(users).size == 0:
+            raise ValueError("users is empty")
+        context = ranker_context(
             events,
             reference=reference,
-            users=users,
             shape=shape,
             new_only=self.new_only,
-            n_candidates=self.n_candidates,
+            cache=cache,
         )
+        return context.features(users, n_candidates=self.n_candidates)
 
     def fit(
         self,
@@ -668,6 +762,7 @@ class CandidateRanker:
         shape: tuple[int, int],
         *,
         reference=None,
+        cache=None,
     ):
         """Train on ``windows``, a list of (start, end) dates before serving time.
 
@@ -675,10 +770,11 @@ class CandidateRanker:
         without pickle. With ``reference`` (date-like, usually the day after the
         last event) the serving context at that origin is built too
         (:func:`ranker_context`), for :meth:`score_users` and :meth:`save`.
+        ``cache``: optional :class:`~.fitcache.FitCache` bound to ``events``.
         """
         if not windows:
             raise ValueError("windows is empty: give at least one (start, end)")
-        features, labels = self.training_set(events, windows, shape)
+        features, labels = self.training_set(events, windows, shape, cache=cache)
         if not labels.any():
             raise ValueError("no candidate was bought in the training windows")
         self.model_ = self._classifier().fit(features, labels)
@@ -686,7 +782,11 @@ class CandidateRanker:
         self.shape_ = tuple(shape)
         if reference is not None:
             self.context_ = ranker_context(
-                events, reference=reference, shape=shape, new_only=self.new_only
+                events,
+                reference=reference,
+                shape=shape,
+                new_only=self.new_only,
+                cache=cache,
             )
         return self
 

@@ -31,10 +31,18 @@ import numpy as np
 import pandas as pd
 
 from .base import top_n
+from .fitcache import FitCache
 from .metrics import ranking_metrics
-from .ranker import CandidateRanker, event_windows, ranker_context, window_targets
+from .ranker import (
+    CandidateRanker,
+    check_events,
+    ranker_context,
+    rolling_windows,
+    window_targets,
+)
 from .repeat import RepeatBlend, _row_max_scale
-from .temporal_blend import MEMBERS, fit_next_period, history_at
+from .temporal import fit_next_period
+from .temporal_blend import MEMBERS, history_at, matrix_members
 
 RIDGE_GRID = (300.0, 1000.0, 3000.0)
 TREE_GRID = (
@@ -159,6 +167,7 @@ def tune_temporal_blend(
     max_users: int = 3000,
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
+    cache: FitCache | None = None,
 ) -> TuneResult:
     """Choose TemporalBlend's hyperparameters on rolling ``origins``.
 
@@ -175,6 +184,8 @@ def tune_temporal_blend(
         (sampled with a fixed seed).
     incumbent : dict, optional, the serving model's TemporalBlend parameters, scored
         on the same origins (for the promotion decision).
+    cache : :class:`~.fitcache.FitCache` bound to ``events``, optional: fits shared
+        between the grid, the origins, the surfaces and the final fit.
 
     Returns
     -------
@@ -190,6 +201,8 @@ def tune_temporal_blend(
     ease_lambda = float(base.get("ease_regularization", 300.0))
     ridge_days = float(base.get("ridge_window_days", 90.0))
     n_windows = int(base.get("ranker_windows", 4))
+    window_days = float(base.get("ranker_window_days", 90.0))
+    step_days = float(base.get("ranker_step_days", 30.0))
     step = on_progress or (lambda frac, msg: None)
     table: dict = {"ridge": {}, "trees": {}, "inputs": {}}
     data, ridge_scores, tree_scores = [], {}, {}
@@ -205,7 +218,9 @@ def tune_temporal_blend(
         decayed = history_at(past, start, shape, 180.0)
         fits = {}
         for lam in ridge_grid:
-            ridge = fit_next_period(past, start, shape, lam, ridge_days, new_only)[0]
+            ridge = fit_next_period(
+                past, start, shape, lam, ridge_days, new_only, cache=cache
+            )[0]
             fits[lam] = ridge
             if ridge is not None:
                 s = ridge.score(origin.users, decayed)
@@ -213,11 +228,22 @@ def tune_temporal_blend(
         ridges.append(fits)
         blends.append(
             RepeatBlend(knn_k=knn_k, ease_regularization=ease_lambda).fit(
-                counts, recent=history_at(past, start, shape, 14.0)
+                counts,
+                recent=history_at(past, start, shape, 14.0),
+                **matrix_members(counts, start, knn_k, ease_lambda, cache),
             )
         )
+        windows = rolling_windows(
+            start,
+            past["date"].min(),
+            window_days=window_days,
+            step_days=step_days,
+            n=n_windows,
+        )
         rankers.append(
-            _tree_scores(past, start, shape, origin, new_only, n_windows, tree_grid)
+            _tree_scores(
+                past, start, shape, origin, new_only, windows, tree_grid, cache
+            )
         )
         for t, scores in enumerate(rankers[-1]):
             if scores is not None:
@@ -315,27 +341,44 @@ def _score_incumbent(params, objectives_for, ridge_grid, tree_grid):
     return float(np.mean([f(w) for f in objectives_for(lam, tree, name)]))
 
 
-def _tree_scores(past, start, shape, origin, new_only, n_windows, tree_grid):
+def _tree_scores(past, start, shape, origin, new_only, windows, tree_grid, cache):
     """Per tree setting: the ranker's P(bought) grid (b, n_items) at the origin, or
-    None when it cannot be fitted (too little history before the origin)."""
-    windows = event_windows(start, past["date"].min(), n=n_windows)
+    None when it cannot be fitted (too little history before the origin).
+
+    Settings that differ only in ``max_iter`` share one fit: boosting is
+    sequential and early stopping looks back, so the model of ``max_iter`` = m is
+    the first m trees of the longer one (``staged_predict_proba``)."""
     if not windows:
         return [None] * len(tree_grid)
     probe = CandidateRanker(new_only=new_only)
     try:
-        features, labels = probe.training_set(past, windows, shape)
+        features, labels = probe.training_set(past, windows, shape, cache=cache)
     except ValueError:
         return [None] * len(tree_grid)
     if not labels.any():
         return [None] * len(tree_grid)
-    context = ranker_context(past, reference=start, shape=shape, new_only=new_only)
+    context = ranker_context(
+        past, reference=start, shape=shape, new_only=new_only, cache=cache
+    )
     candidates = context.features(origin.users, n_candidates=probe.n_candidates)
-    out = []
-    for setting in tree_grid:
-        ranker = CandidateRanker(new_only=new_only, **setting)
+    groups: dict = {}
+    for t, setting in enumerate(tree_grid):
+        rest = tuple(sorted((k, v) for k, v in setting.items() if k != "max_iter"))
+        groups.setdefault(rest, []).append(t)
+    out = [None] * len(tree_grid)
+    for members in groups.values():
+        longest = max(members, key=lambda t: int(tree_grid[t].get("max_iter", 100)))
+        ranker = CandidateRanker(new_only=new_only, **tree_grid[longest])
         model = ranker._classifier().fit(features, labels)
-        proba = model.predict_proba(candidates.features)[:, 1]
-        out.append(candidates.grid(proba, shape[1], fill=0.0))
+        stages = {t: int(tree_grid[t].get("max_iter", 100)) for t in members}
+        wanted = sorted(set(stages.values()))
+        probas = {}
+        for n, proba in enumerate(model.staged_predict_proba(candidates.features), 1):
+            if n in wanted:
+                probas[n] = proba[:, 1]
+        last = proba[:, 1]  # early stopping may end before a wanted stage
+        for t in members:
+            out[t] = candidates.grid(probas.get(stages[t], last), shape[1], fill=0.0)
     return out
 
 
@@ -429,7 +472,13 @@ PIPELINE_DEFAULTS = {
     "origin_step_days": 30,
     "min_history_days": 60,
     "max_users": 3000,
-    "base": {"knn_k": 100, "ease_regularization": 300.0, "ranker_windows": 4},
+    "base": {
+        "knn_k": 100,
+        "ease_regularization": 300.0,
+        "ranker_windows": 4,
+        "ranker_window_days": 90.0,
+        "ranker_step_days": 30.0,
+    },
     "ridge_grid": list(RIDGE_GRID),
     "tree_grid": [dict(t) for t in TREE_GRID],
     "weight_grid": list(WEIGHT_GRID),
@@ -454,6 +503,7 @@ def served_pipeline(
     settings: dict | None = None,
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
+    cache: FitCache | None = None,
 ):
     """Tune on rolling origins before ``reference``, then fit at ``reference``.
 
@@ -468,6 +518,10 @@ def served_pipeline(
     reference : date-like, optional; default the day after the last event.
     settings : dict over :data:`PIPELINE_DEFAULTS`.
     incumbent : dict, optional, the serving model's parameters (scored too).
+    cache : :class:`~.fitcache.FitCache`, optional; pass the same one to the calls
+        of both surfaces on the same events to share their fits (EASE, ranker
+        windows); default a new one for this call. It is bound to ``events``
+        (emptied if it held another frame's fits).
 
     Returns
     -------
@@ -483,6 +537,8 @@ def served_pipeline(
     conf = pipeline_settings(settings)
     if events is None or len(events) == 0:
         raise NotEnoughData("not enough data: no purchase to train on")
+    events = check_events(events, tuple(shape))
+    cache = (FitCache() if cache is None else cache).bind(events)
     reference = (
         default_reference(events) if reference is None else pd.Timestamp(reference)
     )
@@ -507,8 +563,11 @@ def served_pipeline(
         weight_grid=tuple(float(g) for g in conf["weight_grid"]),
         incumbent=incumbent,
         on_progress=lambda f, m: step(0.8 * f, m),
+        cache=cache,
     )
     step(0.8, "fitting the tuned blend at the reference")
-    model = TemporalBlend(**tuned.params).fit(events, shape=shape, reference=reference)
+    model = TemporalBlend(**tuned.params).fit(
+        events, shape=shape, reference=reference, cache=cache
+    )
     step(1.0, "fitted")
     return model, tuned

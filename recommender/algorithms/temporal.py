@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import scipy.sparse as sp
 
 from .base import Recommender, as_csr
@@ -266,7 +267,10 @@ class NextPeriodRidge(Recommender):
         gram = np.asarray((weighted @ x).todense())
         gram[np.diag_indices_from(gram)] += float(self.regularization)
         cross = np.asarray((weighted @ target[rows].astype(np.float64)).todense())
-        self.weights_ = np.linalg.solve(gram, cross).astype(np.float32)
+        # gram is symmetric positive definite (λ > 0): a Cholesky solve
+        self.weights_ = scipy.linalg.solve(gram, cross, assume_a="pos").astype(
+            np.float32
+        )
         self.n_items_ = history.shape[1]
         return self
 
@@ -284,3 +288,46 @@ class NextPeriodRidge(Recommender):
     def _restore(self, arrays) -> None:
         super()._restore(arrays)
         self.weights_ = arrays["weights_"]
+
+
+def fit_next_period(
+    past, reference, shape, regularization, window_days, new_only, *, cache=None
+):
+    """(NextPeriodRidge fitted on the last ``window_days`` before ``reference``,
+    "") or (None, why not) when no customer bought both before and inside it.
+
+    ``past`` : events (u, i, date), only those before ``reference`` are read; the
+    history is decayed with a 180-day half-life. ``cache`` : optional
+    :class:`~.fitcache.FitCache` bound to the events ``past`` comes from.
+    """
+    from .fitcache import cached
+
+    def fit():
+        try:
+            history, future, weight = stacked_next_period_matrices(
+                past["u"],
+                past["i"],
+                past["date"],
+                reference=reference,
+                shape=shape,
+                window_days=float(window_days),
+                step_days=float(window_days),
+                n_windows=1,
+                half_life_days=180.0,
+            )
+            ridge = NextPeriodRidge(
+                regularization=float(regularization), new_only=bool(new_only)
+            ).fit(history, future=future, sample_weight=weight)
+        except ValueError as exc:
+            return None, f"next-period member off: {exc}"
+        return ridge, ""
+
+    key = (
+        "ridge",
+        pd.Timestamp(reference),
+        float(regularization),
+        float(window_days),
+        bool(new_only),
+        tuple(shape),
+    )
+    return cached(cache, key, fit)
