@@ -418,18 +418,28 @@ class RepeatBlend(Recommender):
         return {**dict(zip(COMPONENTS, best[1].tolist(), strict=True)), "ndcg": best[0]}
 
     @staticmethod
-    def _ascend(ndcg_of, anchor: int, grid, passes: int, allowed, n_members=None):
+    def _ascend(
+        ndcg_of,
+        anchor: int,
+        grid,
+        passes: int,
+        allowed,
+        n_members=None,
+        free_first: bool = False,
+    ):
         """Coordinate ascent of ``ndcg_of(weights)`` over ``grid`` per member.
 
         ``n_members`` (default ``len(COMPONENTS)``) lets a caller append members
-        of its own after the five components; returns (ndcg, weights).
+        of its own after the five components; returns (ndcg, weights). The
+        member 0 (repeat) is tuned only with ``free_first`` (else it is the
+        anchor, or 0 when already-bought products are excluded).
         """
         n_members = len(COMPONENTS) if n_members is None else int(n_members)
         weights = np.zeros(n_members)
         weights[anchor] = 1.0
         best = (ndcg_of(weights), weights)
-        # the repeat member (0) is the anchor, or 0 when already-bought are excluded
-        free = [c for c in range(1, n_members) if c != anchor and c in allowed]
+        low = 0 if free_first else 1
+        free = [c for c in range(low, n_members) if c != anchor and c in allowed]
         for _ in range(int(passes)):
             improved = False
             for c in free:

@@ -168,6 +168,7 @@ def tune_temporal_blend(
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     cache: FitCache | None = None,
+    anchor: str = "best",
 ) -> TuneResult:
     """Choose TemporalBlend's hyperparameters on rolling ``origins``.
 
@@ -186,6 +187,9 @@ def tune_temporal_blend(
         on the same origins (for the promotion decision).
     cache : :class:`~.fitcache.FitCache` bound to ``events``, optional: fits shared
         between the grid, the origins, the surfaces and the final fit.
+    anchor : "best" (default): the coordinate ascent starts from the member that
+        scores best alone on the origins (weight 1, the others relative to it);
+        "fixed": from repeat ("for you") or EASE ("discover") whatever they score.
 
     Returns
     -------
@@ -204,7 +208,9 @@ def tune_temporal_blend(
     window_days = float(base.get("ranker_window_days", 90.0))
     step_days = float(base.get("ranker_step_days", 30.0))
     step = on_progress or (lambda frac, msg: None)
-    table: dict = {"ridge": {}, "trees": {}, "inputs": {}}
+    if anchor not in ("best", "fixed"):
+        raise ValueError(f"anchor must be 'best' or 'fixed', got {anchor!r}")
+    table: dict = {"ridge": {}, "trees": {}, "inputs": {}, "alone": {}, "anchor": {}}
     data, ridge_scores, tree_scores = [], {}, {}
     blends, ridges, rankers = [], [], []
     for o, (start, end) in enumerate(origins):
@@ -290,15 +296,28 @@ def tune_temporal_blend(
         def mean_ndcg(w, objectives=objectives):
             return float(np.mean([f(w) for f in objectives]))
 
+        alone = {}
+        for c in allowed:
+            if new_only and MEMBERS[c] == "repeat":
+                continue  # scores only bought products: nothing once they are out
+            unit = np.zeros(len(MEMBERS))
+            unit[c] = 1.0
+            alone[c] = mean_ndcg(unit)
+        table["alone"][name] = {MEMBERS[c]: round(v, 4) for c, v in alone.items()}
+        lead = MEMBERS.index("ease" if new_only else "repeat")
+        if anchor == "best":
+            lead = max(alone, key=lambda c: (alone[c], c == lead))
         score, weights = RepeatBlend._ascend(
             mean_ndcg,
-            MEMBERS.index("ease" if new_only else "repeat"),
+            lead,
             weight_grid,
             2,
-            allowed,
+            [c for c in allowed if c in alone],
             n_members=len(MEMBERS),
+            free_first=True,
         )
         table["inputs"][name] = round(score, 4)
+        table["anchor"][name] = MEMBERS[lead]
         if best is None or score > best[0] + 1e-9:
             per = [f(weights) for f in objectives]
             best = (score, weights, name, per)
