@@ -42,6 +42,14 @@ DEFAULTS: dict[str, Any] = {
     # window and step in days, history needed before the first), customers scored
     # per origin, and the blend's fixed parameters.
     "pipeline": {},
+    # Memory of one surface's training (MiB), split between the pipeline's members
+    # (recommender.algorithms.memory): each estimates its need before fitting and,
+    # over its share, switches to its documented alternative (EASE and the ridge
+    # on the most popular items, the ranker on a share of the customers, fewer
+    # validation customers) or stops with MemoryBudgetError naming the limit.
+    # None: memory_budget_fraction of the memory available when training starts.
+    "memory_budget_mb": None,
+    "memory_budget_fraction": 0.5,
     # Buy again: products bought at least this many times (distinct orders) are
     # listed, ordered by when they are due (last purchase + the median gap).
     "buy_again_min_orders": 2,

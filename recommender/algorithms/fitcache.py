@@ -139,9 +139,37 @@ class FitCache:
             self._bytes -= nbytes
 
 
+def dense_key(n_items: int, memory_budget_mb: float | None, cell_bytes: int) -> int:
+    """The items a dense item-item member keeps under ``memory_budget_mb``
+    (:mod:`.memory`): part of its cache key, so fits under budgets that keep the
+    same items are shared."""
+    from . import memory
+
+    budget = memory.budget_bytes(memory_budget_mb)
+    return memory.dense_items_within(budget, int(n_items), cell_bytes)
+
+
+def dense_keys(n_items: int, memory_budget_mb: float | None) -> tuple[int, int]:
+    """(EASE, ridge) items kept under ``memory_budget_mb``: the key of what
+    depends on both (the ranker's context and features)."""
+    from . import memory
+
+    return (
+        dense_key(n_items, memory_budget_mb, memory.DENSE_CELL_BYTES),
+        dense_key(n_items, memory_budget_mb, memory.RIDGE_CELL_BYTES),
+    )
+
+
 def cached(cache: FitCache | None, key: Hashable, make: Callable[[], object]):
     """``cache.get(key, make)``, or ``make()`` without a cache."""
     return make() if cache is None else cache.get(key, make)
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "FitCache", "cached", "events_fingerprint"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FitCache",
+    "cached",
+    "dense_key",
+    "dense_keys",
+    "events_fingerprint",
+]

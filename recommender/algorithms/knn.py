@@ -9,7 +9,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import knn_ratings as kr
+from . import memory
 from .base import as_csr, top_n
+from .memory import MemoryBudgetError
 from .predictors import BaselineFallback, RatingPredictor
 
 _SIMILARITIES = ("cosine", "adjusted_cosine", "pearson", "pearson_baseline")
@@ -251,6 +253,9 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         sum s (r - offset) / (damping + sum s). 0 is Surprise's rule; a small value
         pulls predictions resting on few or weakly similar neighbours towards the
         base (a damped mean, Funk 2006). Not in Surprise.
+    memory_budget_mb : float, MiB, optional (implicit :meth:`fit`): the items
+        per dense block of the similarity are chosen to fit it (same result;
+        :func:`.memory.knn_block_size`); default half the available memory.
 
     Attributes
     ----------
@@ -279,6 +284,7 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         baseline: str = "mean",
         fallback: str = "mean",
         damping: float = 0.0,
+        memory_budget_mb: float | None = None,
     ):
         self.k = k
         self.shrinkage = shrinkage
@@ -291,6 +297,7 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         self.baseline = baseline
         self.fallback = fallback
         self.damping = damping
+        self.memory_budget_mb = memory_budget_mb
 
     def _validate(self) -> None:
         if int(self.k) < 1:
@@ -325,6 +332,8 @@ class ItemKNN(BaselineFallback, RatingPredictor):
             Bad hyperparameters or negative values in ``user_items``.
         TypeError
             ``user_items`` is not a matrix.
+        MemoryBudgetError
+            The neighbour lists and one item per block exceed ``memory_budget_mb``.
         """
         self._validate()
         if self.similarity != "cosine":
@@ -335,11 +344,18 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         if self.binary:
             matrix = matrix.copy()
             matrix.data = (matrix.data != 0).astype(np.float32)
+        block = memory.knn_block_size(
+            matrix.shape[1],
+            int(self.k),
+            memory.budget_bytes(self.memory_budget_mb),
+            shrinkage=bool(self.shrinkage),
+        )
         self.similarity_ = topk_cosine(
             matrix,
             int(self.k),
             shrinkage=float(self.shrinkage),
             include_self=bool(self.include_self),
+            block_size=block,
         )
         self.n_items_ = matrix.shape[1]
         return self
@@ -485,14 +501,6 @@ class ItemKNN(BaselineFallback, RatingPredictor):
         for name in ("item_means_", "user_bias_", "item_bias_"):
             if name in arrays:
                 setattr(self, name, arrays[name])
-
-
-class MemoryBudgetError(MemoryError):
-    """A model would need more memory than its ``memory_budget_mb`` allows.
-
-    Raised before anything large is allocated; the message names the estimate, the
-    limit and the parameters that change it.
-    """
 
 
 class UserKNN(BaselineFallback, RatingPredictor):

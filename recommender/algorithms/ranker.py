@@ -37,8 +37,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from . import memory
 from .base import top_n
-from .fitcache import cached
+from .fitcache import cached, dense_key, dense_keys
 from .metrics import ranking_metrics
 from .repeat import EASE, decayed_counts, repeat_rate
 from .temporal import fit_next_period
@@ -113,6 +114,16 @@ def _decayed(events, reference, shape, half_life):
 
 def _dense(matrix, users) -> np.ndarray:
     return np.asarray(matrix[users].todense(), np.float32)
+
+
+def _dense_member(rows: np.ndarray, weights: np.ndarray, items) -> np.ndarray:
+    """rows (b, n_items) @ item-item ``weights`` over ``items`` (None: all), as
+    float32 (b, n_items) with 0 for items the member does not cover."""
+    if items is None:
+        return (rows @ weights).astype(np.float32)
+    return memory.expand_columns(
+        (rows[:, items] @ weights).astype(np.float32), items, rows.shape[1]
+    )
 
 
 def _row_max(x: np.ndarray) -> np.ndarray:
@@ -194,8 +205,14 @@ class RankerContext:
     buyers, rate, trend_14, trend_60, item_age, item_idle : float (n_items,).
     invoices, idle, tenure : float (n_users,), the customer's invoices, days since
         the last one (capped), days since the first (>= 1).
-    ease_weights : float32 (n_items, n_items), EASE B.
-    ridge_weights : float32 (n_items, n_items) or None (history too short).
+    ease_weights : float32 (N, N), EASE B over ``ease_items`` (all items: None).
+    ridge_weights : float32 (N', N') or None (history too short), over
+        ``ridge_items``.
+    ease_items, ridge_items : int64 (N,) or None, the items the dense members
+        cover when the memory guard (:mod:`.memory`) kept only the most popular.
+    memory_budget_mb : float, MiB, or None (half the available memory): the
+        customers of :meth:`features` are taken in chunks that fit it (the
+        same result up to float32 rounding; not saved).
     """
 
     reference: pd.Timestamp
@@ -216,6 +233,9 @@ class RankerContext:
     tenure: np.ndarray
     ease_weights: np.ndarray
     ridge_weights: np.ndarray | None
+    ease_items: np.ndarray | None = None
+    ridge_items: np.ndarray | None = None
+    memory_budget_mb: float | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -238,6 +258,26 @@ class RankerContext:
         n_users, n_items = self.shape
         if users.min() < 0 or users.max() >= n_users:
             raise ValueError(f"users outside 0..{n_users - 1}")
+        chunk = memory.rows_within(
+            memory.budget_bytes(self.memory_budget_mb), n_items, memory.CELL_BYTES
+        )
+        if users.size <= chunk:
+            return self._features(users, n_candidates)
+        parts = [
+            self._features(users[s : s + chunk], n_candidates)
+            for s in range(0, users.size, chunk)
+        ]
+        offsets = np.cumsum([0] + [len(p.users) for p in parts[:-1]])
+        return CandidateSet(
+            users,
+            np.concatenate([p.rows + o for p, o in zip(parts, offsets, strict=True)]),
+            np.concatenate([p.items for p in parts]),
+            np.vstack([p.features for p in parts]),
+            self.reference,
+        )
+
+    def _features(self, users, n_candidates: int) -> CandidateSet:
+        n_items = self.shape[1]
         x = _dense(self.counts, users)
         decayed_30 = _dense(self.decayed_30, users)
         decayed_180 = _dense(self.decayed_180, users)
@@ -245,11 +285,13 @@ class RankerContext:
         invoices, idle = self.invoices[users], self.idle[users]
         tenure = self.tenure[users]
         binary = (x != 0).astype(np.float32)
-        ease_scores = (binary @ self.ease_weights).astype(np.float32)
+        ease_scores = _dense_member(binary, self.ease_weights, self.ease_items)
         if self.ridge_weights is None:
             ridge_scores = np.zeros(x.shape, np.float32)
         else:
-            ridge_scores = (decayed_180 @ self.ridge_weights).astype(np.float32)
+            ridge_scores = _dense_member(
+                decayed_180, self.ridge_weights, self.ridge_items
+            )
         trend_14 = self.trend_14
 
         seen = x > 0
@@ -318,6 +360,9 @@ class RankerContext:
         out[prefix + "ease_weights"] = self.ease_weights
         if self.ridge_weights is not None:
             out[prefix + "ridge_weights"] = self.ridge_weights
+        for name in ("ease_items", "ridge_items"):
+            if getattr(self, name) is not None:
+                out[prefix + name] = np.asarray(getattr(self, name), np.int64)
         out[prefix + "meta"] = np.array(
             [self.reference.value, int(self.new_only), *self.shape], np.int64
         )
@@ -353,14 +398,26 @@ class RankerContext:
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"ranker context arrays are damaged: {exc}") from exc
         ridge = arrays.get(prefix + "ridge_weights") if hasattr(arrays, "get") else None
+        covered = {}
+        for name in ("ease_items", "ridge_items"):
+            items = arrays.get(prefix + name) if hasattr(arrays, "get") else None
+            covered[name] = None if items is None else np.asarray(items, np.int64)
         sizes = {
             n: (n_items if i < 6 else n_users) for i, n in enumerate(CONTEXT_VECTORS)
         }
         bad = [n for n, v in vectors.items() if v.shape != (sizes[n],)]
+
+        def side(name):
+            items = covered[name]
+            if items is not None and (items.min() < 0 or items.max() >= n_items):
+                bad.append(name)
+            return n_items if items is None else len(items)
+
+        n_ease, n_ridge = side("ease_items"), side("ridge_items")
         if (
-            ease.shape != (n_items, n_items)
+            ease.shape != (n_ease, n_ease)
             or bad
-            or (ridge is not None and np.shape(ridge) != (n_items, n_items))
+            or (ridge is not None and np.shape(ridge) != (n_ridge, n_ridge))
         ):
             raise ValueError(f"ranker context arrays have wrong shapes {bad}")
         return cls(
@@ -370,6 +427,7 @@ class RankerContext:
             **vectors,
             ease_weights=ease,
             ridge_weights=None if ridge is None else np.asarray(ridge, np.float32),
+            **covered,
         )
 
 
@@ -381,6 +439,8 @@ def ranker_context(
     new_only: bool,
     ease_regularization: float = 300.0,
     ridge_regularization: float = 1000.0,
+    dense_memory_mb: float | None = None,
+    memory_budget_mb: float | None = None,
     cache=None,
 ) -> RankerContext:
     """The :class:`RankerContext` at ``reference`` (events strictly before it).
@@ -389,8 +449,11 @@ def ranker_context(
     :class:`NextPeriodRidge` (λ = ``ridge_regularization``) trained on the last
     window of min(90, history/2) days; when the history is too short for the ridge
     (no customer bought both before and inside its last window), no ridge.
-    ``cache``: optional :class:`~.fitcache.FitCache` bound to ``events`` (the
-    context, its EASE and its ridge are memoised by reference and parameters).
+    ``dense_memory_mb``: the budget of each of the two (:mod:`.memory`: over it,
+    the most popular items only); ``memory_budget_mb``: the context's feature
+    chunks (see :class:`RankerContext`). ``cache``: optional
+    :class:`~.fitcache.FitCache` bound to ``events`` (the context, its EASE and
+    its ridge are memoised by reference and parameters).
 
     Raises
     ------
@@ -405,6 +468,8 @@ def ranker_context(
         float(ease_regularization),
         float(ridge_regularization),
         tuple(shape),
+        None if cache is None else dense_keys(shape[1], dense_memory_mb),
+        memory_budget_mb,
     )
     return cached(
         cache,
@@ -416,22 +481,47 @@ def ranker_context(
             new_only,
             ease_regularization,
             ridge_regularization,
+            dense_memory_mb,
+            memory_budget_mb,
             cache,
         ),
     )
 
 
-def ease_at(counts, reference, regularization: float, cache=None) -> EASE:
-    """EASE (binary) fitted on ``counts``, the invoice counts before
-    ``reference``; memoised in ``cache`` by (reference, λ)."""
-    key = ("ease", pd.Timestamp(reference), float(regularization), counts.shape)
+def ease_at(
+    counts, reference, regularization: float, dense_memory_mb=None, cache=None
+) -> EASE:
+    """EASE (binary, memory guard ``dense_memory_mb``) fitted on ``counts``, the
+    invoice counts before ``reference``; memoised in ``cache`` by (reference, λ,
+    the items the guard keeps)."""
+    key = (
+        "ease",
+        pd.Timestamp(reference),
+        float(regularization),
+        counts.shape,
+        None
+        if cache is None
+        else dense_key(counts.shape[1], dense_memory_mb, memory.DENSE_CELL_BYTES),
+    )
     return cached(
-        cache, key, lambda: EASE(regularization=float(regularization)).fit(counts)
+        cache,
+        key,
+        lambda: EASE(
+            regularization=float(regularization), memory_budget_mb=dense_memory_mb
+        ).fit(counts),
     )
 
 
 def _ranker_context(
-    events, reference, shape, new_only, ease_regularization, ridge_regularization, cache
+    events,
+    reference,
+    shape,
+    new_only,
+    ease_regularization,
+    ridge_regularization,
+    dense_memory_mb,
+    memory_budget_mb,
+    cache,
 ) -> RankerContext:
     events = check_events(events, shape)
     past = events[events["date"] < reference]
@@ -457,7 +547,7 @@ def _ranker_context(
         .reindex(range(shape[0]))
     )
     tenure = (reference - customer["first"]).dt.days.fillna(1.0).to_numpy()
-    ease = ease_at(counts, reference, ease_regularization, cache)
+    ease = ease_at(counts, reference, ease_regularization, dense_memory_mb, cache)
     span = (reference - past["date"].min()).days
     # History too short to learn "next window" (no customer bought both before
     # and inside its last window): no ridge, the member scores 0 and ranks nothing.
@@ -468,9 +558,12 @@ def _ranker_context(
         ridge_regularization,
         min(90.0, max(span / 2.0, 1.0)),
         bool(new_only),
+        dense_memory_mb,
         cache=cache,
     )[0]
-    ridge_weights = None if ridge is None else ridge.weights_
+    ridge_weights, ridge_items = (
+        (None, None) if ridge is None else (ridge.weights_, ridge.items_)
+    )
     return RankerContext(
         reference=reference,
         new_only=bool(new_only),
@@ -490,6 +583,9 @@ def _ranker_context(
         tenure=np.maximum(tenure.astype(np.float32), 1.0),
         ease_weights=ease.weights_,
         ridge_weights=ridge_weights,
+        ease_items=ease.items_,
+        ridge_items=ridge_items,
+        memory_budget_mb=memory_budget_mb,
     )
 
 
@@ -503,6 +599,8 @@ def candidate_features(
     n_candidates: int = 50,
     ease_regularization: float = 300.0,
     ridge_regularization: float = 1000.0,
+    dense_memory_mb: float | None = None,
+    memory_budget_mb: float | None = None,
 ) -> CandidateSet:
     """Generate candidates for ``users`` and compute :data:`FEATURES` at ``reference``.
 
@@ -519,6 +617,8 @@ def candidate_features(
     shape : (n_users, n_items).
     new_only : bool.
     n_candidates : int >= 1, per generator and customer.
+    dense_memory_mb, memory_budget_mb : float, MiB, optional, see
+        :func:`ranker_context`.
 
     Returns
     -------
@@ -541,6 +641,8 @@ def candidate_features(
         new_only=new_only,
         ease_regularization=ease_regularization,
         ridge_regularization=ridge_regularization,
+        dense_memory_mb=dense_memory_mb,
+        memory_budget_mb=memory_budget_mb,
     )
     return context.features(users, n_candidates=n_candidates)
 
@@ -651,6 +753,11 @@ class CandidateRanker:
         settings (``sklearn.ensemble.HistGradientBoostingClassifier``); early
         stopping on 10 % of the pairs.
     random_state : int, seed.
+    memory_budget_mb : float, MiB, optional: the training set and the feature
+        chunks (:meth:`training_set`, :class:`RankerContext`); default half the
+        available memory.
+    dense_memory_mb : float, MiB, optional: each of the contexts' EASE and ridge
+        (:func:`ranker_context`).
 
     Raises
     ------
@@ -668,7 +775,11 @@ class CandidateRanker:
         learning_rate: float = 0.05,
         min_samples_leaf: int = 100,
         random_state: int = 0,
+        memory_budget_mb: float | None = None,
+        dense_memory_mb: float | None = None,
     ):
+        self.memory_budget_mb = memory_budget_mb
+        self.dense_memory_mb = dense_memory_mb
         self.new_only = new_only
         self.n_candidates = n_candidates
         self.max_leaf_nodes = max_leaf_nodes
@@ -696,10 +807,38 @@ class CandidateRanker:
         """Features and labels of ``windows`` [(start, end), ...], stacked.
 
         ``cache``: optional :class:`~.fitcache.FitCache` bound to ``events``; each
-        window's pairs are memoised by (start, end, new_only, n_candidates).
+        window's pairs are memoised by (start, end, new_only, n_candidates, its
+        customers).
+
+        Memory guard: the rows are bounded before any is built (per customer,
+        3 ``n_candidates`` + the products bought before the window; ROW_BYTES
+        each, :mod:`.memory`); over ``memory_budget_mb`` the trees learn from a
+        random share of each window's customers that fits (seed
+        ``random_state``), and ``memory_note_`` says so.
+
+        Raises
+        ------
+        ValueError
+            No customer bought in any window.
+        MemoryBudgetError
+            Fewer than ``memory.MIN_RANKER_CUSTOMERS`` customers would fit the
+            budget.
         """
-        parts, labels = [], []
+        chosen, ends = [], []
         for start, end in windows:
+            users, bought, new = window_targets(
+                events, start=start, end=end, shape=shape
+            )
+            relevant = new if self.new_only else bought
+            users = users[np.diff(relevant[users].indptr) > 0]
+            if users.size:
+                chosen.append((start, users, relevant))
+                ends.append(end)
+        if not chosen:
+            raise ValueError(f"no customer bought in any training window {windows}")
+        chosen = self._within_budget(events, chosen, shape)
+        parts, labels = [], []
+        for (start, users, relevant), end in zip(chosen, ends, strict=True):
             key = (
                 "window",
                 pd.Timestamp(start),
@@ -707,30 +846,55 @@ class CandidateRanker:
                 bool(self.new_only),
                 int(self.n_candidates),
                 tuple(shape),
+                None if cache is None else dense_keys(shape[1], self.dense_memory_mb),
+                hash(np.asarray(users, np.int64).tobytes()),
             )
-            pair = cached(
-                cache,
-                key,
-                lambda start=start, end=end: self._window_pairs(
-                    events, start, end, shape, cache
-                ),
-            )
-            if pair is not None:
-                parts.append(pair[0])
-                labels.append(pair[1])
-        if not parts:
-            raise ValueError(f"no customer bought in any training window {windows}")
+
+            def pairs(start=start, users=users, relevant=relevant):
+                candidates = self.candidates(events, start, users, shape, cache=cache)
+                return candidates.features, candidates.labels(relevant)
+
+            features, bought = cached(cache, key, pairs)
+            parts.append(features)
+            labels.append(bought)
         return np.vstack(parts), np.concatenate(labels)
 
-    def _window_pairs(self, events, start, end, shape, cache):
-        """(features, labels) of the window's buyers at ``start``, or None."""
-        users, bought, new = window_targets(events, start=start, end=end, shape=shape)
-        relevant = new if self.new_only else bought
-        users = users[np.diff(relevant[users].indptr) > 0]
-        if users.size == 0:
-            return None
-        candidates = self.candidates(events, start, users, shape, cache=cache)
-        return candidates.features, candidates.labels(relevant)
+    def _within_budget(self, events, chosen, shape):
+        """``chosen`` [(start, users, relevant)], its customers sampled down when
+        the training rows' upper bound exceeds the budget."""
+        rows, total = [], 0
+        cap = 3 * int(self.n_candidates)
+        for start, users, _ in chosen:
+            before = events[events["date"] < start].drop_duplicates(["u", "i"])
+            seen = np.bincount(before["u"].to_numpy(np.int64), minlength=shape[0])
+            n = np.minimum(cap + (0 if self.new_only else seen[users]), shape[1])
+            rows.append(int(n.sum()))
+            total += len(users)
+        need = sum(rows) * memory.ROW_BYTES
+        budget = memory.budget_bytes(self.memory_budget_mb)
+        self.memory_note_ = ""
+        if need <= budget:
+            return chosen
+        share = budget / need
+        if share * total < memory.MIN_RANKER_CUSTOMERS:
+            raise memory.MemoryBudgetError(
+                f"the ranker's training set needs up to {need / memory.MIB:,.0f} MiB "
+                f"for {total:,} customers; the budget "
+                f"({budget / memory.MIB:,.1f} MiB) fits fewer than "
+                f"{memory.MIN_RANKER_CUSTOMERS}: raise "
+                "RECOMMENDER['memory_budget_mb'] or memory_budget_mb"
+            )
+        rng = np.random.default_rng(int(self.random_state))
+        out = []
+        for start, users, relevant in chosen:
+            keep = max(1, int(share * len(users)))
+            out.append((start, np.sort(rng.choice(users, keep, False)), relevant))
+        self.memory_note_ = (
+            f"ranker trained on {share:.0%} of each window's customers (the full "
+            f"training set needs up to {need / memory.MIB:,.0f} MiB > budget "
+            f"{budget / memory.MIB:,.0f} MiB)"
+        )
+        return out
 
     def candidates(self, events, reference, users, shape, *, cache=None):
         """:class:`CandidateSet` of ``users`` at ``reference``
@@ -743,6 +907,8 @@ class CandidateRanker:
                 shape=shape,
                 new_only=self.new_only,
                 n_candidates=self.n_candidates,
+                dense_memory_mb=self.dense_memory_mb,
+                memory_budget_mb=self.memory_budget_mb,
             )
         if np.asarray(users).size == 0:
             raise ValueError("users is empty")
@@ -751,6 +917,8 @@ class CandidateRanker:
             reference=reference,
             shape=shape,
             new_only=self.new_only,
+            dense_memory_mb=self.dense_memory_mb,
+            memory_budget_mb=self.memory_budget_mb,
             cache=cache,
         )
         return context.features(users, n_candidates=self.n_candidates)
@@ -786,6 +954,8 @@ class CandidateRanker:
                 reference=reference,
                 shape=shape,
                 new_only=self.new_only,
+                dense_memory_mb=self.dense_memory_mb,
+                memory_budget_mb=self.memory_budget_mb,
                 cache=cache,
             )
         return self

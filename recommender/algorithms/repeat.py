@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 import scipy.sparse as sp
 
+from . import memory
 from .base import Recommender, as_csr, top_n
 from .knn import ItemKNN
 from .metrics import ranking_metrics
@@ -154,16 +155,30 @@ class EASE(Recommender):
     i.e. B_ij = -P_ij / P_jj as above with the heavier diagonal; p = 0 is plain
     EASE (the same weights).
 
+    Memory guard (:mod:`.memory`): the fit needs about 28 n_items² bytes; when
+    that exceeds ``memory_budget_mb`` the model is fitted on the N most popular
+    items (most distinct customers) that fit, and scores 0 for the others
+    (``items_``, ``memory_note_`` say so).
+
     Parameters
     ----------
     regularization : float, λ > 0.
     binary : bool, fit on 0/1 (else on the given weights).
     dropout : float, p in [0, 1), the emphasized-denoising dropout probability.
+    memory_budget_mb : float, MiB, optional; default half the memory available
+        when ``fit`` starts.
+
+    Attributes
+    ----------
+    weights_ : float32 (N, N); items_ : int64 (N,) columns it covers, or None
+        (every item); memory_note_ : str, "" or why only N items.
 
     Raises
     ------
     ValueError
         ``regularization`` <= 0 or ``dropout`` outside [0, 1) (from ``fit``).
+    MemoryBudgetError
+        Not even 100 items fit the budget (from ``fit``).
 
     References
     ----------
@@ -180,10 +195,12 @@ class EASE(Recommender):
         regularization: float = 300.0,
         binary: bool = True,
         dropout: float = 0.0,
+        memory_budget_mb: float | None = None,
     ):
         self.regularization = regularization
         self.binary = binary
         self.dropout = dropout
+        self.memory_budget_mb = memory_budget_mb
 
     def fit(self, user_items) -> EASE:
         """Solve for the item-item weights; ``user_items`` (n_users, n_items)."""
@@ -195,6 +212,14 @@ class EASE(Recommender):
         matrix = as_csr(user_items).astype(np.float64)
         if self.binary:
             matrix.data = (matrix.data != 0).astype(np.float64)
+        self.n_items_ = matrix.shape[1]
+        keep, self.memory_note_ = memory.dense_item_plan(
+            "EASE", matrix.shape[1], memory.budget_bytes(self.memory_budget_mb)
+        )
+        self.items_ = None
+        if keep < matrix.shape[1]:
+            self.items_ = memory.popular_items(matrix, keep)
+            matrix = matrix[:, self.items_]
         gram = np.asarray((matrix.T @ matrix).todense())
         emphasis = p / (1.0 - p) * np.diag(gram) if p > 0 else 0.0
         gram[np.diag_indices_from(gram)] += float(self.regularization) + emphasis
@@ -202,22 +227,29 @@ class EASE(Recommender):
         weights = -inverse / np.diag(inverse)[None, :]
         np.fill_diagonal(weights, 0.0)
         self.weights_ = weights.astype(np.float32)
-        self.n_items_ = matrix.shape[1]
         return self
 
     def score(self, user_ids, user_items) -> np.ndarray:
         rows = user_items[np.asarray(user_ids)]
+        items = getattr(self, "items_", None)
+        if items is not None:
+            rows = rows[:, items]
         if self.binary:
             rows = rows.copy()
             rows.data = (rows.data != 0).astype(np.float32)
-        return np.asarray(rows @ self.weights_, dtype=np.float64)
+        scores = np.asarray(rows @ self.weights_, dtype=np.float64)
+        return memory.expand_columns(scores, items, self.n_items_)
 
     def _state(self):
-        return {**super()._state(), "weights_": self.weights_}
+        state = {**super()._state(), "weights_": self.weights_}
+        if getattr(self, "items_", None) is not None:
+            state["items_"] = self.items_
+        return state
 
     def _restore(self, arrays) -> None:
         super()._restore(arrays)
         self.weights_ = arrays["weights_"]
+        self.items_ = np.asarray(arrays["items_"]) if "items_" in arrays else None
 
 
 COMPONENTS = ("repeat", "item_knn", "ease", "popularity", "next_period")
@@ -258,6 +290,8 @@ class RepeatBlend(Recommender):
     knn_k : int; ease_regularization : float
     ease_dropout : float, p in [0, 1) of the EASE member (> 0: EDLAE, see
         :class:`EASE`).
+    memory_budget_mb : float, MiB, optional, the budget of each of the EASE and
+        k-NN members (:mod:`.memory`; default half the available memory).
 
     References
     ----------
@@ -274,11 +308,13 @@ class RepeatBlend(Recommender):
         knn_k: int = 100,
         ease_regularization: float = 300.0,
         ease_dropout: float = 0.0,
+        memory_budget_mb: float | None = None,
     ):
         self.weights = weights
         self.knn_k = knn_k
         self.ease_regularization = ease_regularization
         self.ease_dropout = ease_dropout
+        self.memory_budget_mb = memory_budget_mb
 
     def fit(
         self, user_items, *, recent=None, next_period=None, ease=None, knn=None
@@ -303,10 +339,14 @@ class RepeatBlend(Recommender):
             ``next_period`` model fitted on another number of items.
         """
         matrix = as_csr(user_items)
-        self.knn_ = knn or ItemKNN(k=int(self.knn_k), binary=True).fit(matrix)
+        budget = self.memory_budget_mb
+        self.knn_ = knn or ItemKNN(
+            k=int(self.knn_k), binary=True, memory_budget_mb=budget
+        ).fit(matrix)
         self.ease_ = ease or EASE(
             regularization=float(self.ease_regularization),
             dropout=float(self.ease_dropout),
+            memory_budget_mb=budget,
         ).fit(matrix)
         if recent is None:
             pop = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(float)
@@ -463,7 +503,17 @@ class RepeatBlend(Recommender):
             "item_weight_": self.item_weight_,
             **{f"knn.{k}": v for k, v in self.knn_._state().items()},
             "ease.weights_": self.ease_.weights_,
+            **(
+                {}
+                if getattr(self.ease_, "items_", None) is None
+                else {"ease.items_": self.ease_.items_}
+            ),
             **({} if self.next_ is None else {"next.weights_": self.next_.weights_}),
+            **(
+                {}
+                if getattr(self.next_, "items_", None) is None
+                else {"next.items_": self.next_.items_}
+            ),
         }
 
     def _restore(self, arrays) -> None:
@@ -480,6 +530,9 @@ class RepeatBlend(Recommender):
             dropout=float(self.ease_dropout),
         )
         self.ease_.weights_ = arrays["ease.weights_"]
+        self.ease_.items_ = (
+            np.asarray(arrays["ease.items_"]) if "ease.items_" in arrays else None
+        )
         self.ease_.n_items_ = self.n_items_
         self.next_ = None
         if "next.weights_" in arrays:
@@ -487,4 +540,7 @@ class RepeatBlend(Recommender):
 
             self.next_ = NextPeriodRidge()
             self.next_.weights_ = arrays["next.weights_"]
+            self.next_.items_ = (
+                np.asarray(arrays["next.items_"]) if "next.items_" in arrays else None
+            )
             self.next_.n_items_ = self.n_items_

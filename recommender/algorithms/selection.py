@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import memory
 from .base import top_n
 from .fitcache import FitCache
 from .metrics import ranking_metrics
@@ -42,7 +43,7 @@ from .ranker import (
 )
 from .repeat import RepeatBlend, _row_max_scale
 from .temporal import fit_next_period
-from .temporal_blend import MEMBERS, history_at, matrix_members
+from .temporal_blend import MEMBERS, history_at, matrix_members, memory_notes
 
 RIDGE_GRID = (300.0, 1000.0, 3000.0)
 TREE_GRID = (
@@ -122,6 +123,7 @@ class TuneResult:
     table : tried settings with their mean scores (ridge, trees, inputs).
     incumbent_score : mean NDCG@k of ``incumbent`` (the serving model's
         parameters) on the same origins, or None.
+    memory_notes : what the memory guard changed (:mod:`.memory`), if anything.
     """
 
     params: dict
@@ -129,6 +131,7 @@ class TuneResult:
     per_origin: dict
     table: dict
     incumbent_score: float | None = None
+    memory_notes: list = field(default_factory=list)
 
 
 def _ndcg(scores, origin: OriginData, new_only: bool, k: int) -> float:
@@ -137,6 +140,20 @@ def _ndcg(scores, origin: OriginData, new_only: bool, k: int) -> float:
         scores[origin.seen] = -np.inf
     ids = top_n(scores, k)[0]
     return float(ranking_metrics(ids, origin.relevant, k=k)[f"ndcg@{k}"])
+
+
+def _grid_users(max_users: int, n_items: int, budgets) -> tuple[int, str]:
+    """Customers scored per origin within the budget of the dense score grids."""
+    if budgets is None:
+        return int(max_users), ""
+    fit = memory.rows_within(budgets.grids, n_items, memory.GRID_BYTES)
+    if fit >= int(max_users):
+        return int(max_users), ""
+    return fit, (
+        f"{fit:,} validation customers per origin instead of {int(max_users):,} "
+        f"(score grids over {n_items:,} items within "
+        f"{budgets.grids / memory.MIB:,.0f} MiB)"
+    )
 
 
 def _origin_data(events, shape, start, end, new_only, max_users, seed):
@@ -167,6 +184,7 @@ def tune_temporal_blend(
     max_users: int = 3000,
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
+    budgets: memory.MemberBudgets | None = None,
     cache: FitCache | None = None,
     anchor: str = "best",
 ) -> TuneResult:
@@ -185,11 +203,17 @@ def tune_temporal_blend(
         (sampled with a fixed seed).
     incumbent : dict, optional, the serving model's TemporalBlend parameters, scored
         on the same origins (for the promotion decision).
+    budgets : memory.MemberBudgets, optional: each dense member's, the ranker's
+        and the score grids' memory (:func:`.memory.member_budgets`); over the
+        grids' share fewer customers are scored per origin. Default: each member
+        half the available memory, ``max_users`` customers.
     cache : :class:`~.fitcache.FitCache` bound to ``events``, optional: fits shared
         between the grid, the origins, the surfaces and the final fit.
-    anchor : "best" (default): the coordinate ascent starts from the member that
-        scores best alone on the origins (weight 1, the others relative to it);
-        "fixed": from repeat ("for you") or EASE ("discover") whatever they score.
+    anchor : "best" (default): the coordinate ascent (weights relative to its
+        starting member, whose weight stays 1) runs from repeat ("for you") or
+        EASE ("discover") and from the member best alone on the origins; the
+        higher mean NDCG@k wins (ties: repeat / EASE). "fixed": only from repeat /
+        EASE.
 
     Returns
     -------
@@ -207,9 +231,12 @@ def tune_temporal_blend(
     n_windows = int(base.get("ranker_windows", 4))
     window_days = float(base.get("ranker_window_days", 90.0))
     step_days = float(base.get("ranker_step_days", 30.0))
-    step = on_progress or (lambda frac, msg: None)
     if anchor not in ("best", "fixed"):
         raise ValueError(f"anchor must be 'best' or 'fixed', got {anchor!r}")
+    step = on_progress or (lambda frac, msg: None)
+    dense_mb, ranker_mb = _member_mb(budgets)
+    max_users, grid_note = _grid_users(max_users, shape[1], budgets)
+    notes = [grid_note] if grid_note else []
     table: dict = {"ridge": {}, "trees": {}, "inputs": {}, "alone": {}, "anchor": {}}
     data, ridge_scores, tree_scores = [], {}, {}
     blends, ridges, rankers = [], [], []
@@ -225,7 +252,7 @@ def tune_temporal_blend(
         fits = {}
         for lam in ridge_grid:
             ridge = fit_next_period(
-                past, start, shape, lam, ridge_days, new_only, cache=cache
+                past, start, shape, lam, ridge_days, new_only, dense_mb, cache=cache
             )[0]
             fits[lam] = ridge
             if ridge is not None:
@@ -233,10 +260,12 @@ def tune_temporal_blend(
                 ridge_scores.setdefault(lam, []).append(_ndcg(s, origin, new_only, k))
         ridges.append(fits)
         blends.append(
-            RepeatBlend(knn_k=knn_k, ease_regularization=ease_lambda).fit(
+            RepeatBlend(
+                knn_k=knn_k, ease_regularization=ease_lambda, memory_budget_mb=dense_mb
+            ).fit(
                 counts,
                 recent=history_at(past, start, shape, 14.0),
-                **matrix_members(counts, start, knn_k, ease_lambda, cache),
+                **matrix_members(counts, start, knn_k, ease_lambda, dense_mb, cache),
             )
         )
         windows = rolling_windows(
@@ -248,9 +277,18 @@ def tune_temporal_blend(
         )
         rankers.append(
             _tree_scores(
-                past, start, shape, origin, new_only, windows, tree_grid, cache
+                past,
+                start,
+                shape,
+                origin,
+                new_only,
+                windows,
+                tree_grid,
+                (ranker_mb, dense_mb),
+                cache,
             )
         )
+        notes.extend(memory_notes(blends[-1], None))
         for t, scores in enumerate(rankers[-1]):
             if scores is not None:
                 tree_scores.setdefault(t, []).append(_ndcg(scores, origin, new_only, k))
@@ -304,20 +342,26 @@ def tune_temporal_blend(
             unit[c] = 1.0
             alone[c] = mean_ndcg(unit)
         table["alone"][name] = {MEMBERS[c]: round(v, 4) for c, v in alone.items()}
-        lead = MEMBERS.index("ease" if new_only else "repeat")
+        leads = [MEMBERS.index("ease" if new_only else "repeat")]
         if anchor == "best":
-            lead = max(alone, key=lambda c: (alone[c], c == lead))
-        score, weights = RepeatBlend._ascend(
-            mean_ndcg,
-            lead,
-            weight_grid,
-            2,
-            [c for c in allowed if c in alone],
-            n_members=len(MEMBERS),
-            free_first=True,
-        )
+            leads.append(max(alone, key=lambda c: (alone[c], c == leads[0])))
+        tried = []
+        for lead in dict.fromkeys(leads):
+            score, weights = RepeatBlend._ascend(
+                mean_ndcg,
+                lead,
+                weight_grid,
+                2,
+                [c for c in allowed if c in alone],
+                n_members=len(MEMBERS),
+                free_first=True,
+            )
+            tried.append((score, -len(tried), weights, lead))
+        score, _, weights, lead = max(tried, key=lambda t: t[:2])
         table["inputs"][name] = round(score, 4)
-        table["anchor"][name] = MEMBERS[lead]
+        table["anchor"][name] = {MEMBERS[t[3]]: round(t[0], 4) for t in tried} | {
+            "chosen": MEMBERS[lead]
+        }
         if best is None or score > best[0] + 1e-9:
             per = [f(weights) for f in objectives]
             best = (score, weights, name, per)
@@ -336,7 +380,20 @@ def tune_temporal_blend(
         f"{o.start:%Y-%m-%d}": round(s, 4) for o, s in zip(data, per, strict=True)
     }
     step(1.0, f"tuned: mean NDCG@{k} {score:.4f}")
-    return TuneResult(params, float(score), per_origin, table, incumbent_score)
+    return TuneResult(
+        params,
+        float(score),
+        per_origin,
+        table,
+        incumbent_score,
+        list(dict.fromkeys(notes)),
+    )
+
+
+def _member_mb(budgets) -> tuple[float | None, float | None]:
+    if budgets is None:
+        return None, None
+    return budgets.dense / memory.MIB, budgets.ranker / memory.MIB
 
 
 def _score_incumbent(params, objectives_for, ridge_grid, tree_grid):
@@ -360,16 +417,31 @@ def _score_incumbent(params, objectives_for, ridge_grid, tree_grid):
     return float(np.mean([f(w) for f in objectives_for(lam, tree, name)]))
 
 
-def _tree_scores(past, start, shape, origin, new_only, windows, tree_grid, cache):
+def _tree_scores(
+    past,
+    start,
+    shape,
+    origin,
+    new_only,
+    windows,
+    tree_grid,
+    memory_mb=(None, None),
+    cache=None,
+):
     """Per tree setting: the ranker's P(bought) grid (b, n_items) at the origin, or
     None when it cannot be fitted (too little history before the origin).
+    ``windows``: the ranker's training windows; ``memory_mb``: (ranker, dense
+    member) budgets in MiB; ``cache``: a :class:`~.fitcache.FitCache`.
 
     Settings that differ only in ``max_iter`` share one fit: boosting is
     sequential and early stopping looks back, so the model of ``max_iter`` = m is
     the first m trees of the longer one (``staged_predict_proba``)."""
     if not windows:
         return [None] * len(tree_grid)
-    probe = CandidateRanker(new_only=new_only)
+    ranker_mb, dense_mb = memory_mb
+    probe = CandidateRanker(
+        new_only=new_only, memory_budget_mb=ranker_mb, dense_memory_mb=dense_mb
+    )
     try:
         features, labels = probe.training_set(past, windows, shape, cache=cache)
     except ValueError:
@@ -377,7 +449,13 @@ def _tree_scores(past, start, shape, origin, new_only, windows, tree_grid, cache
     if not labels.any():
         return [None] * len(tree_grid)
     context = ranker_context(
-        past, reference=start, shape=shape, new_only=new_only, cache=cache
+        past,
+        reference=start,
+        shape=shape,
+        new_only=new_only,
+        dense_memory_mb=dense_mb,
+        memory_budget_mb=ranker_mb,
+        cache=cache,
     )
     candidates = context.features(origin.users, n_candidates=probe.n_candidates)
     groups: dict = {}
@@ -386,12 +464,11 @@ def _tree_scores(past, start, shape, origin, new_only, windows, tree_grid, cache
         groups.setdefault(rest, []).append(t)
     out = [None] * len(tree_grid)
     for members in groups.values():
-        longest = max(members, key=lambda t: int(tree_grid[t].get("max_iter", 100)))
+        stages = {t: int(tree_grid[t].get("max_iter", 100)) for t in members}
+        longest = max(members, key=stages.get)
         ranker = CandidateRanker(new_only=new_only, **tree_grid[longest])
         model = ranker._classifier().fit(features, labels)
-        stages = {t: int(tree_grid[t].get("max_iter", 100)) for t in members}
-        wanted = sorted(set(stages.values()))
-        probas = {}
+        wanted, probas = set(stages.values()), {}
         for n, proba in enumerate(model.staged_predict_proba(candidates.features), 1):
             if n in wanted:
                 probas[n] = proba[:, 1]
@@ -501,6 +578,9 @@ PIPELINE_DEFAULTS = {
     "ridge_grid": list(RIDGE_GRID),
     "tree_grid": [dict(t) for t in TREE_GRID],
     "weight_grid": list(WEIGHT_GRID),
+    # coordinate ascent of the weights from repeat / EASE and from the member
+    # best alone ("best"), or from repeat / EASE only ("fixed")
+    "anchor": "best",
 }
 
 
@@ -522,6 +602,7 @@ def served_pipeline(
     settings: dict | None = None,
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
+    memory_budget_mb: float | None = None,
     cache: FitCache | None = None,
 ):
     """Tune on rolling origins before ``reference``, then fit at ``reference``.
@@ -537,19 +618,26 @@ def served_pipeline(
     reference : date-like, optional; default the day after the last event.
     settings : dict over :data:`PIPELINE_DEFAULTS`.
     incumbent : dict, optional, the serving model's parameters (scored too).
+    memory_budget_mb : float, MiB, optional, the whole pipeline's memory, split
+        by :func:`.memory.member_budgets` (default half the available memory).
+        Tuning and the final fit use the same member budgets, so validation
+        scores the model that is served.
     cache : :class:`~.fitcache.FitCache`, optional; pass the same one to the calls
-        of both surfaces on the same events to share their fits (EASE, ranker
-        windows); default a new one for this call. It is bound to ``events``
-        (emptied if it held another frame's fits).
+        of both surfaces on the same events to share their fits (EASE, k-NN);
+        default a new one for this call. It is bound to ``events`` (emptied if it
+        held another frame's fits) and holds at most a quarter of the budget.
 
     Returns
     -------
-    (fitted TemporalBlend, TuneResult)
+    (fitted TemporalBlend, TuneResult); ``TuneResult.memory_notes`` say what the
+    memory guard changed.
 
     Raises
     ------
     NotEnoughData
         Empty events or too short a history for the origins.
+    MemoryBudgetError
+        A member cannot fit the budget even in its reduced form.
     """
     from .temporal_blend import TemporalBlend, default_reference
 
@@ -570,6 +658,11 @@ def served_pipeline(
         min_history_days=int(conf["min_history_days"]),
     )
     step = on_progress or (lambda frac, msg: None)
+    budgets = memory.member_budgets(
+        memory.budget_bytes(memory_budget_mb),
+        dense_alive=len(origins) * (1 + len(conf["ridge_grid"])),
+    )
+    cache.max_bytes = min(cache.max_bytes, int(0.25 * budgets.total))
     tuned = tune_temporal_blend(
         events,
         shape,
@@ -582,11 +675,15 @@ def served_pipeline(
         weight_grid=tuple(float(g) for g in conf["weight_grid"]),
         incumbent=incumbent,
         on_progress=lambda f, m: step(0.8 * f, m),
+        budgets=budgets,
         cache=cache,
+        anchor=str(conf["anchor"]),
     )
     step(0.8, "fitting the tuned blend at the reference")
-    model = TemporalBlend(**tuned.params).fit(
-        events, shape=shape, reference=reference, cache=cache
-    )
+    dense_mb, ranker_mb = _member_mb(budgets)
+    model = TemporalBlend(
+        **tuned.params, dense_memory_mb=dense_mb, ranker_memory_mb=ranker_mb
+    ).fit(events, shape=shape, reference=reference, cache=cache)
+    tuned.memory_notes = list(dict.fromkeys(tuned.memory_notes + model.memory_notes_))
     step(1.0, "fitted")
     return model, tuned

@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 
+from . import memory
 from .base import Recommender, as_csr
 from .repeat import decayed_counts
 
@@ -191,14 +192,21 @@ class NextPeriodRidge(Recommender):
     memory grow as n_items³ and n_items². ``fit`` without ``future`` regresses the
     history on itself (a ridge autoencoder).
 
+    Memory guard (:mod:`.memory`): the fit needs about 44 n_items² bytes; over
+    ``memory_budget_mb`` it regresses the N most popular items (most distinct
+    customers in the history) on themselves and scores 0 for the others.
+
     Parameters
     ----------
     regularization : float, λ > 0.
     new_only : bool, drop already-bought items from the target.
+    memory_budget_mb : float, MiB, optional; default half the memory available
+        when ``fit`` starts.
 
     Attributes
     ----------
-    weights_ : float32 (n_items, n_items)
+    weights_ : float32 (N, N); items_ : int64 (N,) or None (every item);
+    memory_note_ : str, "" or why only N items.
 
     References
     ----------
@@ -209,9 +217,16 @@ class NextPeriodRidge(Recommender):
 
     name = "next_period_ridge"
 
-    def __init__(self, *, regularization: float = 1000.0, new_only: bool = True):
+    def __init__(
+        self,
+        *,
+        regularization: float = 1000.0,
+        new_only: bool = True,
+        memory_budget_mb: float | None = None,
+    ):
         self.regularization = regularization
         self.new_only = new_only
+        self.memory_budget_mb = memory_budget_mb
 
     def fit(self, user_items, *, future=None, sample_weight=None) -> NextPeriodRidge:
         """Solve for the item-item weights.
@@ -254,6 +269,17 @@ class NextPeriodRidge(Recommender):
         )
         if rows.size == 0:
             raise ValueError("no customer has purchases both before and in the window")
+        self.n_items_ = history.shape[1]
+        keep, self.memory_note_ = memory.dense_item_plan(
+            "the next-period ridge",
+            history.shape[1],
+            memory.budget_bytes(self.memory_budget_mb),
+            memory.RIDGE_CELL_BYTES,
+        )
+        self.items_ = None
+        if keep < history.shape[1]:
+            self.items_ = memory.popular_items(history, keep)
+            history, target = history[:, self.items_], target[:, self.items_]
         x = history[rows].astype(np.float64)
         weighted = x.T
         if sample_weight is not None:
@@ -271,7 +297,6 @@ class NextPeriodRidge(Recommender):
         self.weights_ = scipy.linalg.solve(gram, cross, assume_a="pos").astype(
             np.float32
         )
-        self.n_items_ = history.shape[1]
         return self
 
     def score(self, user_ids, user_items) -> np.ndarray:
@@ -280,27 +305,44 @@ class NextPeriodRidge(Recommender):
             raise ValueError(
                 f"user_items has {rows.shape[1]} items, model has {self.n_items_}"
             )
-        return np.asarray(rows @ self.weights_, dtype=np.float64)
+        items = getattr(self, "items_", None)
+        if items is not None:
+            rows = rows[:, items]
+        scores = np.asarray(rows @ self.weights_, dtype=np.float64)
+        return memory.expand_columns(scores, items, self.n_items_)
 
     def _state(self):
-        return {**super()._state(), "weights_": self.weights_}
+        state = {**super()._state(), "weights_": self.weights_}
+        if getattr(self, "items_", None) is not None:
+            state["items_"] = self.items_
+        return state
 
     def _restore(self, arrays) -> None:
         super()._restore(arrays)
         self.weights_ = arrays["weights_"]
+        self.items_ = np.asarray(arrays["items_"]) if "items_" in arrays else None
 
 
 def fit_next_period(
-    past, reference, shape, regularization, window_days, new_only, *, cache=None
+    past,
+    reference,
+    shape,
+    regularization,
+    window_days,
+    new_only,
+    memory_budget_mb: float | None = None,
+    *,
+    cache=None,
 ):
     """(NextPeriodRidge fitted on the last ``window_days`` before ``reference``,
     "") or (None, why not) when no customer bought both before and inside it.
 
     ``past`` : events (u, i, date), only those before ``reference`` are read; the
-    history is decayed with a 180-day half-life. ``cache`` : optional
+    history is decayed with a 180-day half-life. ``memory_budget_mb``: the
+    ridge's memory guard (:mod:`.memory`). ``cache`` : optional
     :class:`~.fitcache.FitCache` bound to the events ``past`` comes from.
     """
-    from .fitcache import cached
+    from .fitcache import cached, dense_key
 
     def fit():
         try:
@@ -316,7 +358,9 @@ def fit_next_period(
                 half_life_days=180.0,
             )
             ridge = NextPeriodRidge(
-                regularization=float(regularization), new_only=bool(new_only)
+                regularization=float(regularization),
+                new_only=bool(new_only),
+                memory_budget_mb=memory_budget_mb,
             ).fit(history, future=future, sample_weight=weight)
         except ValueError as exc:
             return None, f"next-period member off: {exc}"
@@ -329,5 +373,8 @@ def fit_next_period(
         float(window_days),
         bool(new_only),
         tuple(shape),
+        dense_key(shape[1], memory_budget_mb, memory.RIDGE_CELL_BYTES)
+        if cache is not None
+        else None,
     )
     return cached(cache, key, fit)

@@ -70,24 +70,44 @@ def history_at(events: pd.DataFrame, reference, shape, half_life_days: float | N
     )
 
 
-def matrix_members(counts, reference, knn_k, ease_regularization, cache) -> dict:
+def default_reference(events: pd.DataFrame) -> pd.Timestamp:
+    """The day after the last event (midnight): the model serves from then on."""
+    return pd.Timestamp(events["date"].max()).normalize() + pd.Timedelta(days=1)
+
+
+def matrix_members(
+    counts, reference, knn_k, ease_regularization, dense_memory_mb, cache
+) -> dict:
     """{"ease": EASE, "knn": ItemKNN} fitted on ``counts`` (the invoice counts
-    before ``reference``) and memoised in ``cache``, for ``RepeatBlend.fit``;
-    {} without a cache (the blend fits its own)."""
+    before ``reference``, memory guard ``dense_memory_mb``) and memoised in
+    ``cache``, for ``RepeatBlend.fit``; {} without a cache (the blend fits its
+    own)."""
     if cache is None:
         return {}
     key = ("knn", pd.Timestamp(reference), int(knn_k), counts.shape)
     return {
-        "ease": ease_at(counts, reference, ease_regularization, cache),
+        "ease": ease_at(counts, reference, ease_regularization, dense_memory_mb, cache),
         "knn": cached(
-            cache, key, lambda: ItemKNN(k=int(knn_k), binary=True).fit(counts)
+            cache,
+            key,
+            lambda: ItemKNN(
+                k=int(knn_k), binary=True, memory_budget_mb=dense_memory_mb
+            ).fit(counts),
         ),
     }
 
 
-def default_reference(events: pd.DataFrame) -> pd.Timestamp:
-    """The day after the last event (midnight): the model serves from then on."""
-    return pd.Timestamp(events["date"].max()).normalize() + pd.Timedelta(days=1)
+def memory_notes(blend, ranker=None) -> list[str]:
+    """What the memory guard changed in a fitted blend's members (may be empty)."""
+    notes = [
+        getattr(blend.ease_, "memory_note_", ""),
+        getattr(blend.next_, "memory_note_", ""),
+        getattr(ranker, "memory_note_", ""),
+    ]
+    context = getattr(ranker, "context_", None)
+    if context is not None and context.ease_items is not None:
+        notes.append(f"ranker's EASE on {len(context.ease_items):,} items")
+    return [n for n in notes if n]
 
 
 class TemporalBlend(Recommender):
@@ -108,6 +128,11 @@ class TemporalBlend(Recommender):
         (:func:`~.ranker.rolling_windows`); ranker_window_days, ranker_step_days :
         float, days, their length and the step between their ends.
     random_state : int.
+    dense_memory_mb : float, MiB, optional, the budget of each dense item-item
+        member (EASE, the ridge, the ranker's); over it they cover the most
+        popular items only (:mod:`.memory`). Default half the available memory.
+    ranker_memory_mb : float, MiB, optional, the ranker's training set and
+        feature chunks (over it: a share of the customers). Default likewise.
 
     Attributes
     ----------
@@ -140,7 +165,11 @@ class TemporalBlend(Recommender):
         ranker_window_days: float = 90.0,
         ranker_step_days: float = 30.0,
         random_state: int = 0,
+        dense_memory_mb: float | None = None,
+        ranker_memory_mb: float | None = None,
     ):
+        self.dense_memory_mb = dense_memory_mb
+        self.ranker_memory_mb = ranker_memory_mb
         self.new_only = new_only
         self.weights = weights
         self.input = input
@@ -203,18 +232,25 @@ class TemporalBlend(Recommender):
             self.ridge_regularization,
             self.ridge_window_days,
             self.new_only,
+            self.dense_memory_mb,
             cache=cache,
         )
         self.blend_ = RepeatBlend(
             weights={m: w for m, w in weights.items() if m != "ranker"},
             knn_k=int(self.knn_k),
             ease_regularization=float(self.ease_regularization),
+            memory_budget_mb=self.dense_memory_mb,
         ).fit(
             counts,
             recent=history_at(past, reference, shape, 14.0),
             next_period=ridge,
             **matrix_members(
-                counts, reference, self.knn_k, self.ease_regularization, cache
+                counts,
+                reference,
+                self.knn_k,
+                self.ease_regularization,
+                self.dense_memory_mb,
+                cache,
             ),
         )
         self.ranker_, self.ranker_note_ = None, "weight 0"
@@ -228,6 +264,7 @@ class TemporalBlend(Recommender):
             else history_at(past, reference, shape, 180.0)
         )
         self.weights_ = np.array([weights[m] for m in MEMBERS])
+        self.memory_notes_ = memory_notes(self.blend_, self.ranker_)
         self.reference_ = reference
         self.n_items_ = int(shape[1])
         return self
@@ -249,6 +286,8 @@ class TemporalBlend(Recommender):
             max_leaf_nodes=int(self.ranker_max_leaf_nodes),
             max_iter=int(self.ranker_max_iter),
             random_state=int(self.random_state),
+            memory_budget_mb=self.ranker_memory_mb,
+            dense_memory_mb=self.dense_memory_mb,
         )
         try:
             ranker.fit(past, windows, shape, reference=reference, cache=cache)

@@ -37,7 +37,7 @@ from core.exceptions import DomainError, InvalidInput
 from core.models import ModelArtifact, TaskRun
 from core.taskruns import progress
 
-from ..algorithms import selection
+from ..algorithms import memory, selection
 from ..bundle import bundle_write
 from ..conf import rec_settings
 from ..data import (
@@ -101,6 +101,31 @@ def purchase_events(data: InteractionData) -> pd.DataFrame:
 
 def _pipeline_settings() -> dict:
     return selection.pipeline_settings(rec_settings()["pipeline"])
+
+
+def memory_budget_mb() -> float:
+    """The training's memory budget, MiB: ``RECOMMENDER["memory_budget_mb"]``, or
+    ``memory_budget_fraction`` of the memory available now.
+
+    Raises
+    ------
+    InvalidInput
+        A budget or fraction that is not positive (field named).
+    """
+    conf = rec_settings()
+    if conf["memory_budget_mb"] is not None:
+        if not float(conf["memory_budget_mb"]) > 0:
+            raise InvalidInput(
+                "memory_budget_mb must be > 0", field="RECOMMENDER.memory_budget_mb"
+            )
+        return float(conf["memory_budget_mb"])
+    fraction = float(conf["memory_budget_fraction"])
+    if not 0 < fraction <= 1:
+        raise InvalidInput(
+            "memory_budget_fraction must be in (0, 1]",
+            field="RECOMMENDER.memory_budget_fraction",
+        )
+    return fraction * memory.available_bytes() / memory.MIB
 
 
 def _existing(kind: str, params: dict, fingerprint: str) -> ModelArtifact | None:
@@ -169,6 +194,7 @@ def recommender_train_surface(
     if active is not None and active.algorithm == ALGORITHM:
         incumbent = active.metrics.get("tuned")
     started = time.perf_counter()
+    budget = memory_budget_mb()
     try:
         model, tuned = selection.served_pipeline(
             events,
@@ -177,10 +203,15 @@ def recommender_train_surface(
             settings=conf,
             incumbent=incumbent,
             on_progress=lambda f, m: step(0.05 + 0.8 * f, m),
+            memory_budget_mb=budget,
             cache=cache,
         )
     except selection.NotEnoughData as exc:
         raise NotEnoughData(str(exc), field="window") from exc
+    except memory.MemoryBudgetError as exc:
+        raise InvalidInput(
+            f"not trained: {exc}", field="RECOMMENDER.memory_budget_mb"
+        ) from exc
     fit_seconds = time.perf_counter() - started
     step(0.9, "storing the bundle")
     validation = {
@@ -208,6 +239,11 @@ def recommender_train_surface(
                     "next_period": model.ridge_note_ or "on",
                 },
                 "fit_seconds": round(fit_seconds, 1),
+                "memory": {
+                    "budget_mb": round(budget),
+                    "shape": list(data.shape),
+                    "notes": tuned.memory_notes,
+                },
             }
         ),
         data_fingerprint=data.fingerprint,
@@ -290,7 +326,7 @@ def recommender_train_surfaces(
     except InvalidInput as exc:
         raise NotEnoughData(f"not enough data: {exc.message}", field="window") from exc
     names = list(trained_surfaces())
-    cache = selection.FitCache()  # EASE, windows, contexts shared by the surfaces
+    cache = selection.FitCache()  # EASE and k-NN shared by the surfaces
     out = []
     for n, name in enumerate(names):
 

@@ -8,7 +8,6 @@ tests/integration/test_beat_restarts.py.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import timedelta
 
@@ -21,15 +20,14 @@ from core.beat import SingleBeatScheduler, slot_key
 from core.locks import BEAT_LOCK, lock_holder, lock_release
 
 pytestmark = [
-    pytest.mark.django_db,
-    # Known gap: on PostgreSQL the test's connection is found closed when the
-    # in-process scheduler first reads the schedule (cause not yet found); these run
-    # in the SQLite pass, and tests/integration/test_beat_restarts.py covers the
-    # same defect with real beat processes on PostgreSQL + Redis.
-    pytest.mark.skipif(
-        os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="in-process scheduler tests run in the SQLite pass (see above)",
-    ),
+    # Transactional: django-celery-beat's DatabaseScheduler calls Django's
+    # close_old_connections() in sync() and schedule_changed(), as a beat process
+    # should between ticks. Inside a test's atomic block the connection's autocommit
+    # (off) differs from the settings' (on), so Django closes it; on PostgreSQL the
+    # test's next query then fails with "the connection is closed" (SQLite's
+    # in-memory test database ignores close()). Outside a transaction the scheduler
+    # reconnects as it does in production.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
 ]
 
@@ -53,7 +51,7 @@ def sent(settings):
 
 
 @pytest.fixture
-def schedule(db):
+def schedule(transactional_db):
     every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
     return PeriodicTask.objects.create(
         name=NAME,

@@ -131,7 +131,7 @@ def test_shorter_trees_are_the_first_stages_of_the_longer_fit(events, origins):
         events, SHAPE, start, end, False, max_users=10_000, seed=0
     )
     windows = rolling_windows(start, past["date"].min(), window_days=28, step_days=14)
-    staged = _tree_scores(past, start, SHAPE, origin, False, windows, TREES, None)
+    staged = _tree_scores(past, start, SHAPE, origin, False, windows, TREES)
     probe = CandidateRanker(new_only=False)
     features, labels = probe.training_set(past, windows, SHAPE)
     candidates = probe.candidates(past, start, origin.users, SHAPE)

@@ -90,6 +90,9 @@ def test_pipeline_trains_one_model_per_surface_and_promotes_it(trained):
         assert len(validation["per_origin"]) == 3
         assert 0 < validation["ndcg@10"] <= 1
         assert artifact.metrics["tuned"]["weights"]
+        # issue 12.6: the budget the members estimated against, nothing switched
+        assert artifact.metrics["memory"]["budget_mb"] > 0
+        assert artifact.metrics["memory"]["notes"] == []
     assert kinds["recommender.discover"].metrics["tuned"]["new_only"] is True
 
 
@@ -170,6 +173,18 @@ def test_empty_window_is_not_enough_data(db, small_pipeline):
     make_order(customer, [(product, 1, 1.0)])  # one day of purchases
     with pytest.raises(NotEnoughData, match="not enough data"):
         recommender_train_surfaces()
+    assert not ModelArtifact.objects.exists()
+
+
+def test_a_budget_no_member_fits_stops_with_the_limit_named(staples, settings):
+    """Issue 12.6: the estimate comes before any large allocation; the run fails
+    with the setting to change, nothing is stored."""
+    from core.exceptions import InvalidInput
+
+    settings.RECOMMENDER = {**settings.RECOMMENDER, "memory_budget_mb": 0.01}
+    with pytest.raises(InvalidInput, match="MiB") as caught:
+        recommender_train_surfaces()
+    assert caught.value.field == "RECOMMENDER.memory_budget_mb"
     assert not ModelArtifact.objects.exists()
 
 
