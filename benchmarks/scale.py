@@ -11,9 +11,10 @@ memory of that process from ``os.wait4``'s ``ru_maxrss``):
 3. ``manage.py train_recommender`` (the default pipeline: every surface's
    temporal blend, tuned on rolling origins; the members' memory guard of
    ``recommender.algorithms.memory`` decides within ``RECOMMENDER
-   ["memory_budget_mb"]``),
-4. ``manage.py precompute_recommendations`` (every customer with orders; in
-   this process one chunk after another unless ``CELERY_BROKER_URL`` is set).
+   ["memory_budget_mb"]``; the precompute after promotion is off here so that
+   it is timed on its own, next),
+4. ``manage.py precompute_recommendations`` (every customer's lists per surface;
+   in this process one chunk after another unless ``CELERY_BROKER_URL`` is set).
 
 The synthetic shop of size k (:func:`synthesise`): k copies of the real file, copy
 c with its own customers (``CustomerID + 100000 c``), invoices (``InvoiceNo-c``)
@@ -183,7 +184,9 @@ def _recreate(url: str, name: str) -> None:
 
 
 def run_measured(args: list[str], env: dict, log: Path) -> dict:
-    """Run ``manage.py args`` as a child process; {"seconds", "peak_mib", "rc"}.
+    """Run ``manage.py args`` as a child process; {"seconds", "cpu_seconds",
+    "peak_mib", "rc"}: wall and CPU (user + system) seconds; on a shared machine
+    the CPU seconds are the fairer measure of the work.
 
     Peak memory is the child's maximum resident set (``ru_maxrss`` of
     ``os.wait4``, KiB on Linux) including its own waited-for children.
@@ -203,20 +206,25 @@ def run_measured(args: list[str], env: dict, log: Path) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_mib": usage.ru_maxrss / 1024.0,
         "rc": proc.returncode,
     }
 
 
 def _counts(env: dict) -> dict:
+    """Customers with orders, merchandise products, order lines and the models'
+    (kind, status, memory notes) of the database ``env`` points at."""
     code = (
-        "import json;from shop.models import Customer,Product,OrderLine;"
-        "from core.models import ModelArtifact as M;"
-        "print(json.dumps({'customers':Customer.objects.filter(orders__isnull=False)"
-        ".distinct().count(),'products':Product.objects.filter(is_merchandise=True)"
-        ".count(),'lines':OrderLine.objects.count(),'models':["
-        "[a.kind,a.status,a.metrics.get('memory',{}).get('notes',[])] "
-        "for a in M.objects.order_by('pk')]}))"
+        "import json\n"
+        "from shop.models import Customer, Product, OrderLine\n"
+        "from core.models import ModelArtifact\n"
+        "out = {'customers': Customer.objects.filter(orders__isnull=False)"
+        ".distinct().count(), 'products': Product.objects.filter("
+        "is_merchandise=True).count(), 'lines': OrderLine.objects.count(), "
+        "'models': list(ModelArtifact.objects.order_by('pk').values_list("
+        "'kind', 'status', 'metrics'))}\n"
+        "print(json.dumps(out, default=str))\n"
     )
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
@@ -224,9 +232,26 @@ def _counts(env: dict) -> dict:
         env=env,
         capture_output=True,
         text=True,
-        check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if out.returncode:
+        raise SystemExit(f"counting rows failed: {out.stderr[-2000:]}")
+    counts = json.loads(out.stdout.strip().splitlines()[-1])
+    counts["models"] = [
+        [kind, status, (metrics or {}).get("memory", {}).get("notes", [])]
+        for kind, status, metrics in counts["models"]
+    ]
+    return counts
+
+
+def _recommender_settings(opts) -> dict:
+    """``--recommender-settings`` (or the environment's), with the precompute
+    after promotion off unless given: ``train`` and ``precompute`` are timed
+    apart (in eager mode the promotion would run the precompute inside training).
+    """
+    raw = opts.recommender_settings or os.environ.get("RECOMMENDER_SETTINGS") or "{}"
+    conf = json.loads(raw)
+    conf.setdefault("precompute_after_promotion", False)
+    return conf
 
 
 def run_size(k: int, opts) -> dict:
@@ -249,6 +274,7 @@ def run_size(k: int, opts) -> dict:
     env.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
+    env["RECOMMENDER_SETTINGS"] = json.dumps(_recommender_settings(opts))
     log = workdir / f"x{k}.log"
     commands = {
         "import": ["import_orders", str(path)],
@@ -267,8 +293,9 @@ def run_size(k: int, opts) -> dict:
         row[step] = result
         status = "ok" if result["rc"] == 0 else f"FAILED rc={result['rc']}"
         print(
-            f"x{k}: {step} {result['seconds']:.0f} s, peak {result['peak_mib']:.0f} "
-            f"MiB, {status} (log {log})",
+            f"x{k}: {step} {result['seconds']:.0f} s wall, "
+            f"{result['cpu_seconds']:.0f} s CPU, peak {result['peak_mib']:.0f} MiB, "
+            f"{status} (log {log})",
             flush=True,
         )
         if result["rc"]:
@@ -283,14 +310,16 @@ def _fmt(row: dict, step: str, what: str) -> str:
         return "-"
     if r["rc"]:
         return "failed"
-    return f"{r[what]:,.0f}"
+    return f"{r.get(what, float('nan')):,.0f}"
 
 
 def print_table(rows: list[dict]) -> None:
+    """One line per size: counts, then wall s / CPU s / peak MiB per step, then
+    CPU seconds per 1,000 customers per step (flat = linear in customers)."""
     head = (
         f"{'size':>5} {'customers':>9} {'products':>8} {'lines':>10} | "
-        + " | ".join(f"{s + ' s':>13} {'MiB':>6}" for s in STEPS)
-        + " | s per 1k customers (import/train/precompute)"
+        + " | ".join(f"{s + ' wall s':>17} {'CPU s':>6} {'MiB':>6}" for s in STEPS)
+        + " | CPU s per 1k customers (import/train/precompute)"
     )
     print(head)
     print("-" * len(head))
@@ -298,10 +327,13 @@ def print_table(rows: list[dict]) -> None:
         per = []
         for step in STEPS:
             r = row.get(step)
-            ok = r and not r["rc"] and row.get("customers")
-            per.append(f"{1000 * r['seconds'] / row['customers']:.1f}" if ok else "-")
+            ok = r and not r["rc"] and row.get("customers") and "cpu_seconds" in r
+            per.append(
+                f"{1000 * r['cpu_seconds'] / row['customers']:.1f}" if ok else "-"
+            )
         cells = " | ".join(
-            f"{_fmt(row, s, 'seconds'):>13} {_fmt(row, s, 'peak_mib'):>6}"
+            f"{_fmt(row, s, 'seconds'):>17} {_fmt(row, s, 'cpu_seconds'):>6} "
+            f"{_fmt(row, s, 'peak_mib'):>6}"
             for s in STEPS
         )
         print(
@@ -313,6 +345,29 @@ def print_table(rows: list[dict]) -> None:
         for kind, status, notes in row.get("models", []):
             if notes:
                 print(f"{row['k']}x {kind} ({status}) memory guard: {'; '.join(notes)}")
+
+
+def _print_plans(rows: list[dict], opts) -> None:
+    """The memory guard's plan per size (``recommender.algorithms.memory.
+    pipeline_plan``) for the default budget on this machine now, or
+    ``memory_budget_mb`` of the settings; users x items ~ customers x products."""
+    sys.path.insert(0, str(ROOT))
+    from recommender.algorithms import memory
+
+    conf = _recommender_settings(opts)
+    mb = conf.get("memory_budget_mb")
+    fraction = float(conf.get("memory_budget_fraction", memory.DEFAULT_FRACTION))
+    total = float(mb) * memory.MIB if mb else fraction * memory.available_bytes()
+    for row in rows:
+        if row.get("customers"):
+            shape = (row["customers"], row["products"])
+            plan = memory.pipeline_plan(shape, total)
+            print(f"{row['k']}x memory plan: " + "; ".join(plan))
+
+
+def _saved(workdir: Path, k: int) -> dict:
+    path = workdir / f"result_x{k}.json"
+    return json.loads(path.read_text()) if path.exists() else {"k": k}
 
 
 def main() -> None:
@@ -328,13 +383,36 @@ def main() -> None:
         ),
     )
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="print the table of the sizes' saved results (result_x<k>.json in "
+        "--workdir, one per size, merged over runs of separate steps); run nothing",
+    )
+    parser.add_argument(
+        "--recommender-settings",
+        default=None,
+        help="JSON for RECOMMENDER_SETTINGS of every command (default: the "
+        "environment's, i.e. the product's defaults; precompute_after_promotion "
+        "false unless given); printed with the table",
+    )
     opts = parser.parse_args()
     rows = []
+    workdir = Path(opts.workdir)
     for k in opts.sizes:
-        rows.append(run_size(k, opts))
+        if opts.report:
+            rows.append(_saved(workdir, k))
+            continue
+        row = {**_saved(workdir, k), **run_size(k, opts)}
+        (workdir / f"result_x{k}.json").write_text(json.dumps(row, indent=1))
+        rows.append(row)
         print_table(rows)
+    if opts.report:
+        print_table(rows)
+    _print_plans(rows, opts)
+    print(f"\nRECOMMENDER_SETTINGS: {json.dumps(_recommender_settings(opts))}")
     print(
-        "\n(one run per size on a shared 2-core machine; load average "
+        "(one run per size on a shared 2-core machine; load average "
         f"{os.getloadavg()[0]:.1f} at the end)"
     )
 

@@ -18,6 +18,7 @@ from . import context
 from .conf import chatbot_settings
 from .nlu.slots import match_products
 from .services import knowledge
+from .services import policy as rules
 from .services import products as products_service
 
 logger = logging.getLogger(__name__)
@@ -144,8 +145,6 @@ def propose(ctx: Context, intent: str, order: Order) -> Turn:
     against its delivery date and the return window
     (:mod:`chatbot.services.policy`); nothing changes before the customer's "yes".
     """
-    from .services import policy as rules
-
     policy = rules.policy_get()
     invoice = order.invoice_no
     if intent == "cancel_order":
@@ -411,8 +410,11 @@ def recommendation(ctx: Context, text: str) -> Turn:
 
 # --- knowledge -----------------------------------------------------------------------
 def faq(ctx: Context | None, text: str, intent: str) -> Turn | None:
-    """The most similar of ``intent``'s own FAQ entries, or None when it has none."""
+    """The most similar of ``intent``'s own FAQ entries, or None when it has none;
+    the entry's policy placeholders ("{return_window_days}") read the support policy
+    now."""
     entry, score = knowledge.faq_answer(text=text, intent=intent)
     if entry is None:
         return None
-    return Turn(entry.answer, action="faq", data={"faq": entry.key, "score": score})
+    answer = rules.faq_text_fill(entry.answer, rules.policy_get())
+    return Turn(answer, action="faq", data={"faq": entry.key, "score": score})

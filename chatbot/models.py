@@ -217,7 +217,15 @@ class FAQEntry(TimeStampedModel):
 
     key = models.SlugField(max_length=64, unique=True)
     question = models.CharField(max_length=255)
-    answer = models.TextField()
+    answer = models.TextField(
+        help_text="Terms of the support policy are written as placeholders, filled "
+        "in when the bot answers: {return_window_days}, {standard_price}, "
+        "{standard_days}, {next_day_price}, {next_day_cutoff}, "
+        "{international_price_from}, {international_days}, {cancellation_fee}, "
+        "{support_email}, {support_phone}, {support_hours}, and whole sentences "
+        "{standard_delivery}, {next_day_delivery}, {international_delivery}, "
+        "{cancellation_terms}."
+    )
     tags = models.CharField(max_length=255, blank=True, help_text="comma separated")
     is_active = models.BooleanField(default=True)
 
@@ -228,6 +236,18 @@ class FAQEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.question
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .services.policy import faq_placeholders_unknown
+
+        unknown = faq_placeholders_unknown(self.answer or "")
+        if unknown:
+            names = ", ".join(f"{{{name}}}" for name in unknown)
+            raise ValidationError(
+                {"answer": f"unknown placeholder(s) {names}; see the help text"}
+            )
 
 
 class IntentExample(TimeStampedModel):

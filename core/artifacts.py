@@ -175,7 +175,12 @@ def artifact_path(artifact: ModelArtifact, *, verify: bool = True) -> Path:
 
 @transaction.atomic
 def artifact_activate(artifact: ModelArtifact) -> ModelArtifact:
-    """Make ``artifact`` the one active model of its kind, retiring the previous one."""
+    """Make ``artifact`` the one active model of its kind, retiring the previous one.
+
+    ``core.signals.artifact_activated`` is sent once the transaction commits.
+    """
+    from .signals import artifact_activated
+
     locked = list(
         ModelArtifact.objects.select_for_update()
         .filter(kind=artifact.kind)
@@ -188,6 +193,9 @@ def artifact_activate(artifact: ModelArtifact) -> ModelArtifact:
     artifact.status = ModelArtifact.Status.ACTIVE
     artifact.activated_at = timezone.now()
     artifact.save(update_fields=["status", "activated_at", "updated_at"])
+    transaction.on_commit(
+        lambda: artifact_activated.send(sender=ModelArtifact, artifact=artifact)
+    )
     return artifact
 
 

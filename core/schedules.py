@@ -47,6 +47,13 @@ DEFAULT_SCHEDULES: tuple[DefaultSchedule, ...] = (
         crontab={"minute": "15", "hour": "2"},
     ),
     DefaultSchedule(
+        name="recommender: refresh precomputed lists",
+        task="recommender.precompute",
+        description="Recompute the customers' stale precomputed lists (new orders, "
+        "a new day for buy again; hourly at :40). A promotion recomputes at once.",
+        crontab={"minute": "40"},
+    ),
+    DefaultSchedule(
         name="experiments: stop at the planned stop",
         task="experiments.stop_due",
         description="Stop running A/B experiments whose planned stop has passed "

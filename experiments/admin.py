@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.adminkit import (
@@ -20,6 +21,7 @@ from core.adminkit import (
 )
 from core.exceptions import InvalidInput
 from core.formatting import MISSING
+from shop.clock import shop_now
 
 from . import services
 from .admin_readout import config_text, readout_html
@@ -61,6 +63,18 @@ class ExperimentForm(forms.ModelForm):
             "pre_period_days",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # planned dates are read on the shop clock (the one that stamps starts,
+        # stops and impressions): on historical demo data it is the data's last day
+        now = timezone.localtime(shop_now())
+        clock = f"; on the shop clock, now {now:%Y-%m-%d %H:%M}"
+        for name in ("planned_start", "planned_stop"):
+            if name in self.fields:
+                self.fields[name].help_text += clock
+        if not self.instance.pk and "planned_start" in self.fields:
+            self.fields["planned_start"].initial = now.replace(second=0, microsecond=0)
+
     def clean(self):
         data = super().clean()
         try:
@@ -73,11 +87,12 @@ class ExperimentForm(forms.ModelForm):
             )
         except InvalidInput as exc:
             raise _form_error(exc, self.fields) from None
-        start, stop = data.get("planned_start"), data.get("planned_stop")
-        if start and stop and stop <= start:
-            raise ValidationError(
-                {"planned_stop": "the planned stop is before the start"}
+        try:
+            services.check_planned_window(
+                data.get("planned_start"), data.get("planned_stop")
             )
+        except InvalidInput as exc:
+            raise _form_error(exc, self.fields) from None
         if not data.get("attribution_days"):
             raise ValidationError({"attribution_days": "at least 1 day"})
         return data

@@ -38,9 +38,9 @@ def _comparison(c: Comparison, days, window: int) -> dict:
     if c.cuped is not None:
         cuped = (f"95 % interval {_interval(c.cuped.low, c.cuped.high)}, variance "
                  f"{percent(-(c.variance_reduction or 0), signed=True)}")  # fmt: skip
-    finite = abs(c.av_low) != float("inf") and abs(c.av_high) != float("inf")
+    finite = abs(c.seq_low) != float("inf") and abs(c.seq_high) != float("inf")
     sequential = (
-        f"always-valid 95 % interval {_interval(c.av_low, c.av_high)} per customer "
+        f"{c.interval_name} {_interval(c.seq_low, c.seq_high)} per customer "
         f"over {window} days after assignment (capped, CUPED)"
         if finite
         else f"waiting for customers to complete their {window}-day window"
@@ -85,6 +85,9 @@ def readout_html(experiment: Experiment, readout: Readout | None = None) -> Safe
         "r": r,
         "variants": variants,
         "winner": r.winner,
+        "interval_name": (
+            r.comparisons[0].interval_name if r.comparisons else "sequential interval"
+        ),
         "horizon": r.comparisons[0].horizon if r.comparisons else None,
         "comparisons": [
             _comparison(c, r.days, experiment.attribution_days) for c in r.comparisons

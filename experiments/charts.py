@@ -13,7 +13,9 @@ from .selectors import Comparison
 def lift_chart(comparison: Comparison, days: list, *, window: int) -> SafeString:
     """Per day: the treatment-minus-control difference in revenue per assigned
     customer within ``window`` days of assignment (GBP, capped, CUPED-adjusted: the
-    sequential test's estimate) with its always-valid 95 % interval; below, the
+    sequential test's estimate) with its sequential 95 % interval (the repeated
+    confidence interval with a planned stop, the always-valid one without:
+    :attr:`~experiments.selectors.Comparison.interval_name`); below, the
     assigned customers of each arm."""
     out = comparison.timeline
     x = list(days)
@@ -24,12 +26,12 @@ def lift_chart(comparison: Comparison, days: list, *, window: int) -> SafeString
         empty="No customer has completed the attribution window yet.",
     )
     if diff.size and np.isfinite(diff).any():
-        low = np.where(np.isfinite(out["av_low"]), out["av_low"], np.nan)
-        high = np.where(np.isfinite(out["av_high"]), out["av_high"], np.nan)
+        low = np.where(np.isfinite(out["seq_low"]), out["seq_low"], np.nan)
+        high = np.where(np.isfinite(out["seq_high"]), out["seq_high"], np.nan)
         panel = chart.panel(
             y_label=f"GBP per customer, {window} days", y_format="{:,.2f}"
         )
-        panel.band(x, low, high, label="always-valid 95 % interval",
+        panel.band(x, low, high, label=comparison.interval_name,
                    color=COLORS["sky"])  # fmt: skip
         panel.line(x, diff, label="difference (capped, CUPED)", color=COLORS["blue"])
         panel.hline(0.0, label="no difference", color=COLORS["grey"])

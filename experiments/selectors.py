@@ -87,14 +87,21 @@ class VariantMetrics:
 
 @dataclass
 class Comparison:
-    """One treatment against the control (treatment minus control)."""
+    """One treatment against the control (treatment minus control).
+
+    ``seq_low``/``seq_high``: the sequential test's interval on the last day (GBP
+    per customer over the attribution window after assignment, capped and
+    CUPED-adjusted; see :attr:`interval_name`); ``av_p_value``: the open-ended
+    mSPRT's always-valid p-value (NaN with a planned stop); ``horizon``: planned
+    days, None when the experiment has no planned stop.
+    """
 
     variant: str
     primary: Difference | None
     cuped: Difference | None
     variance_reduction: float | None
-    av_low: float
-    av_high: float
+    seq_low: float
+    seq_high: float
     av_p_value: float
     conversion: Difference | None
     aov: Difference | None
@@ -103,10 +110,20 @@ class Comparison:
     horizon: int | None = None
 
     @property
+    def interval_name(self) -> str:
+        """What ``seq_low``/``seq_high`` are: with a planned stop, the repeated
+        confidence interval of the error-spending test (valid at every daily look
+        until the stop, Jennison & Turnbull 2000, ch. 9); without, the mSPRT's
+        always-valid confidence sequence (Johari et al. 2022)."""
+        if self.horizon:
+            return "repeated 95 % confidence interval"
+        return "always-valid 95 % interval"
+
+    @property
     def decided(self) -> str:
-        if self.av_low > 0:
+        if self.seq_low > 0:
             return "better"
-        if self.av_high < 0:
+        if self.seq_high < 0:
             return "worse"
         return "undecided"
 
@@ -125,8 +142,9 @@ class Readout:
 
     @property
     def winner(self) -> str | None:
-        """The treatment that beats the control on the always-valid interval (the
-        best one when several do), else None."""
+        """The treatment that beats the control on the sequential interval
+        (:attr:`Comparison.interval_name`; the best one when several do), else
+        None."""
         better = [c for c in self.comparisons if c.decided == "better"]
         if not better:
             return None
@@ -380,8 +398,8 @@ def _compare(v, control, units, orders, pre, days, conf, horizon, window):
         primary=primary,
         cuped=cuped,
         variance_reduction=_finite(out["variance_reduction"][-1]),
-        av_low=float(out["av_low"][-1]),
-        av_high=float(out["av_high"][-1]),
+        seq_low=float(out["seq_low"][-1]),
+        seq_high=float(out["seq_high"][-1]),
         av_p_value=float(out["av_p_value"][-1]),
         conversion=conversion,
         aov=aov,

@@ -182,6 +182,29 @@ def check_overlap(
             )
 
 
+def check_planned_window(planned_start=None, planned_stop=None) -> None:
+    """Refuse a planned stop before the planned start, or one that has already
+    passed on the shop clock (:func:`shop.clock.shop_now`, the clock that stamps
+    starts, stops and impressions: on historical demo data its "now" is the data's
+    last day, not the wall clock's).
+
+    Raises
+    ------
+    InvalidInput
+        Field ``planned_stop``.
+    """
+    if planned_start and planned_stop and planned_stop <= planned_start:
+        raise InvalidInput("the planned stop is before the start", field="planned_stop")
+    now = shop_now()
+    if planned_stop and planned_stop <= now:
+        stop, now = timezone.localtime(planned_stop), timezone.localtime(now)
+        raise InvalidInput(
+            f"the planned stop {stop:%Y-%m-%d %H:%M} has already passed on the shop "
+            f"clock (now {now:%Y-%m-%d %H:%M})",
+            field="planned_stop",
+        )
+
+
 def check_guardrails(guardrails) -> list[str]:
     values = list(dict.fromkeys(guardrails or []))
     unknown = [g for g in values if g not in GUARDRAILS]
@@ -213,8 +236,8 @@ def experiment_create(
     ------
     InvalidInput
         A missing name or hypothesis, a name in use, and every refusal of
-        :func:`check_surfaces`, :func:`check_variants`, :func:`check_overlap`,
-        naming the field.
+        :func:`check_surfaces`, :func:`check_variants`,
+        :func:`check_planned_window`, :func:`check_overlap`, naming the field.
     """
     name = (name or "").strip()
     if not name:
@@ -225,8 +248,7 @@ def experiment_create(
         raise InvalidInput("state the hypothesis", field="hypothesis")
     surfaces = check_surfaces(surfaces)
     cleaned = check_variants(variants)
-    if planned_start and planned_stop and planned_stop <= planned_start:
-        raise InvalidInput("the planned stop is before the start", field="planned_stop")
+    check_planned_window(planned_start, planned_stop)
     check_overlap(surfaces, planned_start=planned_start, planned_stop=planned_stop)
     conf = exp_settings()
     experiment = Experiment.objects.create(
@@ -272,7 +294,8 @@ def experiment_start(*, experiment: Experiment, by=None) -> Experiment:
     InvalidTransition
         Not a draft.
     InvalidInput
-        Invalid variants or an overlapping experiment (naming the field).
+        Invalid variants, a planned stop already passed on the shop clock or an
+        overlapping experiment (naming the field).
     """
     experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
     if experiment.status != Experiment.Status.DRAFT:
@@ -281,6 +304,7 @@ def experiment_start(*, experiment: Experiment, by=None) -> Experiment:
             field="status",
         )
     check_variants(list(experiment.variants.values()))
+    check_planned_window(None, experiment.planned_stop)
     check_overlap(experiment.surfaces, exclude_pk=experiment.pk)
     experiment.status = Experiment.Status.RUNNING
     experiment.started_at = shop_now()
@@ -317,12 +341,17 @@ def experiments_stop_due(*, now: datetime | None = None) -> list[str]:
     """Stop every running experiment whose planned stop has passed (the scheduled
     task ``experiments.stop_due`` and ``manage.py stop_due_experiments``).
 
+    "Passed" is on the shop clock (``now`` defaults to :func:`shop.clock.shop_now`),
+    the clock that stamped the experiment's start and impressions: on historical
+    demo data the wall clock is years past every planned stop and would stop an
+    experiment the moment it starts.
+
     Returns
     -------
     list of str, the names of the experiments stopped (idempotent: a second call
     finds none).
     """
-    now = now or timezone.now()
+    now = now or shop_now()
     due = Experiment.objects.filter(
         status=Experiment.Status.RUNNING, planned_stop__lte=now
     )

@@ -275,15 +275,25 @@ class ProductNeighboursAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class PrecomputedRecommendationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "customer",
-        "kind",
+        "surface",
         "strategy",
         "model_version",
         "count",
-        "updated_at",
+        "computed_at",
     )
+    list_filter = ("surface", "strategy")
     list_select_related = ("customer",)
     search_fields = ("customer__external_id",)
-    fields = ("customer", "kind", "strategy", "model_version", "updated_at", "list_")
+    fields = (
+        "customer",
+        "surface",
+        "strategy",
+        "explanation",
+        "model_version",
+        "serving_key",
+        "computed_at",
+        "list_",
+    )
     readonly_fields = fields
 
     @admin.display(description="items")

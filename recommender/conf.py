@@ -88,6 +88,11 @@ DEFAULTS: dict[str, Any] = {
     "fallback_cache_seconds": 300,
     # Customers whose external id is asked for without ?source= resolve to this source.
     "default_source": "online_retail",
+    # Precomputed lists (recommender.services.precompute): items stored per customer
+    # and surface (a request for more is scored online), and whether a promoted
+    # serving model launches the recomputation (the recommender.precompute task).
+    "precompute_k": 50,
+    "precompute_after_promotion": True,
     # Cold-start tasks when a product/customer is created (not for bulk imports).
     "cold_start_on_create": True,
     "cold_start_skip_sources": ["online_retail", "movielens"],

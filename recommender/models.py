@@ -146,25 +146,51 @@ class ProductNeighbours(TimeStampedModel):
 
 
 class PrecomputedRecommendation(TimeStampedModel):
-    """A customer's recommendations computed in batch (e-mails, exports).
+    """A customer's top list on one surface, computed in batch and served by the API.
 
-    Personal data derived from the customer: dropped when the customer is erased.
+    One row per (customer, surface) for the serving models in ``serving_key`` (the
+    active artifacts' labels and what else the list depends on): the API serves it
+    while that key is still current and the customer has no order (``created_at``)
+    or purchase event (``occurred_at``, shop clock) after ``computed_at`` /
+    ``history_at``; otherwise it scores online (``recommender.services.precompute``).
+    ``items`` are (product_id, score, reason, strategy) before pins and the business
+    filters, which are applied when served. Personal data derived from the customer:
+    dropped when the customer is erased.
     """
 
     customer = models.ForeignKey(
         "shop.Customer", on_delete=models.CASCADE, related_name="precomputed_recs"
     )
-    kind = models.CharField(max_length=80, default="recommender.purchases")
+    surface = models.CharField(max_length=32, default="for_you")
     items = models.JSONField(default=list)
     strategy = models.CharField(max_length=40)
+    explanation = models.CharField(max_length=200, blank=True)
     model_version = models.CharField(max_length=80, blank=True)
+    serving_key = models.CharField(
+        max_length=255, blank=True, help_text="models and settings it was computed for"
+    )
+    computed_at = models.DateTimeField(
+        null=True, help_text="wall clock when the history was read"
+    )
+    history_at = models.DateTimeField(
+        null=True,
+        help_text="shop clock (shop.clock.shop_now) when the history was read",
+    )
+    no_purchases = models.BooleanField(
+        default=False,
+        help_text="computed without purchases (from views or ratings): a new view or "
+        "add-to-cart makes it stale too",
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["customer", "kind"], name="precomputed_customer_kind_unique"
+                fields=["customer", "surface"], name="precomputed_customer_surface"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.surface} of customer {self.customer_id}"
 
 
 class RecommenderModelManager(models.Manager):

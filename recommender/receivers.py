@@ -2,7 +2,9 @@
 
 * a product or customer created in the shop (not by a bulk import) enqueues its
   cold-start task after the transaction commits;
-* ``core.signals.customer_erased`` drops what the recommender derived from them.
+* ``core.signals.customer_erased`` drops what the recommender derived from them;
+* ``core.signals.artifact_activated`` of a serving model launches the recomputation
+  of the precomputed lists (``recommender.services.precompute``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from core.enqueue import enqueue_on_commit
-from core.signals import customer_erased
+from core.signals import artifact_activated, customer_erased
 from shop.models import Customer, Product
 
 from .conf import rec_settings
@@ -48,3 +50,10 @@ def forget_customer(sender, customer_id: int, **kwargs) -> None:
     from .services.coldstart import customer_forget
 
     customer_forget(customer_id=customer_id)
+
+
+@receiver(artifact_activated, dispatch_uid="recommender_precompute_after_promotion")
+def precompute_after_promotion(sender, artifact, **kwargs) -> None:
+    from .services.precompute import precompute_after_promotion as launch
+
+    launch(kind=artifact.kind)

@@ -25,6 +25,18 @@ def products_bought_by(*, customer: Customer) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
+def products_bought_among(*, customer: Customer, product_ids: list[int]) -> set[int]:
+    """Those of ``product_ids`` the customer bought (sale lines, quantity > 0)."""
+    return set(
+        OrderLine.objects.filter(
+            order__customer=customer,
+            order__kind="sale",
+            quantity__gt=0,
+            product_id__in=product_ids,
+        ).values_list("product_id", flat=True)
+    )
+
+
 def purchases_dated_of(*, customer: Customer) -> list[tuple[int, object]]:
     """(product pk, placed_at) of the customer's sale lines with quantity > 0."""
     return list(

@@ -53,13 +53,32 @@ def recommender_cold_start_customer_task(customer_id: int) -> dict:
 
 
 @tracked_task(name="recommender.precompute")
-def recommender_precompute_task(k: int = 20, chunk_size: int = 500) -> dict:
-    """Precompute every customer's recommendations, fanned out in chunks."""
-    run = recommendations_precompute_all(k=k, chunk_size=chunk_size)
+def recommender_precompute_task(
+    k: int | None = None, chunk_size: int = 500, force: bool = False
+) -> dict:
+    """Precompute the customers' lists (stale ones unless ``force``), in chunks.
+
+    While another precomputation runs, the task is sent again in 5 minutes (a
+    worker) or skipped (eager mode runs them one after another anyway).
+    """
+    from core.launch import is_eager
+    from core.locks import LockBusy
+
+    try:
+        run = recommendations_precompute_all(k=k, chunk_size=chunk_size, force=force)
+    except LockBusy:
+        if is_eager():
+            return {"skipped": "a precomputation is running"}
+        recommender_precompute_task.apply_async(
+            kwargs={"k": k, "chunk_size": chunk_size, "force": force}, countdown=300
+        )
+        return {"deferred_seconds": 300}
     return {"fanout_run": run.pk}
 
 
 @tracked_task(name="recommender.precompute_chunk")
-def recommender_precompute_chunk_task(ids: list[int], k: int = 20) -> dict:
+def recommender_precompute_chunk_task(
+    ids: list[int], k: int | None = None, force: bool = False
+) -> dict:
     """One chunk of the precomputation (called by ``core.fanout``)."""
-    return recommendations_precompute(customer_ids=ids, k=k)
+    return recommendations_precompute(customer_ids=ids, k=k, force=force)

@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     # days before the wall clock, else "wall".
     "CLOCK": "auto",
     "CLOCK_HISTORICAL_DAYS": 30,
+    # Seconds the newest imported order's time is cached for the clock (cleared at
+    # once when such an order is saved or imported in this process or cache).
+    "CLOCK_CACHE_SECONDS": 60,
 }
 
 # Unknown keys in settings.SHOP are refused at start-up (core.appsettings).

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -23,11 +24,10 @@ from django.urls import reverse
 from experiments.serving import recommendations_serve
 from recommender.services import (
     bought_together,
-    recommend_buy_again,
     recommend_for_basket,
-    recommend_for_customer,
     similar_products,
 )
+from recommender.services.precompute import customer_recommendations
 from shop.models import Customer, Product
 from shop.naming import readable_text
 
@@ -116,8 +116,12 @@ def _shelf(
 def for_customer(customer: Customer, k: int = 12) -> Shelf:
     """Home page, signed in: "Recommended for you"."""
     return _shelf(
-        "Recommended for you", "for_you", recommend_for_customer, customer=customer, k=k
-    )  # the customer is the visitor
+        "Recommended for you",
+        "for_you",
+        partial(customer_recommendations, surface="for_you"),
+        customer=customer,
+        k=k,
+    )  # the customer is the visitor; fmt: skip
 
 
 def bestsellers(country: str = "", k: int = 12, who: dict | None = None) -> Shelf:
@@ -159,4 +163,5 @@ def for_basket(
 def buy_again(customer: Customer, k: int = 6) -> Shelf:
     """Account page: the recommender's buy-again surface (re-buys by due date, then
     products ordered once)."""
-    return _shelf("Buy again", "buy_again", recommend_buy_again, customer=customer, k=k)
+    call = partial(customer_recommendations, surface="buy_again")
+    return _shelf("Buy again", "buy_again", call, customer=customer, k=k)

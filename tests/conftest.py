@@ -62,6 +62,19 @@ def _artifacts_root(settings, tmp_path):
     settings.EXPERIMENTS = {"impression_writer": "inline", "impression_batch": 1}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_shop_clock():
+    """The shop clock's cached newest-order time (shop.clock) does not outlive the
+    test whose rolled-back orders it came from."""
+    from django.core.cache import cache
+
+    from shop.clock import CACHE_KEY
+
+    cache.delete(CACHE_KEY)
+    yield
+    cache.delete(CACHE_KEY)
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

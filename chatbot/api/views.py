@@ -2,6 +2,7 @@
 
 Anonymous conversations are allowed and bound to the visitor's session (the
 ``sessionid`` cookie set by the start call); a signed-in user's belong to that user.
+A visitor who signs in mid-chat keeps the conversation started in that browser.
 Order answers need a signed-in customer (checked per message by the dialogue). Posting
 is throttled with the ``chat`` scope.
 """
@@ -13,7 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Conversation
-from ..services.conversations import conversation_get, conversation_start, message_post
+from ..services.conversations import (
+    conversation_get,
+    conversation_remember,
+    conversation_start,
+    message_post,
+)
 from ..services.review import message_feedback
 from . import examples as ex
 from .serializers import (
@@ -48,6 +54,9 @@ class ConversationStartView(ChatView):
         conversation, welcome = conversation_start(
             user=request.user, session_key=request.session.session_key
         )
+        # An anonymous chat follows the visitor when they sign in (Django changes the
+        # session key then): chatbot.receivers.adopt_anonymous_conversations.
+        conversation_remember(session=request.session, conversation=conversation)
         body = {"conversation": conversation, "reply": welcome}
         return Response(
             ConversationStartOutput(body, context={"request": request}).data,

@@ -50,6 +50,58 @@ def conversation_start(
     return conversation, welcome
 
 
+# Session entry of an anonymous visitor's chats: {public_id: the session key bound}.
+SESSION_CHATS = "chatbot_anonymous_conversations"
+SESSION_CHATS_KEPT = 5
+
+
+def conversation_remember(*, session, conversation: Conversation) -> None:
+    """Note an anonymous visitor's conversation in their session (the last
+    ``SESSION_CHATS_KEPT``), so it can follow them when they sign in
+    (:func:`conversations_adopt`). Session data is kept on the server (or signed),
+    so a visitor cannot add another visitor's conversation to it."""
+    if conversation.user_id is not None or not conversation.session_key:
+        return
+    chats = dict(session.get(SESSION_CHATS) or {})
+    chats[str(conversation.public_id)] = conversation.session_key
+    session[SESSION_CHATS] = dict(list(chats.items())[-SESSION_CHATS_KEPT:])
+
+
+def conversations_adopt(*, session, user) -> int:
+    """Give ``user``, who has just signed in, the anonymous conversations of this
+    browser; returns how many.
+
+    Django gives the session a new key at sign-in (``cycle_key``) and keeps its data,
+    so a conversation bound to the old key would be lost. Only the conversations
+    noted in this session by :func:`conversation_remember`, still anonymous and still
+    bound to the session key they were noted with, are taken; the note is removed.
+    When another user was signed in, Django empties the session instead and nothing
+    is taken.
+    """
+    chats = session.pop(SESSION_CHATS, None) or {}
+    user = _user_or_none(user)
+    if user is None or not chats:
+        return 0
+    bound = Q()
+    for public_id, key in chats.items():
+        bound |= Q(public_id=public_id, session_key=key)
+    customer = customer_for_user(user=user)
+    with transaction.atomic():
+        ids = list(
+            Conversation.objects.select_for_update()
+            .filter(bound, user__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Conversation.objects.filter(pk__in=ids).update(
+            user=user, customer=customer, updated_at=timezone.now()
+        )
+        if customer is not None:
+            SupportTicket.objects.filter(
+                conversation_id__in=ids, customer__isnull=True
+            ).update(customer=customer)
+    return len(ids)
+
+
 def conversation_get(*, public_id, user=None, session_key: str = "") -> Conversation:
     """The conversation ``public_id`` if its creator (or staff) asks for it.
 

@@ -12,6 +12,7 @@ limit: a policy can forbid a move the state machine allows, never allow one it f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -288,3 +289,91 @@ def cancellation_fee_text(policy: SupportPolicy) -> str:
         f"Cancelling is {fee} while an order is {when} and not yet shipped. Say "
         "'cancel my order' with the order number and I'll do it for you."
     )
+
+
+# --- FAQ answers that quote the policy --------------------------------------------
+def _days(low: int, high: int) -> str:
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
+def _standard_delivery(p: SupportPolicy) -> str:
+    free = (
+        f", free on orders over {money(p.free_delivery_over)}"
+        if p.free_delivery_over is not None
+        else ""
+    )
+    return (
+        f"UK standard delivery ({_days(p.standard_days_min, p.standard_days_max)} "
+        f"working days) costs {money(p.standard_price)}{free}."
+    )
+
+
+def _next_day_delivery(p: SupportPolicy) -> str:
+    if not p.next_day_available:
+        return "We don't offer next-day delivery at the moment."
+    return (
+        f"UK next-day courier costs {money(p.next_day_price)} if you order before "
+        f"{p.next_day_cutoff:%H:%M} (UK time) on a working day."
+    )
+
+
+def _international_delivery(p: SupportPolicy) -> str:
+    if not p.international_available:
+        return "We deliver within the UK only at the moment."
+    days = _days(p.international_days_min, p.international_days_max)
+    return (
+        "We ship to the EU and the rest of the world by tracked courier from "
+        f"{money(p.international_price_from)} ({days} working days)."
+    )
+
+
+def _cancellation_terms(p: SupportPolicy) -> str:
+    fee = (
+        f"for a fee of {money(p.cancellation_fee)}"
+        if p.cancellation_fee > 0
+        else "free of charge"
+    )
+    until = "until it has shipped" if p.cancel_after_payment else "until it is paid"
+    return f"You can cancel an order {fee} {until}."
+
+
+# Placeholders an FAQ answer may hold, e.g. "within {return_window_days} days"; each
+# is filled from the support policy when the answer is given (help text of
+# FAQEntry.answer). Sentences say what applies when an option is switched off.
+FAQ_PLACEHOLDERS: dict[str, Callable[[SupportPolicy], str]] = {
+    "return_window_days": lambda p: str(p.return_window_days),
+    "standard_price": lambda p: money(p.standard_price),
+    "standard_days": lambda p: _days(p.standard_days_min, p.standard_days_max),
+    "next_day_price": lambda p: money(p.next_day_price),
+    "next_day_cutoff": lambda p: f"{p.next_day_cutoff:%H:%M}",
+    "international_price_from": lambda p: money(p.international_price_from),
+    "international_days": lambda p: _days(
+        p.international_days_min, p.international_days_max
+    ),
+    "cancellation_fee": lambda p: money(p.cancellation_fee),
+    "support_email": lambda p: p.support_email,
+    "support_phone": lambda p: p.support_phone,
+    "support_hours": lambda p: p.support_hours,
+    "standard_delivery": _standard_delivery,
+    "next_day_delivery": _next_day_delivery,
+    "international_delivery": _international_delivery,
+    "cancellation_terms": _cancellation_terms,
+}
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def faq_placeholders_unknown(text: str) -> list[str]:
+    """The ``{names}`` in ``text`` that :data:`FAQ_PLACEHOLDERS` does not know."""
+    return sorted(set(_PLACEHOLDER.findall(text)) - set(FAQ_PLACEHOLDERS))
+
+
+def faq_text_fill(text: str, policy: SupportPolicy) -> str:
+    """``text`` with each known ``{placeholder}`` replaced by the policy's value
+    ("within {return_window_days} days" -> "within 30 days"); anything else in
+    braces is left as written."""
+
+    def value(match: re.Match) -> str:
+        fill = FAQ_PLACEHOLDERS.get(match.group(1))
+        return fill(policy) if fill else match.group(0)
+
+    return _PLACEHOLDER.sub(value, text)

@@ -14,9 +14,11 @@ returns a small dataclass; nothing here knows where the numbers came from.
   ratio test with a normal mixture, an always-valid p-value and confidence
   sequence that may be looked at after every day (Johari, Koomen, Pekelis &
   Walsh 2017 / Operations Research 2022).
-* :func:`obrien_fleming_spending`, :func:`error_spending_bounds`: group-sequential
-  boundaries for daily looks until a planned stop, by alpha spending over calendar
-  time with the observed information of each look (Lan & DeMets 1983).
+* :func:`obrien_fleming_spending`, :func:`error_spending_bounds`,
+  :func:`look_correlation`: group-sequential boundaries for daily looks until a
+  planned stop, by alpha spending over calendar time (Lan & DeMets 1983), given the
+  observed information of each look or the estimated correlation of the looks'
+  z-statistics.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ __all__ = [
     "cuped_theta",
     "difference_in_means",
     "error_spending_bounds",
+    "error_spending_bounds_correlated",
+    "look_correlation",
     "msprt",
     "obrien_fleming_spending",
     "srm_test",
@@ -582,11 +586,146 @@ def error_spending_bounds(
     for j in range(info.size):
         walk += rng.standard_normal(sims) * math.sqrt(info[j] - previous)
         previous = info[j]
-        z = np.abs(walk) / math.sqrt(info[j])
-        spend = int(round((allowed[j] - (1 - alive.mean())) * sims))
-        candidates = np.sort(z[alive])[::-1]
-        if spend <= 0 or candidates.size == 0:
-            continue
-        bounds[j] = candidates[min(spend, candidates.size) - 1]
-        alive &= z < bounds[j]
+        bounds[j] = _spend(np.abs(walk) / math.sqrt(info[j]), alive, allowed[j])
     return bounds
+
+
+def _spend(z, alive, allowed) -> float:
+    """The bound that makes the share of simulated paths crossed so far ``allowed``
+    (``inf`` when nothing is left to spend); updates ``alive`` in place."""
+    sims = alive.size
+    spend = int(round((allowed - (1 - alive.mean())) * sims))
+    candidates = np.sort(z[alive])[::-1]
+    if spend <= 0 or candidates.size == 0:
+        return math.inf
+    bound = float(candidates[min(spend, candidates.size) - 1])
+    alive &= z < bound
+    return bound
+
+
+def error_spending_bounds_correlated(
+    correlation, fraction, *, alpha: float = 0.05, sims: int = 20000, seed: int = 0
+) -> np.ndarray:
+    """Two-sided z boundaries, as :func:`error_spending_bounds`, for looks whose
+    z-statistics have the (estimated) correlation matrix ``correlation``.
+
+    :func:`error_spending_bounds` assumes the canonical joint distribution,
+    ``corr(Z_i, Z_j) = sqrt(I_i / I_j)`` with ``I = 1 / V``: true when every look's
+    estimate is the efficient one over exchangeable units. A difference of plain
+    means over units that differ by arrival (on the replayed order history the
+    first week's arrivals, the regular customers, have a standard deviation of
+    capped 7-day spend of 574 GBP, the last month's 394 GBP) or whose values are
+    re-capped at each look is not canonical:
+    its looks are more correlated than ``1 / V`` says (day 20 against day 91:
+    0.56 measured over 2,000 random splits, 0.34 canonical), so canonical bounds
+    are too wide and the test errs less than ``alpha`` (0.029 instead of 0.05).
+    Here the null paths are drawn from ``N(0, correlation)`` (the z-statistics
+    are asymptotically jointly normal, whatever their correlation; the spending
+    approach needs nothing else, Jennison & Turnbull 2000, ch. 7) and the bounds
+    spend ``alpha`` over ``fraction`` exactly as there.
+
+    Parameters
+    ----------
+    correlation : array-like of shape (k, k), symmetric positive semi-definite,
+        unit diagonal (:func:`look_correlation`); look ``j``'s bound uses only
+        its leading ``(j + 1, j + 1)`` block.
+    fraction : array-like of float, shape (k,), see :func:`error_spending_bounds`.
+    alpha, sims, seed : see :func:`error_spending_bounds`.
+
+    Returns
+    -------
+    ndarray of shape (k,), the bounds ``b_j`` (``inf`` where nothing is spent).
+
+    Raises
+    ------
+    ValueError
+        ``correlation`` not square (k, k) with a unit diagonal, shapes differ,
+        ``fraction`` decreasing or not positive, ``alpha`` outside (0, 1).
+
+    References
+    ----------
+    Lan & DeMets, Biometrika 70(3), 1983; Jennison & Turnbull, *Group Sequential
+    Methods with Applications to Clinical Trials*, Chapman & Hall 2000, ch. 7.
+    """
+    r = np.asarray(correlation, dtype=np.float64)
+    t = np.asarray(fraction, dtype=np.float64).ravel()
+    k = t.size
+    if r.shape != (k, k):
+        raise ValueError(f"correlation must be ({k}, {k}) for {k} looks, got {r.shape}")
+    if k and (not np.all(np.isfinite(r)) or not np.allclose(np.diag(r), 1.0)):
+        raise ValueError("correlation must be finite with a unit diagonal")
+    if k and (t[0] <= 0 or np.any(np.diff(t) < 0)):
+        raise ValueError("fraction must be positive and non-decreasing")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    bounds = np.full(k, np.inf)
+    if not k:
+        return bounds
+    # a small ridge: days on which no unit joins repeat the previous look exactly
+    factor = np.linalg.cholesky(0.5 * (r + r.T) + 1e-9 * np.eye(k))
+    # drawn look by look (k, sims): the first j looks' draws do not depend on k
+    z = np.abs(np.random.default_rng(seed).standard_normal((k, sims)).T @ factor.T)
+    allowed = obrien_fleming_spending(t, alpha=alpha)
+    alive = np.ones(sims, dtype=bool)
+    for j in range(k):
+        bounds[j] = _spend(z[:, j], alive, allowed[j])
+    return bounds
+
+
+def look_correlation(values, present, arm) -> np.ndarray:
+    """Estimated correlation of the Welch z-statistics of successive looks.
+
+    At look ``j`` the difference is ``d_j = mean(y_j | arm 1, present_j) -
+    mean(y_j | arm 0, present_j)``. Units are independent, so for looks ``i`` and
+    ``j`` ``cov(d_i, d_j) = sum over arms of sum_u cov(y_iu, y_ju) / (n_ai n_aj)``,
+    the inner sum over the arm's units present at both; it is estimated by the
+    arm's centred cross-products, scaled by ``sqrt(n_ai (n_ai - 1) n_aj (n_aj -
+    1))`` so that the diagonal is the Welch variance ``s^2 / n`` of each look.
+    Nothing is assumed about how the looks' units or values relate (units
+    joining, values re-capped or re-adjusted at each look).
+
+    Parameters
+    ----------
+    values : array-like of shape (n, k), each unit's value at each look (e.g.
+        capped, CUPED-adjusted GBP); entries where the unit is not present are
+        ignored.
+    present : array-like of bool, shape (n, k), the unit counts at that look.
+    arm : array-like of int, shape (n,), 0 = control, 1 = treatment.
+
+    Returns
+    -------
+    ndarray of shape (k, k), the correlation matrix (unit diagonal; a look with
+    fewer than 2 units or no spread in an arm gets NaN in its row and column).
+
+    Raises
+    ------
+    ValueError
+        Shapes disagree or an arm is not 0/1.
+
+    References
+    ----------
+    Jennison & Turnbull, *Group Sequential Methods*, 2000, ch. 3 (joint normality
+    of sequentially computed statistics); the covariance is the usual
+    randomisation (sandwich) estimate of two sample means.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    m = np.asarray(present, dtype=bool)
+    a = np.asarray(arm).ravel()
+    if y.ndim != 2 or m.shape != y.shape or a.size != y.shape[0]:
+        raise ValueError("values (n, k), present (n, k) and arm (n,) disagree")
+    if a.size and not np.isin(a, (0, 1)).all():
+        raise ValueError("arm must be 0 (control) or 1 (treatment)")
+    cov = np.zeros((y.shape[1], y.shape[1]))
+    for side in (0, 1):
+        mask = m & (a == side)[:, None]
+        n = mask.sum(axis=0).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(mask, y, 0.0).sum(axis=0) / n
+            centred = np.where(mask, y - mean, 0.0)
+            scale = np.sqrt(n * (n - 1))
+            cov += (centred.T @ centred) / np.outer(scale, scale)
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    corr[~np.isfinite(corr)] = np.nan
+    return corr

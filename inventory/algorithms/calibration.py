@@ -13,8 +13,8 @@ to the pool of all products when a class has too few. No Django.
   last origin reach the nominal level.
 * :func:`lead_time_error_quantiles`: the ``q`` quantile of the errors of demand summed
   over ``steps`` consecutive trading days (actual - forecast, standardised by the
-  product's own RMS), pooled per class; safety stock = that quantile times the
-  product's RMS.
+  product's RMS on its other backtest origins), pooled per class; safety stock =
+  that quantile times the product's RMS.
 
 References
 ----------
@@ -145,26 +145,26 @@ def lead_time_demand(
     return max(forecast, float(history[-int(recent_window) :].mean()) * steps)
 
 
-def sum_errors(
+def origin_sum_errors(
     model: AutoForecaster,
     steps: int,
     *,
     scaled: bool = False,
     recent_window: int | None = None,
 ) -> np.ndarray:
-    """Errors of every ``steps``-day sum within each backtest origin.
+    """Errors of every ``steps``-day sum within each backtest origin, per origin.
 
-    Returns an array (n_sums,): ``sum(actual - forecast)`` in units (``scaled``:
-    divided by the level at the origin) over each window of ``min(steps, horizon)``
-    consecutive days inside one origin, times ``sqrt(steps / horizon)`` when
-    ``steps`` exceeds the horizon; empty without a backtest. With ``recent_window``
-    the forecast of each window is that of :func:`lead_time_demand`: the larger of
-    the backtest forecast's sum and the recent rate before the origin's cut times
-    the window's length.
+    Returns an array (n_origins, n_sums), oldest origin first: ``sum(actual -
+    forecast)`` in units (``scaled``: divided by the level at the origin) over each
+    window of ``min(steps, horizon)`` consecutive days inside one origin, times
+    ``sqrt(steps / horizon)`` when ``steps`` exceeds the horizon; shape (0, 0)
+    without a backtest. With ``recent_window`` the forecast of each window is that
+    of :func:`lead_time_demand`: the larger of the backtest forecast's sum and the
+    recent rate before the origin's cut times the window's length.
     """
     errs = model.origin_errors_
     if errs.size == 0:
-        return np.zeros(0)
+        return np.zeros((0, 0))
     span = min(max(1, int(steps)), errs.shape[1])
     kernel = np.ones(span)
     cuts = getattr(model, "origin_cuts_", np.zeros(0))
@@ -179,11 +179,23 @@ def sum_errors(
         sums = np.array(rows)
         if scaled:
             sums = sums / model.origin_levels_[:, None]
-        sums = sums.ravel()
     else:
         errs = model.origin_scaled_errors_ if scaled else errs
-        sums = np.concatenate([np.convolve(e, kernel, mode="valid") for e in errs])
+        sums = np.array([np.convolve(e, kernel, mode="valid") for e in errs])
     return sums * np.sqrt(max(1, int(steps)) / span)
+
+
+def sum_errors(
+    model: AutoForecaster,
+    steps: int,
+    *,
+    scaled: bool = False,
+    recent_window: int | None = None,
+) -> np.ndarray:
+    """:func:`origin_sum_errors` of all origins in one array (n_origins * n_sums,)."""
+    return origin_sum_errors(
+        model, steps, scaled=scaled, recent_window=recent_window
+    ).ravel()
 
 
 def sum_error_rms(
@@ -212,6 +224,47 @@ def error_unit(
     return float(model.level_now_)
 
 
+def standardised_sum_errors(
+    model: AutoForecaster,
+    steps: int,
+    *,
+    scale: str = "rms",
+    recent_window: int | None = None,
+    holdout: bool = True,
+) -> tuple[np.ndarray, bool]:
+    """One product's sum errors on the common scale of the pool, and whether each
+    was divided by a spread measured *without* it.
+
+    ``scale="level"``: :func:`origin_sum_errors` divided by the level at each origin.
+    ``scale="rms"`` with ``holdout`` and at least two backtest origins: each origin's
+    sums divided by the root mean square of the *other* origins' sums (leave one
+    origin out), so the standardised error is out of sample, as the next window's
+    will be. Divided by their own RMS instead (``holdout=False`` or one origin),
+    a sample's standardised values are bounded (``|z| <= sqrt(n)``): a lumpy
+    product's one large order inflates the RMS it is divided by, and the pooled
+    upper tail comes out lighter than the next window's (issue 18.5: the in-sample
+    95 % level covered 95 % of cycles, but the 99 % level only 96 %). Returns
+    ``(z (n,), held_out)``; ``z`` is empty without a backtest or spread.
+    """
+    rows = origin_sum_errors(
+        model, steps, scaled=scale == "level", recent_window=recent_window
+    )
+    if rows.size == 0:
+        return np.zeros(0), False
+    if scale == "level":
+        return rows.ravel(), False
+    squares = (rows**2).sum(axis=1)
+    if holdout and rows.shape[0] >= 2:
+        per_origin = rows.shape[1]
+        rest = (squares.sum() - squares) / (per_origin * (rows.shape[0] - 1))
+        keep = rest > 0
+        if not keep.any():
+            return np.zeros(0), True
+        return (rows[keep] / np.sqrt(rest[keep])[:, None]).ravel(), True
+    unit = float(np.sqrt(squares.sum() / rows.size))
+    return (rows.ravel() / unit if unit > 0 else np.zeros(0)), False
+
+
 def lead_time_error_quantiles(
     models: Iterable[AutoForecaster],
     *,
@@ -220,40 +273,51 @@ def lead_time_error_quantiles(
     scale: str = "rms",
     min_products: int = 30,
     recent_window: int | None = None,
+    holdout: bool = True,
 ) -> dict[str, float]:
     """Pooled ``q`` quantile per demand class of the sum errors, on a common scale.
 
-    ``scale="rms"`` (default): each product's :func:`sum_errors` over ``steps`` days
-    (units) are divided by their own root mean square, so that the pool holds the
-    *shape* of the error distribution of the class (skew, heavy upper tail of lumpy
-    demand, bias) while each product keeps its own spread (a location-scale model;
-    the empirical analogue of ``z * sigma_L``). ``scale="level"``: the errors are
-    divided by the level at each origin (they grow with demand, e.g. into a seasonal
-    peak, but a recent spike inflates both the errors and the level now). A product's
-    error quantile over ``steps`` trading days, in units, is ``quantile *
-    error_unit(model, steps, scale)``. A class with fewer than ``min_products``
-    backtested products gets the quantile of "all" (the normal ``z`` when no product
-    has a backtest and ``scale="rms"``, else 0). ``recent_window``: the errors are
-    those of the floored forecast of :func:`lead_time_demand`.
+    ``scale="rms"`` (default): each product's :func:`origin_sum_errors` over
+    ``steps`` days (units) are divided by a root mean square of its own, so that the
+    pool holds the *shape* of the error distribution of the class (skew, heavy upper
+    tail of lumpy demand, bias) while each product keeps its own spread (a
+    location-scale model; the empirical analogue of ``z * sigma_L``). With
+    ``holdout`` (default) that RMS is measured on the other backtest origins
+    (:func:`standardised_sum_errors`), and only products with two origins or more
+    are pooled (all products, divided by their own RMS, when none has two).
+    ``scale="level"``: the errors are divided by the level at each origin (they
+    grow with demand, e.g. into a seasonal peak, but a recent spike inflates both
+    the errors and the level now). A product's error quantile over ``steps``
+    trading days, in units, is ``quantile * error_unit(model, steps, scale)``. A
+    class with fewer than ``min_products`` pooled products gets the quantile of
+    "all" (the normal ``z`` when no product has a backtest and ``scale="rms"``,
+    else 0). ``recent_window``: the errors are those of the floored forecast of
+    :func:`lead_time_demand`.
 
     Raises
     ------
     ValueError
         ``q`` outside (0, 1) or an unknown ``scale``.
+
+    References
+    ----------
+    Vovk, Gammerman & Shafer (2005) (calibrating on errors the model did not see);
+    Trapero, Cardos & Kourentzes, Omega 84 (2019) (empirical safety stock).
     """
     if not 0 < q < 1:
         raise ValueError(f"q must be in (0, 1), got {q}")
     if scale not in ERROR_SCALES:
         raise ValueError(f"scale must be one of {ERROR_SCALES}, got {scale!r}")
-    pools: dict[str, list] = {}
+    pools: dict[bool, dict[str, list]] = {True: {}, False: {}}
     for model in models:
-        sums = sum_errors(
-            model, steps, scaled=scale == "level", recent_window=recent_window
+        z, held_out = standardised_sum_errors(
+            model, steps, scale=scale, recent_window=recent_window, holdout=holdout
         )
-        unit = float(np.sqrt(np.mean(sums**2))) if scale == "rms" and sums.size else 1
-        if sums.size and unit > 0:
-            pools.setdefault(model.demand_class_.label, []).append(sums / unit)
-            pools.setdefault(ALL, []).append(sums / unit)
+        if z.size:
+            pool = pools[held_out]
+            pool.setdefault(model.demand_class_.label, []).append(z)
+            pool.setdefault(ALL, []).append(z)
+    pools = pools[True] if pools[True] else pools[False]
     if ALL in pools:
         every = float(np.quantile(np.concatenate(pools[ALL]), q))
     else:
@@ -314,6 +378,9 @@ class LeadTimeProtection:
         model's forecast alone, the policy before issue 4's fix).
     growth_cap : float >= 1 or None, the largest :func:`growth_factor` (None or 1:
         the error unit is not grown).
+    holdout : bool, pool errors standardised by a spread measured on the other
+        backtest origins (default; see :func:`standardised_sum_errors`), or by
+        their own (False: the policy before issue 18.5's fix).
 
     References
     ----------
@@ -329,13 +396,14 @@ class LeadTimeProtection:
         scale: str = "rms",
         recent_window: int | None = RECENT_WINDOW,
         growth_cap: float | None = GROWTH_CAP,
+        holdout: bool = True,
     ) -> None:
         if scale not in ERROR_SCALES:
             raise ValueError(f"scale must be one of {ERROR_SCALES}, got {scale!r}")
         if growth_cap is not None and not growth_cap >= 1:
             raise ValueError(f"growth_cap must be >= 1 or None, got {growth_cap}")
         self.models, self.scale, self.recent_window = models, scale, recent_window
-        self.growth_cap = growth_cap
+        self.growth_cap, self.holdout = growth_cap, holdout
         self._quantiles: dict = {}
 
     def demand(self, model: AutoForecaster, steps: int) -> float:
@@ -353,6 +421,7 @@ class LeadTimeProtection:
                 q=key[1],
                 scale=self.scale,
                 recent_window=self.recent_window,
+                holdout=self.holdout,
             )
         quantile = scale_for_quantile(self._quantiles[key], model.demand_class_.label)
         if self.scale == "rms" and not model.origin_errors_.size:

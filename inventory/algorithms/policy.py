@@ -393,27 +393,33 @@ def simulate_policy(
     initial_stock: float | None = None,
     pack_size: int = 1,
     moq: int = 1,
+    mean_daily=None,
+    max_days_of_cover: float | None = None,
 ) -> SimulationResult:
     """Replay ``demand`` (units/trading day, shape (t,)) against an (R, s, S) policy.
 
     Each day: receive orders due, serve demand from stock (unserved demand is lost),
-    then at the end of review days (every ``review_period`` days) order
-    :func:`order_quantity` when the position (on hand + on order) is at or below
-    ``s``; an order placed at the end of day t arrives after ``lead_time`` more
-    days of demand, at the start of day ``t + lead_time + 1`` (``lead_time=0``:
+    then at the end of review days (every ``review_period`` days) order what
+    :func:`order_plan` (the function the reorder suggestions call) gives when the
+    position (on hand + on order) is at or below ``s``: up to ``S``, capped at
+    ``max_days_of_cover`` days of ``mean_daily`` (units per calendar day, a float
+    or an array of shape (t,); no cap when either is None), in whole packs and at
+    least the MOQ; an order placed at the end of day t arrives after ``lead_time``
+    more days of demand, at the start of day ``t + lead_time + 1`` (``lead_time=0``:
     overnight). The stock after a review then has to cover the demand of
     ``review_period + lead_time`` days, the protection interval an order-up-to
     level ``S`` over ``R + L`` assumes (Silver, Pyke & Thomas 2017, 6.7); until
     issue 4's round 2 the order arrived a day earlier (an exposure of
     ``R + L - 1`` days, which flattered the achieved service level). Starts with
-    ``initial_stock``
-    (default ``S``) and nothing on order. ``reorder_level`` and ``order_up_to_level``
-    may be floats or arrays of shape (t,) (a policy re-planned over time).
+    ``initial_stock`` (default ``S``, capped like an order) and nothing on order.
+    ``reorder_level`` and ``order_up_to_level`` may be floats or arrays of shape
+    (t,) (a policy re-planned over time).
 
     Raises
     ------
     ValueError
-        Negative/NaN demand, ``lead_time`` < 0 or ``review_period`` < 1.
+        Negative/NaN demand, ``lead_time`` < 0, ``review_period`` < 1 or
+        ``max_days_of_cover`` <= 0.
     """
     d = np.asarray(demand, dtype=float)
     if d.ndim != 1 or np.isnan(d).any() or (d < 0).any():
@@ -422,7 +428,18 @@ def simulate_policy(
         raise ValueError("lead_time must be >= 0 and review_period >= 1")
     s_levels = np.broadcast_to(np.asarray(reorder_level, dtype=float), d.shape)
     big_s = np.broadcast_to(np.asarray(order_up_to_level, dtype=float), d.shape)
-    stock = float(big_s[0] if initial_stock is None else initial_stock)
+    rate = None
+    if mean_daily is not None:
+        rate = np.broadcast_to(np.asarray(mean_daily, dtype=float), d.shape)
+    if initial_stock is None:
+        initial_stock = order_plan(
+            position=0.0,
+            reorder_level=0.0,
+            order_up_to_level=float(big_s[0]),
+            mean_daily=None if rate is None else float(rate[0]),
+            max_days_of_cover=max_days_of_cover,
+        ).target
+    stock = float(initial_stock)
     arrivals: dict[int, float] = {}
     on_order, served, lost, stockout_days, orders = 0.0, 0.0, 0.0, 0, 0
     cycles, cycles_short, cycle_short = 0, 0, False
@@ -443,13 +460,15 @@ def simulate_policy(
             stockout_days += 1
             cycle_short = True
         if t % review_period == 0:
-            qty = order_quantity(
+            qty = order_plan(
                 position=stock + on_order,
                 reorder_level=float(s_levels[t]),
                 order_up_to_level=float(big_s[t]),
+                mean_daily=None if rate is None else float(rate[t]),
+                max_days_of_cover=max_days_of_cover,
                 pack_size=pack_size,
                 moq=moq,
-            )
+            ).quantity
             if qty > 0:
                 due = t + lead_time + 1
                 arrivals[due] = arrivals.get(due, 0.0) + qty

@@ -51,10 +51,13 @@ def inventory_simulate(
     stock``, where ``F`` is the forecast demand over ``R + L`` floored by the recent
     ``recent_days``-day rate and the safety stock is the target-service-level
     quantile of the backtest errors of that forecast summed over ``R + L`` trading
-    days, pooled per demand class (no normal assumption for lumpy demand). Lead time
+    days, each product's standardised by its spread on its other backtest origins
+    and pooled per demand class (no normal assumption for lumpy demand). Lead time
     ``L`` and review period ``R`` are converted from calendar days to the trading
-    days of the window's calendar. On review days the replay orders up to ``S``
-    (rounded to packs / MOQ); unmet demand is lost.
+    days of the window's calendar. On review days the replay orders what the
+    suggestions would (:func:`inventory.algorithms.policy.order_plan`): up to
+    ``S``, capped at the policy's ``max_days_of_cover`` days of the forecast's mean
+    demand, rounded to packs / MOQ; unmet demand is lost.
 
     ``limit`` keeps the top-N products ranked by demand (``rank_by``): "history"
     (default) ranks by the demand of the same number of trading days *before* the
@@ -157,15 +160,19 @@ def inventory_simulate(
         plans.append((pid, series_all[:, col], params, lead, review))
     step = replan_every or min((p[4] for p in plans), default=1)
     cover = _trading_days(calendar, first_day, BASELINE_COVER_DAYS)
-    levels, baseline = _plan_levels(
-        plans, split, n, step, on_product, error_scale, recent_days or None, cover
+    horizon_days = int(inventory_setting("HORIZON_DAYS"))
+    span = (_trading_days(calendar, first_day, horizon_days), horizon_days)
+    levels, means, baseline = _plan_levels(
+        plans, split, n, step, on_product, error_scale, recent_days or None, cover, span
     )
     results = []
-    for (pid, y, params, lead, review), big_s, (low, high) in zip(
-        plans, levels, baseline, strict=True
+    for (pid, y, params, lead, review), big_s, rate, (low, high) in zip(
+        plans, levels, means, baseline, strict=True
     ):
         cost = float(selectors.unit_cost_for(product=products[pid], params=params)[0])
-        row = _replay(products[pid], y[split:], params, lead, review, big_s, big_s)
+        row = _replay(
+            products[pid], y[split:], params, lead, review, big_s, big_s, rate
+        )
         base = _replay(products[pid], y[split:], params, lead, review, low, high)
         row["unit_cost"] = cost
         row["average_stock_value"] = row["average_stock"] * cost
@@ -261,12 +268,17 @@ def _trading_days(calendar, start, calendar_days: int) -> int:
 
 
 def _plan_levels(
-    plans, split, n, step, on_product, error_scale, recent_window, cover
-) -> tuple[list, list]:
+    plans, split, n, step, on_product, error_scale, recent_window, cover, span
+) -> tuple[list, list, list]:
     """Per product, re-planned every ``step`` trading days on the history before
-    the re-plan day: our order-up-to levels (n,), and the min/max rule's
+    the re-plan day: our order-up-to levels (n,) (as the suggestions: the level
+    over ``R + L``, at least the reorder point over ``L``), the forecast's mean
+    demand per calendar day (n,) (as the suggestions: the forecast over the
+    ``span = (trading days, calendar days)`` of the horizon, per calendar day; it
+    caps the order at the policy's days of cover), and the min/max rule's
     ``(min (n,), max (n,))``."""
     levels = [np.zeros(n) for _ in plans]
+    means = [np.zeros(n) for _ in plans]
     baseline = [(np.zeros(n), np.zeros(n)) for _ in plans]
     horizon = int(inventory_setting("BACKTEST_HORIZON"))
     starts = list(range(0, n, step))
@@ -288,8 +300,13 @@ def _plan_levels(
             models, scale=error_scale, recent_window=recent_window
         )
         for i, (_pid, y, params, lead, review) in enumerate(plans):
-            big_s = protection.level(models[i], lead + review, params.service_level)
+            big_s = max(
+                protection.level(models[i], lead + review, params.service_level),
+                protection.level(models[i], lead, params.service_level),
+            )
             levels[i][start : start + step] = big_s
+            forecast = models[i].predict(span[0], level=())["mean"]
+            means[i][start : start + step] = float(forecast.sum()) / span[1]
             low, high = pol.min_max_rule(
                 y[: split + start],
                 lead_time=lead,
@@ -298,10 +315,12 @@ def _plan_levels(
             )
             baseline[i][0][start : start + step] = low
             baseline[i][1][start : start + step] = high
-    return levels, baseline
+    return levels, means, baseline
 
 
-def _replay(product, demand, params, lead, review, low, high) -> dict:
+def _replay(product, demand, params, lead, review, low, high, rate=None) -> dict:
+    """Replay one product; with ``rate`` (units per calendar day, (n,)) each order
+    is capped at the policy's ``max_days_of_cover`` as the suggestions are."""
     result = pol.simulate_policy(
         demand,
         reorder_level=low,
@@ -310,6 +329,8 @@ def _replay(product, demand, params, lead, review, low, high) -> dict:
         review_period=review,
         pack_size=params.pack_size,
         moq=params.min_order_qty,
+        mean_daily=rate,
+        max_days_of_cover=None if rate is None else params.max_days_of_cover,
     )
     return {
         "product_id": product.pk,

@@ -26,9 +26,11 @@ tuning score grids            ``GRID_BYTES`` per       fewer validation customer
 
 The budget of the whole pipeline (``RECOMMENDER["memory_budget_mb"]``; default
 ``memory_budget_fraction`` of the memory available when training starts) is split
-by :func:`member_budgets`: half to the dense item-item matrices (the fitted ones
-kept across the validation origins plus one being solved), a quarter to the
-ranker's training set, a quarter to the tuning's dense score grids.
+by :func:`member_budgets`: up to half to the dense item-item matrices (the fitted
+ones kept across the validation origins plus one being solved; no more than they
+need), then two thirds of the rest to the tuning's dense score grids and one third
+to the ranker's training set and feature chunks. :func:`pipeline_plan` tells what
+will switch for a given shape before anything is fitted.
 
 The estimates count the arrays numpy allocates (float64 Gram matrix and inverse,
 float32 weights kept) and are upper bounds of the working set, not of the
@@ -182,11 +184,19 @@ class MemberBudgets:
     grids: float
 
 
-def member_budgets(total: float, *, dense_alive: int) -> MemberBudgets:
-    """Split ``total`` bytes: half over ``dense_alive`` item-item matrices kept at
-    once (float32, 4 n² each; the one being solved counts 28 n², so the share of
-    one member is half the total × 28 / (4 × dense_alive + 24)), a quarter to the
-    ranker, a quarter to the score grids.
+def member_budgets(
+    total: float, *, dense_alive: int, n_items: int | None = None
+) -> MemberBudgets:
+    """Split ``total`` bytes between the members.
+
+    Dense item-item members: at most half the total over ``dense_alive``
+    matrices kept at once (float32, 4 n² each) plus the one being solved
+    (``RIDGE_CELL_BYTES`` n²), i.e. one member's share is
+    0.5 total x 28 / (4 dense_alive + 24); with ``n_items`` known, no more than
+    the largest member needs for all of them. What the dense members leave goes
+    two thirds to the tuning's score grids and one third to the ranker (whose
+    training set is a few hundred bytes per candidate pair). Without ``n_items``
+    the rest is split equally.
 
     Raises
     ------
@@ -195,8 +205,14 @@ def member_budgets(total: float, *, dense_alive: int) -> MemberBudgets:
     """
     if not total > 0 or int(dense_alive) < 1:
         raise ValueError("total must be > 0 and dense_alive >= 1")
-    dense = 0.5 * total * DENSE_CELL_BYTES / (4 * int(dense_alive) + 24)
-    return MemberBudgets(float(total), dense, 0.25 * total, 0.25 * total)
+    alive = int(dense_alive)
+    dense = 0.5 * total * DENSE_CELL_BYTES / (4 * alive + 24)
+    if n_items is None:
+        return MemberBudgets(float(total), dense, 0.25 * total, 0.25 * total)
+    dense = min(dense, float(dense_fit_bytes(n_items, RIDGE_CELL_BYTES)))
+    keep = dense_items_within(dense, n_items)
+    rest = max(0.0, total - (4 * alive + RIDGE_CELL_BYTES) * keep**2)
+    return MemberBudgets(float(total), dense, rest / 3, 2 * rest / 3)
 
 
 def knn_block_size(
@@ -226,3 +242,51 @@ def knn_block_size(
             "RECOMMENDER['memory_budget_mb'] or memory_budget_mb"
         )
     return min(int(largest), block)
+
+
+def pipeline_plan(
+    shape: tuple[int, int],
+    total: float,
+    *,
+    origins: int = 3,
+    ridge_grid: int = 3,
+    max_users: int = 3000,
+    knn_k: int = 100,
+) -> list[str]:
+    """What the guard will do for a purchase matrix of ``shape`` within ``total``
+    bytes, before anything is fitted: one line per member (the same rules the
+    members apply; the ranker's share depends on the histories, so it is given
+    as the number of candidate pairs that fit).
+
+    Raises
+    ------
+    ValueError
+        ``total`` <= 0.
+    """
+    n_users, n_items = (int(x) for x in shape)
+    budgets = member_budgets(
+        total, dense_alive=int(origins) * (1 + int(ridge_grid)), n_items=n_items
+    )
+    out = [
+        f"budget {total / MIB:,.0f} MiB for {n_users:,} customers x {n_items:,} items"
+    ]
+    for name, cell in (("EASE", DENSE_CELL_BYTES), ("ridge", RIDGE_CELL_BYTES)):
+        keep = dense_items_within(budgets.dense, n_items, cell)
+        out.append(
+            f"{name}: {min(keep, n_items):,} of {n_items:,} items "
+            f"({budgets.dense / MIB:,.0f} MiB each)"
+            + ("" if keep >= MIN_DENSE_ITEMS or keep >= n_items else ": REFUSED")
+        )
+    try:
+        block = knn_block_size(n_items, knn_k, budgets.dense, shrinkage=False)
+        out.append(f"item k-NN: blocks of {block:,} items")
+    except MemoryBudgetError:
+        out.append("item k-NN: REFUSED")
+    out.append(
+        f"ranker: up to {int(budgets.ranker // ROW_BYTES):,} candidate pairs, "
+        f"features in chunks of "
+        f"{rows_within(budgets.ranker, n_items, CELL_BYTES):,} customers"
+    )
+    users = min(int(max_users), rows_within(budgets.grids, n_items, GRID_BYTES))
+    out.append(f"tuning: {users:,} validation customers per origin")
+    return out

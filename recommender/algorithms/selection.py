@@ -661,6 +661,7 @@ def served_pipeline(
     budgets = memory.member_budgets(
         memory.budget_bytes(memory_budget_mb),
         dense_alive=len(origins) * (1 + len(conf["ridge_grid"])),
+        n_items=int(shape[1]),
     )
     cache.max_bytes = min(cache.max_bytes, int(0.25 * budgets.total))
     tuned = tune_temporal_blend(

@@ -21,10 +21,9 @@ from ..conf import DEFAULTS, rec_settings
 from ..services import (
     bought_together,
     recommend_for_basket,
-    recommend_for_customer,
     similar_products,
 )
-from ..services.surfaces import recommend_buy_again
+from ..services.precompute import customer_recommendations
 from .serializers import (
     BasketInSerializer,
     CustomerQuerySerializer,
@@ -365,7 +364,7 @@ class CustomerRecommendationsView(APIView):
             request,
             surface,
             query["k"],
-            lambda k: recommend_for_customer(customer=customer, k=k, surface=surface),
+            lambda k: customer_recommendations(customer=customer, k=k, surface=surface),
             customer,
         )
         return Response(RecommendationSerializer(result).data)
@@ -392,7 +391,9 @@ class BuyAgainView(APIView):
             request,
             "buy_again",
             query["k"],
-            lambda k: recommend_buy_again(customer=customer, k=k),
+            lambda k: customer_recommendations(
+                customer=customer, k=k, surface="buy_again"
+            ),
             customer,
         )
         return Response(RecommendationSerializer(result).data)

@@ -126,9 +126,9 @@ def customer_cold_start(*, customer_id: int) -> PrecomputedRecommendation:
 
     if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound(f"customer {customer_id} does not exist", field="customer_id")
-    recommendations_precompute(customer_ids=[customer_id], k=20)
+    recommendations_precompute(customer_ids=[customer_id])
     return PrecomputedRecommendation.objects.get(
-        customer_id=customer_id, kind=rec_settings()["purchases_kind"]
+        customer_id=customer_id, surface=rec_settings()["default_surface"]
     )
 
 

@@ -34,6 +34,8 @@ class RecommendationResult:
     explanation : str, why this strategy answered.
     recommendation_id, variant, experiment : str, set by the experiments' serving
         hook (:func:`experiments.serving.recommendations_serve`); '' otherwise.
+    precomputed : bool, served from a precomputed list
+        (:mod:`recommender.services.precompute`), not scored online.
     """
 
     items: list[dict] = field(default_factory=list)
@@ -43,6 +45,7 @@ class RecommendationResult:
     recommendation_id: str = ""
     variant: str = ""
     experiment: str = ""
+    precomputed: bool = False
 
 
 def check_k(k) -> int:

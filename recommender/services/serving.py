@@ -65,7 +65,11 @@ __all__ = [
 
 
 def recommend_for_customer(
-    *, customer: Customer, k: int = 10, surface: str | None = None
+    *,
+    customer: Customer,
+    k: int = 10,
+    surface: str | None = None,
+    pinned: bool = True,
 ) -> RecommendationResult:
     """Top-``k`` products for ``customer`` on ``surface``, through the fallback chain.
 
@@ -73,7 +77,8 @@ def recommend_for_customer(
     model kind and whether bought products may come back
     (``RECOMMENDER["surfaces"]``); "for you" words a re-buy's reason from the
     customer's own cycle. A surface whose model is not trained yet is served by the
-    "for you" model with its own exclusion rule.
+    "for you" model with its own exclusion rule. ``pinned=False`` leaves the
+    merchandisers' pins out (the precomputed lists, which add them when served).
 
     Raises
     ------
@@ -102,7 +107,8 @@ def recommend_for_customer(
     signals, verb = bought, ""
     if not bought and customer.erased_at is None:
         signals, verb = selectors.products_viewed_by(customer=customer), "viewed"
-    add_pinned(collector, "customer", customer.country)
+    if pinned:
+        add_pinned(collector, "customer", customer.country)
     if bundle is not None and collector.missing > 0:
         add_personalised(collector, bundle, customer, signals, verb)
     if collector.missing > 0:

@@ -17,15 +17,20 @@ from .collector import Collector, overfetch, pks_of
 from .loading import ttl_cached
 
 
-def add_pinned(collector: Collector, surface: str, country: str = "", cats=()) -> None:
+def pinned_rules(surface: str, country: str = "", cats=()) -> list:
+    """Valid pinned rules of ``surface`` (cached ``pinned_cache_seconds``)."""
     cats = tuple(c for c in cats if c)
-    rules = ttl_cached(
+    return ttl_cached(
         f"pinned:{surface}:{country}:{cats}",
         float(rec_settings()["pinned_cache_seconds"]),
         lambda: selectors.pinned_rules_for(
             surface=surface, country=country, category_ids=cats
         ),
     )
+
+
+def add_pinned(collector: Collector, surface: str, country: str = "", cats=()) -> None:
+    rules = pinned_rules(surface, country, cats)
     collector.add(
         "pinned",
         [(r.product_id, 1.0, r.note or "featured by the shop") for r in rules],

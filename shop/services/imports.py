@@ -31,6 +31,7 @@ from core.exceptions import InvalidInput
 from core.taskruns import current_run
 from core.taskruns import progress as run_progress
 
+from ..clock import clock_cache_clear
 from ..conf import shop_setting
 from ..datasets.files import FileError, IssueLog, content_sha256
 from ..datasets.movielens import RatingsData, parse_ratings
@@ -255,6 +256,8 @@ def orders_import(
         report.finished_at = timezone.now()
         report.save()
         raise
+    finally:  # committed batches may have moved the shop clock's "today"
+        clock_cache_clear()
     report.rows_imported = imported
     report.rows_skipped_existing = skipped
     report.status = ImportReport.Status.SUCCEEDED

@@ -310,6 +310,41 @@ def test_anonymous_conversation_is_bound_to_its_session(api_client, chat_model, 
     assert Conversation.objects.get(public_id=conversation).user_id is None
 
 
+def test_anonymous_chat_follows_the_visitor_who_signs_in(api_client, chat_model, shop):
+    """Issues 17.7 / 16.6: Django gives the session a new key at sign-in; the chat
+    started in this browser follows the customer, another browser's does not."""
+    from rest_framework.test import APIClient
+
+    from chatbot.services.conversations import SESSION_CHATS, conversations_adopt
+
+    other = APIClient()  # another anonymous visitor
+    theirs = start(other)
+    say(other, theirs, "someone else's question")
+    conversation = start(api_client)
+    say(api_client, conversation, "do you ship to France?")
+    old_key = api_client.session.session_key
+    alice = shop["alice"]
+    signed_in = api_client.post(
+        "/account/login/", {"username": alice.user.username, "password": "pw-12345678"}
+    )
+    assert signed_in.status_code == 302
+    assert api_client.session.session_key != old_key  # Django cycled the key
+    assert SESSION_CHATS not in api_client.session  # the note is used once
+    reply = say(api_client, conversation, "where is my order 536365?")["reply"]
+    assert "536365" in reply["text"] and stored(reply).intent == "track_order"
+    texts = [m["text"] for m in api_client.get(f"{START}{conversation}/").json()[
+        "messages"] if m["role"] == "user"]  # fmt: skip
+    assert texts == ["do you ship to France?", "where is my order 536365?"]
+    adopted = Conversation.objects.get(public_id=conversation)
+    assert adopted.user_id == alice.user_id and adopted.customer_id == alice.pk
+    # the other browser's chat is not taken, even if its id were in the note
+    assert api_client.get(f"{START}{theirs}/").status_code == 404
+    forged = {SESSION_CHATS: {theirs: "not-its-session"}}
+    assert conversations_adopt(session=forged, user=alice.user) == 0
+    assert Conversation.objects.get(public_id=theirs).user_id is None
+    say(other, theirs, "hello")  # still theirs
+
+
 def test_product_search_and_question(api_client, chat_model):
     from chatbot.services.knowledge import product_index_build
 

@@ -73,3 +73,17 @@ def test_how_can_i_pay_end_to_end(api_client, chat_model):
         url + "messages/", {"text": "I want to return an item"}, format="json"
     ).json()["reply"]
     assert "30 days" in reply["text"] and "sign in" in reply["text"], reply
+
+
+def test_faq_answer_reads_the_policy_when_it_is_given(chat_model):
+    """Issue 17.6: a changed setting shows in the FAQ answer at once."""
+    from chatbot.services.policy import policy_get
+
+    policy = policy_get()
+    policy.support_hours = "every day 8am-8pm"
+    policy.support_email = "care@example.org"
+    policy.save()
+    turn = actions.faq(None, "what are your opening hours", "opening_hours")
+    assert turn.data["faq"] == "opening-hours"
+    assert "every day 8am-8pm" in turn.text and "care@example.org" in turn.text
+    assert "Monday to Friday" not in turn.text and "{" not in turn.text

@@ -116,3 +116,52 @@ def test_support_lead_edits_the_policy_in_the_admin(admin_client):
     assert "14 days" in rules.refund_policy_text(rules.policy_get())
     bad = dict(form, standard_days_min=6, standard_days_max=3)
     assert admin_client.post("/admin/chatbot/supportpolicy/", bad).status_code == 200
+
+
+def test_faq_seed_answers_quote_the_policy_settings(db):
+    """Issue 17.6: FAQ texts read the support lead's settings, not fixed words."""
+    import json
+
+    from chatbot.services.data import FAQ_SEED
+
+    answers = {e["key"]: e["answer"] for e in json.loads(FAQ_SEED.read_text())}
+    policy = rules.policy_get()
+    filled = {k: rules.faq_text_fill(a, policy) for k, a in answers.items()}
+    assert "within 30 days of delivery" in filled["returns-policy"]
+    assert "£4.95, free on orders over £50.00" in filled["shipping-options"]
+    assert "help@example-giftshop.co.uk" in filled["opening-hours"]
+
+    policy.return_window_days = 14
+    policy.standard_price = Decimal("3.50")
+    policy.free_delivery_over = None
+    policy.next_day_available = False
+    policy.cancellation_fee = Decimal("2.00")
+    policy.support_phone = "0800 000 111"
+    policy.save()
+    policy = rules.policy_get()
+    filled = {k: rules.faq_text_fill(a, policy) for k, a in answers.items()}
+    assert "within 14 days of delivery" in filled["returns-policy"]
+    assert "within 14 days of delivery" in filled["cancellation"]
+    assert "fee of £2.00" in filled["cancellation"]
+    shipping = filled["shipping-options"]
+    assert "£3.50." in shipping and "£4.95" not in shipping
+    assert "free on" not in shipping
+    assert "don't offer next-day" in shipping and "£9.95" not in shipping
+    assert "0800 000 111" in filled["opening-hours"]
+    for key, text in filled.items():
+        assert "{" not in text, (key, text)  # every placeholder is known
+        assert "30 days of delivery" not in text and "£4.95" not in text, key
+
+
+def test_faq_answer_with_an_unknown_placeholder_is_refused(db):
+    from django.core.exceptions import ValidationError
+
+    from chatbot.models import FAQEntry
+
+    entry = FAQEntry(key="x", question="q", answer="Within {return_days} days.")
+    with pytest.raises(ValidationError) as err:
+        entry.full_clean()
+    assert "{return_days}" in str(err.value.message_dict["answer"])
+    assert rules.faq_text_fill("Within {return_days} days.", rules.policy_get()) == (
+        "Within {return_days} days."
+    )

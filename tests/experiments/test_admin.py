@@ -4,6 +4,7 @@ results page with the chart, ship with an audit record."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from experiments.models import Experiment, Impression, SurfaceConfig
 from tests.factories import make_customer, make_order, make_product
@@ -145,5 +146,39 @@ def test_the_winner_is_named_on_its_ship_button(admin_client):
     page = admin_client.get(f"/admin/experiments/experiment/{exp.pk}/change/")
     text = page.content.decode()
     assert "Ship treatment (the winner)" in text
-    assert "beats the control on the always-valid interval" in text
+    # no planned stop: the open-ended mSPRT, whose interval is always valid
+    assert "beats the control on the always-valid 95 % interval" in text
     assert "Ship control (the winner)" not in text
+
+
+def test_with_a_planned_stop_the_interval_is_a_repeated_confidence_interval(
+    admin_client,
+):
+    """A planned stop makes the readout an error-spending test: its interval is a
+    repeated confidence interval (valid at each look until the stop), not an
+    always-valid one."""
+    from experiments import services
+    from tests.experiments.conftest import two_variants
+
+    exp = services.experiment_create(
+        name="planned", hypothesis="h", surfaces=["basket"], variants=two_variants(),
+        planned_stop=timezone.now() + timedelta(days=30),
+    )  # fmt: skip
+    exp = services.experiment_start(experiment=exp)
+    exp.started_at -= timedelta(days=10)
+    exp.save(update_fields=["started_at"])
+    product = make_product()
+    for i in range(40):
+        customer = make_customer()
+        Impression.objects.create(
+            recommendation_id=f"{i:032x}", surface="basket", experiment=exp,
+            variant=exp.variants.order_by("id")[i % 2], unit=f"c:{customer.pk}",
+            customer=customer, served_at=exp.started_at, product_ids=[product.pk],
+        )  # fmt: skip
+        make_order(customer, [(product, 1, f"{1 + i % 5}.00")],
+                   placed_at=exp.started_at + timedelta(days=1))  # fmt: skip
+    text = admin_client.get(f"/admin/experiments/experiment/{exp.pk}/change/")
+    text = text.content.decode()
+    assert "repeated 95 % confidence interval" in text
+    assert "until the planned stop" in text
+    assert "always-valid" not in text

@@ -138,7 +138,7 @@ def test_srm_warns_when_the_split_is_off_and_the_interval_is_valid():
     assert readout.srm.mismatch and readout.srm.observed == (200, 100)
     comp = readout.comparisons[0]
     # the always-valid interval is wider than the fixed-horizon one, and holds it
-    assert comp.av_low <= comp.primary.low and comp.av_high >= comp.primary.high
+    assert comp.seq_low <= comp.primary.low and comp.seq_high >= comp.primary.high
     assert comp.decided == "undecided" and readout.winner is None
     assert {g[0] for g in comp.guardrails} >= {"conversion", "latency p95"}
     assert len(comp.timeline["difference"]) == 6

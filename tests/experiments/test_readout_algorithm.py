@@ -5,9 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from experiments.algorithms.readout import cumulative_lift
+from experiments.algorithms.readout import cumulative_lift, sequential_outcome
 from experiments.algorithms.stats import (
     error_spending_bounds,
+    error_spending_bounds_correlated,
+    look_correlation,
     msprt_horizon_threshold,
     obrien_fleming_spending,
 )
@@ -68,7 +70,7 @@ def test_readout_shapes_cuped_and_bad_input():
     out = cumulative_lift(arm, first, values, pre_period=pre, horizon=30, window=5)
     assert out["difference"].shape == (30,) and out["reject"].dtype == bool
     assert np.isnan(out["seq_difference"][:4]).all()  # no window has passed yet
-    assert np.all(np.diff(out["av_low"][np.isfinite(out["av_low"])]) >= 0)
+    assert np.all(np.diff(out["seq_low"][np.isfinite(out["seq_low"])]) >= 0)
     assert np.nanmax(out["variance_reduction"]) > 0
     with pytest.raises(ValueError, match="disagree"):
         cumulative_lift(arm[:-1], first, values)
@@ -121,3 +123,89 @@ def test_aa_false_positives_stay_at_alpha_with_front_loaded_arrivals_daily_looks
         rejected.append(out["reject"][-1])
     # alpha 0.05, 300 experiments: binomial s.e. 0.013
     assert 0.02 <= np.mean(rejected) <= 0.085
+
+
+def _regulars_first(rng, n=3000, days=30):
+    """Arrivals front-loaded; the first four days' arrivals (the regulars) spend 8x
+    more, so their spread is larger than late, one-off customers' (as on the order
+    history)."""
+    first = np.minimum((days * rng.random(n) ** 2).astype(int), days - 1)
+    spend = rng.lognormal(3.0, 1.0, n) * np.where(first < 4, 8.0, 1.0)
+    daily = np.zeros((n, days))
+    daily[np.arange(n), first] = spend * (rng.random(n) < 0.6)
+    return first, np.cumsum(daily, axis=1)
+
+
+def _welch_z_paths(first, values, window, looks, splits, seed):
+    """z of the readout's own tested values at each look, for ``splits`` random
+    50/50 re-splits of the same units (a permutation check), shape (splits, k)."""
+    arms = (np.random.default_rng(seed).random((splits, first.size)) < 0.5) * 1.0
+    z = np.zeros((splits, looks.size))
+    for q, j in enumerate(looks):
+        y, mature = sequential_outcome(first, values, window=window, look=int(j))
+        y = np.where(mature, y, 0.0)
+        nt = arms @ mature
+        nc = mature.sum() - nt
+        st, st2 = arms @ y, arms @ (y * y)
+        sc, sc2 = y.sum() - st, (y * y).sum() - st2
+        mt, mc = st / nt, sc / nc
+        v = (st2 - nt * mt**2) / (nt - 1) / nt + (sc2 - nc * mc**2) / (nc - 1) / nc
+        z[:, q] = (mt - mc) / np.sqrt(v)
+    return z
+
+
+def test_planned_stop_boundaries_hold_alpha_when_early_arrivals_spend_more():
+    """Permutation check: re-splitting the same customers 4,000 times, the readout's
+    boundaries are crossed about alpha of the time. Boundaries from the canonical
+    information ``1 / V`` (the readout before this check) err about half as often:
+    the looks are more correlated than ``1 / V`` says."""
+    rng = np.random.default_rng(31)
+    first, values = _regulars_first(rng)
+    arm = rng.integers(0, 2, first.size)
+    days, window = values.shape[1], 3
+    out = cumulative_lift(arm, first, values, horizon=days, window=window)
+    looks = np.flatnonzero(np.isfinite(out["seq_difference"]))
+    z = _welch_z_paths(first, values, window, looks, 4000, seed=5)
+    crossed = (np.abs(z) >= out["bound"][looks]).any(axis=1).mean()
+    assert 0.04 <= crossed <= 0.06  # binomial s.e. 0.0035
+    # the estimated correlation of the looks is the one the re-splits show
+    present = first[:, None] + window - 1 <= looks[None, :]
+    tested = np.column_stack(
+        [sequential_outcome(first, values, window=window, look=int(j))[0]
+         for j in looks]
+    )  # fmt: skip
+    estimated = look_correlation(tested, present, arm)
+    observed = np.corrcoef(z.T)
+    assert np.abs(estimated - observed).max() < 0.03
+    canonical = np.sqrt(out["seq_variance"][looks][-1] / out["seq_variance"][looks])
+    assert observed[0, -1] > canonical[0] + 0.15  # why 1 / V is not enough
+    fraction = (looks - window + 2) / (days - window + 1)
+    old = error_spending_bounds(1 / out["seq_variance"][looks], fraction)
+    assert (np.abs(z) >= old).any(axis=1).mean() < 0.04
+
+
+def test_correlated_bounds_match_the_canonical_ones_and_refuse_bad_input():
+    info = np.arange(1, 21) / 20
+    fraction = info.copy()
+    canonical = np.sqrt(np.minimum.outer(info, info) / np.maximum.outer(info, info))
+    correlated = error_spending_bounds_correlated(canonical, fraction)
+    reference = error_spending_bounds(info, fraction)
+    finite = np.isfinite(reference)
+    assert np.array_equal(finite, np.isfinite(correlated))
+    assert np.allclose(correlated[finite], reference[finite], atol=1e-3)
+    # a bound depends only on the looks so far
+    head = error_spending_bounds_correlated(canonical[:8, :8], fraction[:8])
+    assert np.allclose(head, correlated[:8])
+    # a day on which nobody joins repeats the previous look: still computable
+    repeated = np.ones((2, 2))
+    assert np.isfinite(error_spending_bounds_correlated(repeated, [1.0, 1.0])[0])
+    with pytest.raises(ValueError, match="correlation must be"):
+        error_spending_bounds_correlated(np.eye(3), [0.5, 1.0])
+    with pytest.raises(ValueError, match="unit diagonal"):
+        error_spending_bounds_correlated(2 * np.eye(2), [0.5, 1.0])
+    with pytest.raises(ValueError, match="fraction"):
+        error_spending_bounds_correlated(np.eye(2), [0.5, 0.4])
+    with pytest.raises(ValueError, match="disagree"):
+        look_correlation(np.zeros((4, 2)), np.ones((4, 3), bool), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="arm must be"):
+        look_correlation(np.zeros((2, 2)), np.ones((2, 2), bool), [0, 2])

@@ -157,8 +157,12 @@ def test_protection_follows_a_ramp_that_began_after_the_backtest_saw_flat_demand
             AutoForecaster(candidates=("window_average_48",), combine=1).fit(y[:200])
         )
         futures.append(y[200:218].sum())
-    floored = cal.LeadTimeProtection(models, growth_cap=None)
-    plain = cal.LeadTimeProtection(models, recent_window=None, growth_cap=None)
+    # the errors standardised in sample, as when the floor was introduced: held out,
+    # the ramp's last origin against the flat ones covers the ramp without a floor
+    floored = cal.LeadTimeProtection(models, growth_cap=None, holdout=False)
+    plain = cal.LeadTimeProtection(
+        models, recent_window=None, growth_cap=None, holdout=False
+    )
     lv_f = np.array([floored.level(m, 18, 0.95) for m in models])
     lv_p = np.array([plain.level(m, 18, 0.95) for m in models])
     covered_f = np.mean(np.array(futures) <= lv_f)
@@ -204,11 +208,88 @@ def test_growth_factor_grows_the_error_unit_of_products_whose_demand_rose():
     g_flat = np.array([cal.growth_factor(m, cap=2.0) for m in flat])
     assert (g_rise > 1.1).all() and (g_rise <= 2.0).all()
     assert (g_flat < 1.3).all() and (g_flat >= 1.0).all() and g_flat.mean() < 1.1
-    grown = cal.LeadTimeProtection(rising)
-    plain = cal.LeadTimeProtection(rising, growth_cap=None)
+    grown = cal.LeadTimeProtection(rising, holdout=False)
+    plain = cal.LeadTimeProtection(rising, growth_cap=None, holdout=False)
     lv_g = np.array([grown.level(m, 18, 0.95) for m in rising])
     lv_p = np.array([plain.level(m, 18, 0.95) for m in rising])
     assert (lv_g >= lv_p).all()
     assert np.mean(np.array(futures) <= lv_g) > np.mean(np.array(futures) <= lv_p)
     with pytest.raises(ValueError, match="growth_cap"):
         cal.LeadTimeProtection(rising, growth_cap=0.5)
+
+
+def _lumpy_origins(rng, n: int) -> np.ndarray:
+    """(n, 24) daily errors: N(0, 1), and in a quarter of the origins one missed
+    order of 40 units (a wholesale order the forecast cannot see coming)."""
+    errors = rng.normal(0, 1, (n, 24))
+    for k in range(n):
+        if rng.random() < 0.25:
+            errors[k, rng.integers(24)] += 40.0
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("q", "held_out_at_least", "in_sample_below"),
+    [
+        (0.95, 0.945, 0.945),
+        (0.99, 0.985, 0.975),
+    ],
+)
+def test_held_out_standardisation_keeps_the_tail_of_rare_large_orders(
+    q, held_out_at_least, in_sample_below
+):
+    rng = np.random.default_rng(7)
+    models = [_fitted(_lumpy_origins(rng, 4)) for _ in range(200)]
+    fresh = [_lumpy_origins(rng, 1)[0] for _ in models]  # the next window, same law
+
+    def coverage(holdout: bool) -> float:
+        pooled = cal.lead_time_error_quantiles(models, steps=6, q=q, holdout=holdout)[
+            "all"
+        ]
+        return float(
+            np.mean(
+                [
+                    np.mean(np.convolve(f, np.ones(6), "valid") <= pooled * unit)
+                    for f, unit in zip(
+                        fresh, (cal.error_unit(m, 6) for m in models), strict=True
+                    )
+                ]
+            )
+        )
+
+    # divided by its own RMS, a product's one large order shrinks its own z: the
+    # pooled tail is too light and the level covers fewer windows than promised
+    held_out, in_sample = coverage(True), coverage(False)
+    assert held_out >= held_out_at_least
+    assert in_sample < in_sample_below and in_sample < held_out
+
+
+def test_held_out_standardisation_of_normal_errors_stays_near_z():
+    rng = np.random.default_rng(8)
+    models = [_fitted(rng.normal(0, 1, (4, 24))) for _ in range(100)]
+    held = cal.lead_time_error_quantiles(models, steps=6, q=0.95)["all"]
+    own = cal.lead_time_error_quantiles(models, steps=6, q=0.95, holdout=False)
+    z = NormalDist().inv_cdf(0.95)
+    # a spread estimated on 3 other origins adds a little (t-like) width, no more
+    assert own["all"] < held < 1.15 * z + 0.05 and held > 0.95 * z
+
+
+def test_products_with_one_origin_are_pooled_only_when_none_has_two():
+    rng = np.random.default_rng(9)
+    four = [_fitted(rng.normal(0, 1, (4, 24))) for _ in range(40)]
+    # one origin of a constant error: z is 1 in sample, and cannot be held out
+    one = [_fitted(np.full((1, 24), 2.0)) for _ in range(200)]
+    z, held_out = cal.standardised_sum_errors(one[0], 6)
+    assert not held_out and np.allclose(z, 1.0)
+    z, held_out = cal.standardised_sum_errors(four[0], 6)
+    assert held_out and z.shape == (4 * 19,)
+    # by hand: the first origin's sums over the RMS of the other three origins'
+    rows = cal.origin_sum_errors(four[0], 6)
+    assert z[0] == pytest.approx(rows[0, 0] / np.sqrt(np.mean(rows[1:] ** 2)))
+    mixed = cal.lead_time_error_quantiles(four + one, steps=6, q=0.95)["all"]
+    assert mixed == pytest.approx(
+        cal.lead_time_error_quantiles(four, steps=6, q=0.95)["all"]
+    )
+    assert cal.lead_time_error_quantiles(one, steps=6, q=0.95)["all"] == (
+        pytest.approx(1.0)
+    )

@@ -188,3 +188,41 @@ def test_simulation_exposes_stock_to_review_plus_lead_time_days():
     assert enough.stockout_days == 0
     short = pol.simulate_policy(demand, reorder_level=29, order_up_to_level=29, **kw)
     assert short.stockout_days > 0
+
+
+def test_simulation_caps_orders_at_the_days_of_cover_as_the_suggestions_do():
+    demand = np.full(60, 10.0)
+    free = pol.simulate_policy(
+        demand, reorder_level=1000.0, order_up_to_level=1000.0, lead_time=2
+    )
+    capped = pol.simulate_policy(
+        demand,
+        reorder_level=1000.0,
+        order_up_to_level=1000.0,
+        lead_time=2,
+        mean_daily=10.0,
+        max_days_of_cover=20,
+    )
+    # the position never passes 20 days x 10 = 200 units (start included)
+    assert free.average_stock > 900 and capped.average_stock < 200
+    assert capped.fill_rate == 1.0  # 200 units cover the 3 days of the lead time
+    # a re-planned rate (an array) caps each day by that day's rate
+    rate = np.r_[np.full(30, 10.0), np.full(30, 5.0)]
+    varying = pol.simulate_policy(
+        demand,
+        reorder_level=1000.0,
+        order_up_to_level=1000.0,
+        lead_time=2,
+        mean_daily=rate,
+        max_days_of_cover=20,
+    )
+    assert varying.average_stock < capped.average_stock
+    with pytest.raises(ValueError, match="max_days_of_cover"):
+        pol.simulate_policy(
+            demand,
+            reorder_level=10.0,
+            order_up_to_level=20.0,
+            lead_time=1,
+            mean_daily=1.0,
+            max_days_of_cover=0,
+        )

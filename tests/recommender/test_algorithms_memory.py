@@ -171,8 +171,10 @@ PIPELINE = {
 def test_served_pipeline_switches_members_within_a_small_budget():
     events = _wide_events()
     shape = (150, N_ITEMS)
-    # dense share 0.5 * total * 28 / (4 * 9 + 24) fits 200 of the 300 items
-    total_mb = _mb(200) / (0.5 * 28 / 60)
+    # one dense member's share 0.5 * total * 28 / (4 * 9 + 24): not all 300 items
+    total_mb = 10.0
+    keep = memory.dense_items_within(0.5 * total_mb * MIB * 28 / 60, N_ITEMS)
+    assert keep < N_ITEMS
     model, tuned = served_pipeline(
         events,
         shape,
@@ -182,9 +184,10 @@ def test_served_pipeline_switches_members_within_a_small_budget():
         memory_budget_mb=total_mb,
     )
     notes = " | ".join(tuned.memory_notes)
-    assert "EASE on the 200 most popular of 300 items" in notes
+    assert f"EASE on the {keep} most popular of 300 items" in notes
+    assert "next-period ridge on the" in notes
     assert "validation customers per origin instead of 100" in notes
-    assert len(model.blend_.ease_.items_) == 200
+    assert len(model.blend_.ease_.items_) == keep
     ids, _ = model.recommend(np.arange(5), model.history_, n=10, exclude_seen=False)
     assert ids.shape == (5, 10) and (ids >= 0).all()
     # the same data within a generous budget: nothing switched
@@ -210,3 +213,18 @@ def test_served_pipeline_stops_with_the_limit_named():
             reference="2011-07-01",
             memory_budget_mb=0.05,
         )
+
+
+def test_budget_split_gives_dense_members_no_more_than_they_need():
+    total = 1024 * MIB
+    small = memory.member_budgets(total, dense_alive=12, n_items=500)
+    assert small.dense == memory.dense_fit_bytes(500, memory.RIDGE_CELL_BYTES)
+    left = total - (4 * 12 + memory.RIDGE_CELL_BYTES) * 500**2
+    assert small.grids == pytest.approx(2 * left / 3)
+    assert small.ranker == pytest.approx(left / 3)
+    big = memory.member_budgets(total, dense_alive=12, n_items=50_000)
+    assert big.dense == pytest.approx(0.5 * total * 28 / 72)
+    plan = memory.pipeline_plan((70_000, 50_000), total)
+    assert any(line.startswith("EASE: ") and "of 50,000 items" in line for line in plan)
+    with pytest.raises(ValueError, match="total must be > 0"):
+        memory.member_budgets(0, dense_alive=1)

@@ -105,7 +105,7 @@ def test_customer_creation_precomputes_and_erasure_drops_it(
 
     with django_capture_on_commit_callbacks(execute=True):
         new = make_customer(country="France")
-    row = PrecomputedRecommendation.objects.get(customer=new)
+    row = PrecomputedRecommendation.objects.get(customer=new, surface="for_you")
     assert row.strategy == "country_bestsellers" and row.items
     customer_erased.send(sender=None, customer_id=new.pk)
     assert not PrecomputedRecommendation.objects.filter(customer=new).exists()
@@ -127,7 +127,10 @@ def test_precompute_fans_out_over_every_customer_with_orders(trained):
     call_command("precompute_recommendations", "--chunk-size", "7", stdout=out)
     assert "succeeded" in out.getvalue()
     with_orders = Customer.objects.filter(orders__isnull=False).distinct().count()
-    assert PrecomputedRecommendation.objects.count() == with_orders
-    alice = PrecomputedRecommendation.objects.get(customer=trained["alice"])
+    # one list per surface: for you, discover, buy again
+    assert PrecomputedRecommendation.objects.count() == 3 * with_orders
+    alice = PrecomputedRecommendation.objects.get(
+        customer=trained["alice"], surface="for_you"
+    )
     # "for you": her 2 re-buys and the 10 other merchandise products
     assert alice.strategy == "personalised" and len(alice.items) == 12

@@ -6,10 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Max
 from django.utils import timezone
 
 from shop.clock import shop_clock, shop_now
+from shop.models import Order
 from shop.selectors import data_today
+from shop.services.imports import orders_import
 from shop.services.orders import order_cancel, order_place
 from shop.services.stock import stock_set
 from tests.factories import make_customer, make_order, make_product
@@ -99,3 +102,31 @@ def test_admin_add_order_form_is_dated_on_the_shop_clock(
     page = admin_client.get("/admin/shop/order/add/")
     assert page.status_code == 200
     assert 'name="placed_at_0" value="09/12/2011"' in page.content.decode()
+
+
+def test_a_new_imported_order_moves_the_cached_clock(
+    settings, history, django_assert_num_queries
+):
+    settings.SHOP = {"CLOCK": "data"}
+    customer, product = history
+    assert shop_now().date() == LAST.date()
+    with django_assert_num_queries(0):  # the newest order's time is cached
+        assert shop_now().date() == LAST.date()
+    later = LAST + timedelta(days=3)
+    make_order(customer, [(product, 1, 2.5)], placed_at=later, source="online_retail")
+    assert shop_now().date() == later.date()
+    # a storefront order keeps the cached value (it cannot move the data clock)
+    order_place(customer=customer, items=[(product, 1)])
+    with django_assert_num_queries(0):
+        assert shop_now().date() == later.date()
+
+
+def test_an_import_moves_the_cached_clock(settings, online_retail_slice):
+    settings.SHOP = {"CLOCK": "data"}
+    early = timezone.make_aware(datetime(2010, 11, 1, 9, 0))
+    make_order(make_customer(), [(make_product(), 1, 2.5)], placed_at=early,
+               source="online_retail")  # fmt: skip
+    assert shop_now().date() == early.date()
+    report = orders_import(path=online_retail_slice)  # raw inserts: no signals
+    newest = Order.objects.filter(import_report=report).aggregate(m=Max("placed_at"))
+    assert shop_now().date() == timezone.localtime(newest["m"]).date() > early.date()

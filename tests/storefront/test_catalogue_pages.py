@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from experiments.models import Impression
 from shop.models import Event
+from tests.factories import make_customer, make_order
 from tests.storefront.world import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +79,31 @@ def test_product_page_price_stock_and_shelves(client, shop_world):
     assert "Bought by the same customers as this" in page  # the reason, readable
     for hidden in ("film", "post", "gone"):
         assert client.get(f"/products/{shop_world[hidden].pk}/").status_code == 404
+
+
+def test_a_product_page_reads_the_shop_clock_once(client, shop_world, settings):
+    """Each shelf's impression is stamped with shop.clock.shop_now; the newest
+    imported order's time behind it is read once, then cached."""
+    settings.SHOP = {"CLOCK": "auto"}
+    day = timezone.make_aware(datetime(2011, 7, 1, 9, 0))
+    candles = shop_world["candles"]
+    make_order(make_customer(), [(candles[0], 1, "2.95")], placed_at=day,
+               source="online_retail")  # fmt: skip
+
+    def clock_queries(path):
+        with CaptureQueriesContext(connection) as ctx:
+            html(client.get(path))
+        return [
+            q["sql"]
+            for q in ctx.captured_queries
+            if 'MAX("shop_order"."placed_at")' in q["sql"] and '"source"' in q["sql"]
+        ]
+
+    assert len(clock_queries(f"/products/{candles[0].pk}/")) == 1
+    served = Impression.objects.values_list("served_at", flat=True)
+    assert len(served) >= 2  # two shelves, two stamps
+    assert {timezone.localtime(t).date() for t in served} == {day.date()}
+    assert clock_queries(f"/products/{candles[1].pk}/") == []
 
 
 def test_out_of_stock_shows_the_restock_date(client, shop_world):
