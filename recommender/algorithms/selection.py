@@ -580,7 +580,7 @@ PIPELINE_DEFAULTS = {
     "weight_grid": list(WEIGHT_GRID),
     # coordinate ascent of the weights from repeat / EASE and from the member
     # best alone ("best"), or from repeat / EASE only ("fixed")
-    "anchor": "best",
+    "anchor": "fixed",
 }
 
 
