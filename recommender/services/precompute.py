@@ -22,8 +22,9 @@ the stored list when it is fresh, else scores online
   who had no purchases, no view or add-to-cart either;
 * the customer is not erased.
 
-When served, the pins are placed first and every item passes the business filters
-again (inactive, non-merchandise, out of stock, ``category_cap``), as online; if
+When served, the pins are placed at their positions and every item passes the
+business filters again (sellable shop merchandise in stock, ``category_cap``), as
+online; if
 fewer than ``k`` items are left the customer is scored online. Prices and stock in
 the API answer are read fresh (:func:`shop.selectors.product_offers`). Experiment
 variants are applied around this call by :func:`experiments.serving.
@@ -55,7 +56,7 @@ from ..models import PrecomputedRecommendation
 from .collector import Collector, RecommendationResult, check_k
 from .loading import active_artifact, ttl_cached
 from .serving import recommend_for_customer
-from .strategies import pinned_rules
+from .strategies import add_pinned, pinned_rules
 from .surfaces import BUY_AGAIN, recommend_buy_again, surface_check
 
 logger = logging.getLogger(__name__)
@@ -170,10 +171,7 @@ def _served_from(row, customer: Customer, k: int) -> RecommendationResult | None
             customer=customer, product_ids=pins
         ):
             return None
-        collector.add(
-            "pinned",
-            [(r.product_id, 1.0, r.note or "featured by the shop") for r in rules],
-        )
+        add_pinned(collector, "customer", customer.country)
     for strategy, group in groupby(row.items, key=lambda i: i["strategy"]):
         collector.add(
             strategy, [(i["product_id"], i["score"], i["reason"]) for i in group]
@@ -181,9 +179,9 @@ def _served_from(row, customer: Customer, k: int) -> RecommendationResult | None
     exhausted = len(row.items) < int(rec_settings()["precompute_k"])
     if collector.missing > 0 and not (row.surface == BUY_AGAIN and exhausted):
         return None
-    first = collector.strategies[0] if collector.strategies else "none"
+    first = collector.main_strategy
     result = RecommendationResult(
-        items=collector.items,
+        items=collector.ordered(),
         strategy=first,
         model_version=row.model_version or None,
         explanation="featured by the shop" if first == "pinned" else row.explanation,

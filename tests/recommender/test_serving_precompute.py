@@ -142,9 +142,12 @@ def test_pins_and_stock_are_applied_when_served(trained):
     assert gone not in _ids(served)
     assert served.items[0]["product_id"] == pin.pk
     assert served.items[0]["reason"] == "summer pick"
-    assert served.strategy == "pinned"
+    # the pin keeps its own strategy; the answer's stays the model's (14.6)
+    assert served.items[0]["strategy"] == "pinned"
+    assert served.strategy == first.strategy != "pinned"
     online = recommend_for_customer(customer=alice, k=3, surface="discover")
     assert _ids(served) == _ids(online)
+    assert served.strategy == online.strategy
 
 
 def test_a_bought_pin_is_scored_online(trained):
