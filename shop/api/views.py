@@ -116,7 +116,11 @@ class OrderListView(generics.ListAPIView):
                 continue
             if value not in allowed.values:
                 raise ValidationError(
-                    {name: [f"one of {', '.join(allowed.values)}; got {value!r}"]}
+                    {
+                        name: [
+                            f"one of {', '.join(sorted(allowed.values))}; got {value!r}"
+                        ]
+                    }
                 )
             qs = qs.filter(**{name: value})
         return qs.select_related("customer")
