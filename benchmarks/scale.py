@@ -410,7 +410,11 @@ def main() -> None:
     if opts.report:
         print_table(rows)
     _print_plans(rows, opts)
-    print(f"\nRECOMMENDER_SETTINGS: {json.dumps(_recommender_settings(opts))}")
+    print(
+        "CPU s: the command's own process (user + system); the database server's "
+        "work (import's COPY, the precompute's writes) is not in it."
+    )
+    print(f"RECOMMENDER_SETTINGS: {json.dumps(_recommender_settings(opts))}")
     print(
         "(one run per size on a shared 2-core machine; load average "
         f"{os.getloadavg()[0]:.1f} at the end)"
