@@ -15,7 +15,9 @@ invalid input, ``field`` or ``fields``), so that a client (and schemathesis in
 * 413 request body too large, on operations with a body;
 * 429 throttled, with ``Retry-After`` seconds, on throttled operations.
 
-A view's own ``extend_schema(responses=...)`` wins over these defaults.
+A view's own ``extend_schema(responses=...)`` wins over these defaults. Free-text
+parameters carry the pattern :data:`NO_NUL` (:mod:`core.null_characters` refuses a
+NUL character with a 400).
 """
 
 from __future__ import annotations
@@ -51,8 +53,22 @@ _DESCRIPTIONS = {
 }
 
 
+#: a text parameter holds no NUL (refused by core.null_characters)
+NO_NUL = "^[^\\x00]*$"
+
+
 class SuiteAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the shared error answers (module doc)."""
+
+    def _get_parameters(self):
+        """The operation's parameters; free text ones say they hold no NUL."""
+        parameters = super()._get_parameters()
+        for param in parameters:
+            schema = param.get("schema", {})
+            free_text = not ({"enum", "format", "pattern"} & set(schema))
+            if schema.get("type") == "string" and free_text:
+                param["schema"] = {**schema, "pattern": NO_NUL}
+        return parameters
 
     def _error_codes(self) -> list[int]:
         view, method = self.view, self.method.upper()

@@ -27,8 +27,11 @@ import numpy as np
 DIMENSION = 384
 MAX_TOKENS = 128
 
+RECENT_TEXTS = 256
+
 _lock = threading.Lock()
 _cache: dict[str, SentenceEncoder] = {}
+_recent: dict[str, np.ndarray] = {}
 
 
 def model_dir() -> Path:
@@ -178,3 +181,37 @@ def warm_up() -> None:
 def encode(texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
     """Embed ``texts`` with the cached default encoder; shape (n, 384) float32."""
     return get_encoder().encode(texts, progress=progress)
+
+
+def encode_cached(texts: Sequence[str]) -> np.ndarray:
+    """Embed ``texts`` with the default encoder, reusing the vectors of the last
+    ``RECENT_TEXTS`` texts; shape (n, 384) float32.
+
+    The texts not seen recently are encoded in one call, so the intent model and the
+    FAQ, product and category look-ups of one message encode each of its texts once
+    (the message as typed, the form the intent model reads, a product query).
+    """
+    texts = [str(t) for t in texts]
+    with _lock:
+        missing = [t for t in dict.fromkeys(texts) if t not in _recent]
+    if missing:
+        vectors = encode(missing)
+        with _lock:
+            for text, vector in zip(missing, vectors, strict=True):
+                _recent.pop(text, None)
+                _recent[text] = vector
+            while len(_recent) > RECENT_TEXTS:
+                _recent.pop(next(iter(_recent)))
+    with _lock:
+        found = {t: _recent.get(t) for t in texts}
+    if any(v is None for v in found.values()):  # pushed out meanwhile (> 256 texts)
+        return encode(texts)
+    if not texts:
+        return np.zeros((0, DIMENSION), dtype=np.float32)
+    return np.stack([found[t] for t in texts])
+
+
+def encode_cached_clear() -> None:
+    """Forget the recent texts' vectors (tests that swap the encoder)."""
+    with _lock:
+        _recent.clear()

@@ -32,12 +32,11 @@ from shop.models import Product
 
 from ..conf import chatbot_settings
 from ..models import FAQEntry
-from ..nlu.encoder import encode
+from ..nlu.encoder import encode, encode_cached
 from .data import fingerprint
 
 _lock = threading.Lock()
 _cache: dict = {}
-_recent: dict = {}
 
 
 def _cached(key: str, version, build):
@@ -52,18 +51,10 @@ def _cached(key: str, version, build):
 
 
 def encode_one(text: str) -> np.ndarray:
-    """The sentence vector of one text, shape (384,); the last 256 texts are kept,
-    so the FAQ, product and category look-ups of one message encode it once."""
-    with _lock:
-        hit = _recent.get(text)
-    if hit is not None:
-        return hit
-    vector = encode([text])[0]
-    with _lock:
-        if len(_recent) >= 256:
-            _recent.pop(next(iter(_recent)))
-        _recent[text] = vector
-    return vector
+    """The sentence vector of one text, shape (384,), from the encoder's cache of
+    recent texts (:func:`chatbot.nlu.encoder.encode_cached`): the FAQ, product and
+    category look-ups of one message reuse the vectors its reading made."""
+    return encode_cached([text])[0]
 
 
 # --- FAQ -----------------------------------------------------------------------------
@@ -218,3 +209,18 @@ def catalogue_names() -> tuple[list[int], list[str]]:
         return [r[0] for r in rows], [r[1] for r in rows]
 
     return _cached("names", (stats["n"], stats["last"]), build)
+
+
+def knowledge_indexes_warm() -> None:
+    """Build the per-process indexes of fixed texts now (FAQ entries, product index
+    and names, categories, catalogue words) instead of at the first message that
+    needs them; each is kept until its source changes. Missing ones are skipped."""
+    from . import products
+
+    _faq_index()
+    catalogue_names()
+    products.category_index_warm()
+    try:
+        _product_index()
+    except NotTrained:
+        pass

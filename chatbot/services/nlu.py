@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from core.artifacts import artifact_active, artifact_path, load_arrays
 
 from ..conf import chatbot_settings
-from ..nlu.encoder import encode
+from ..nlu.encoder import encode_cached
 from ..nlu.intents import IntentClassifier, prepare_text
 
 _lock = threading.Lock()
@@ -73,7 +73,11 @@ def nlu_parse(text: str) -> Parse:
     """
     start = time.perf_counter()
     model, label = intent_model()
-    proba = model.predict_proba([text], embeddings=encode([prepare_text(text)]))[0]
+    # One encoder call per message: the form the model reads and the text as typed
+    # (the FAQ and product look-ups use it) are encoded together and kept.
+    prepared = prepare_text(text)
+    vectors = encode_cached([prepared, text])
+    proba = model.predict_proba([text], embeddings=vectors[:1])[0]
     order = proba.argsort()[::-1][:3]
     top = [(str(model.classes_[i]), float(proba[i])) for i in order]
     return Parse(

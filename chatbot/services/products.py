@@ -174,6 +174,13 @@ def _category_index():
     return knowledge._cached("categories", key, build)
 
 
+def category_index_warm() -> None:
+    """Build the category and catalogue-word indexes (see
+    :func:`knowledge.knowledge_indexes_warm`)."""
+    _category_index()
+    _vocabulary()
+
+
 def closest_categories(query: str, *, n: int = 3) -> list[Category]:
     """The ``n`` shop categories (with sellable products) closest to ``query``."""
     rows, vectors = _category_index()
