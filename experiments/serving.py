@@ -15,6 +15,10 @@ Without a running experiment on the surface, the surface's shipped configuration
 (:class:`experiments.models.SurfaceConfig`) applies, and ``variant`` is ``""``.
 Running experiments and surface configurations are cached in-process for
 ``EXPERIMENTS["cache_seconds"]``.
+
+Whatever a variant or service returned, only sellable shop merchandise in stock
+leaves the hook (:func:`sellable_only`): the last check on every API and storefront
+answer, after the recommender's own business filters.
 """
 
 from __future__ import annotations
@@ -110,6 +114,27 @@ def _apply(config: dict, k: int, recommend: Callable, country: str):
     return recommend(k)
 
 
+def sellable_only(result: RecommendationResult, customer=None) -> RecommendationResult:
+    """Drop every item that is not sellable shop merchandise in stock
+    (:func:`recommender.selectors.products_servable`; a demo rating data set's
+    customer may also be shown that data set's products). A drop means a stage
+    upstream let one through: it is logged as an error."""
+    from recommender.selectors import products_servable
+
+    ids = [int(i["product_id"]) for i in result.items]
+    if not ids:
+        return result
+    source = getattr(customer, "source", "") or ""
+    ok = products_servable(product_ids=ids, demo_source=source)
+    dropped = [pk for pk in ids if pk not in ok]
+    if dropped:
+        log.error(
+            "not sellable, dropped from %s: products %s", result.strategy, dropped
+        )
+        result.items = [i for i in result.items if int(i["product_id"]) in ok]
+    return result
+
+
 def recommendations_serve(
     *,
     surface: str,
@@ -149,7 +174,7 @@ def recommendations_serve(
         else _cached("configs", _surface_configs).get(surface, {})
     )
     started = time.perf_counter()
-    result = _apply(config, k, recommend, country)
+    result = sellable_only(_apply(config, k, recommend, country), customer)
     latency_ms = (time.perf_counter() - started) * 1000
     result.recommendation_id = uuid.uuid4().hex
     result.variant = variant.name if variant is not None else ""

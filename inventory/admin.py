@@ -256,6 +256,12 @@ class SimulationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "stockout_days_mean",
             ),
             ("products never out of stock", number, "products_without_stockout"),
+            ("units lost (demand not served)", number, "lost_units"),
+            (
+                "products losing 80 % of those units",
+                number,
+                "products_with_80pct_of_lost",
+            ),
             ("purchase orders placed", number, "orders"),
         ]
         body = format_html_join(

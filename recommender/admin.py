@@ -224,6 +224,14 @@ class PinnedRuleAdmin(admin.ModelAdmin):
     search_fields = ("product__stock_code", "product__description", "note")
     raw_id_fields = ("product",)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """The category select lists the shop's own categories (no film genres)."""
+        if db_field.name == "category":
+            from shop.models import Category
+
+            kwargs["queryset"] = Category.objects.of_shop().order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 def _products_table(pairs: list[tuple[int, float | None]], reasons=None) -> str:
     from shop.models import Product

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -72,7 +74,11 @@ class PinnedRule(TimeStampedModel):
 
     Applies to customers of ``country`` (blank: every country) and, for product
     pages and baskets, to products of ``category`` (blank: any). Pinned products
-    still pass the business filters (inactive, out of stock, already bought).
+    still pass the business filters (inactive, out of stock, already bought); the
+    pin keeps its own strategy ("pinned") and reason, the answer's strategy stays
+    the model's. ``clean()`` refuses a product that is not sellable shop
+    merchandise (field ``product``: a MovieLens film, postage, unpriced) and a
+    demo data set's genre (field ``category``).
     """
 
     class Surface(models.TextChoices):
@@ -87,7 +93,11 @@ class PinnedRule(TimeStampedModel):
     surface = models.CharField(
         max_length=10, choices=Surface.choices, default=Surface.ALL
     )
-    position = models.PositiveSmallIntegerField(default=1, help_text="1 = first")
+    position = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="1 = first; a position past the end of the answer puts it last",
+    )
     country = models.CharField(max_length=64, blank=True)
     category = models.ForeignKey(
         "shop.Category", null=True, blank=True, on_delete=models.CASCADE
@@ -110,6 +120,26 @@ class PinnedRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"pin {self.product} at {self.position}"
+
+    def clean(self) -> None:
+        from shop.models import Category, Product
+
+        errors = {}
+        if self.product_id is not None:
+            if not Product.objects.sellable().filter(pk=self.product_id).exists():
+                product = Product.objects.filter(pk=self.product_id).first()
+                errors["product"] = (
+                    f"{product} is not shop merchandise for sale (demo rating data, "
+                    "a service code, inactive, or without a price or description): "
+                    "only sellable products can be pinned"
+                )
+        if self.category_id is not None:
+            if not Category.objects.of_shop().filter(pk=self.category_id).exists():
+                errors["category"] = (
+                    "a genre of a demo rating data set is not a shop category"
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def is_valid_at(self, when=None) -> bool:
         when = when or timezone.now()

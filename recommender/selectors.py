@@ -60,21 +60,35 @@ def products_viewed_by(*, customer: Customer, limit: int = 20) -> list[int]:
     return list(dict.fromkeys(rows))[:limit]
 
 
-def products_servable(*, product_ids: Iterable[int]) -> dict[int, dict]:
+def _demo_sources() -> list[str]:
+    from shop.conf import shop_setting
+
+    return list(shop_setting("DEMO_SOURCES"))
+
+
+def products_servable(
+    *, product_ids: Iterable[int], demo_source: str = ""
+) -> dict[int, dict]:
     """The products among ``product_ids`` that may be recommended, with their fields.
 
-    Servable = active, merchandise, and in stock when a stock level exists
-    (available = on_hand - reserved > 0). Returns ``{pk: {stock_code,
-    description, category_id}}``.
+    Servable = sellable shop merchandise (``Product.objects.sellable()``: the shop's
+    own catalogue, active, of kind merchandise, with a description and a list price
+    above 0 GBP) and in stock when a stock level exists (available = on_hand -
+    reserved > 0). ``demo_source`` (e.g. "movielens") also lets the active products
+    of that demo rating data set through: only for one of its own customers served
+    by the ratings model (the explicit-rating demo), never for a shop customer.
+    Returns ``{pk: {stock_code, description, category_id}}``.
     """
     ids = list(dict.fromkeys(int(p) for p in product_ids))
     if not ids:
         return {}
-    rows = (
-        Product.objects.filter(pk__in=ids, is_active=True, is_merchandise=True)
-        .exclude(stock__isnull=False, stock__on_hand__lte=F("stock__reserved"))
-        .values_list("pk", "stock_code", "description", "category_id")
-    )
+    sellable = Product.objects.sellable().filter(pk__in=ids)
+    if demo_source in _demo_sources():
+        films = Product.objects.filter(pk__in=ids, source=demo_source, is_active=True)
+        sellable = sellable | films
+    rows = sellable.exclude(
+        stock__isnull=False, stock__on_hand__lte=F("stock__reserved")
+    ).values_list("pk", "stock_code", "description", "category_id")
     return {
         pk: {"stock_code": code, "description": desc, "category_id": cat}
         for pk, code, desc, cat in rows
@@ -84,28 +98,31 @@ def products_servable(*, product_ids: Iterable[int]) -> dict[int, dict]:
 _BLOCKED: dict[str, tuple[float, frozenset[int]]] = {}
 
 
-def products_blocked(*, max_age: float = 30.0) -> frozenset[int]:
-    """Pks of products never to recommend (inactive, non-merchandise, out of stock).
+def products_blocked(*, max_age: float = 30.0, demo_source: str = "") -> frozenset[int]:
+    """Pks of products never to recommend: everything not sellable shop merchandise
+    (see :func:`products_servable`; demo rating data, inactive, postage and other
+    non-merchandise, no price or description) and what is out of stock.
+    ``demo_source``: that demo data set's active products are not blocked.
 
     Cached in-process for ``max_age`` seconds; serving re-checks its final answer
     with :func:`products_servable`, so a stale cache costs speed, not correctness.
     """
-    hit = _BLOCKED.get("all")
+    key = f"all:{demo_source}"
+    hit = _BLOCKED.get(key)
     now = time.monotonic()
     if hit is not None and now - hit[0] < max_age:
         return hit[1]
-    blocked = set(
-        Product.objects.filter(
-            Q(is_active=False) | Q(is_merchandise=False)
-        ).values_list("pk", flat=True)
-    )
+    unsellable = Product.objects.exclude(pk__in=Product.objects.sellable().values("pk"))
+    if demo_source in _demo_sources():
+        unsellable = unsellable.exclude(source=demo_source, is_active=True)
+    blocked = set(unsellable.values_list("pk", flat=True))
     blocked.update(
         StockLevel.objects.filter(on_hand__lte=F("reserved")).values_list(
             "product_id", flat=True
         )
     )
     value = frozenset(blocked)
-    _BLOCKED["all"] = (now, value)
+    _BLOCKED[key] = (now, value)
     return value
 
 

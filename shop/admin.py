@@ -62,13 +62,27 @@ class CatalogueFilter(admin.SimpleListFilter):
                 "display": label,
             }
 
+    def shop_rows(self):
+        return Product.objects.of_shop()
+
     def queryset(self, request, queryset):
         if self.value() == "all":
             return queryset
-        shop = Product.objects.of_shop().values("pk")
+        shop = self.shop_rows().values("pk")
         if self.value() == "demo":
             return queryset.exclude(pk__in=shop)
         return queryset.filter(pk__in=shop)
+
+
+class CategoryCatalogueFilter(CatalogueFilter):
+    """The shop's own categories by default; the demo data sets' genres (MovieLens
+    film genres) on request."""
+
+    def lookups(self, request, model_admin):
+        return [("demo", "demo rating data genres (MovieLens)"), ("all", "everything")]
+
+    def shop_rows(self):
+        return Category.objects.of_shop()
 
 
 @admin.register(Category)
@@ -76,7 +90,7 @@ class CategoryAdmin(admin.ModelAdmin):
     """Categories and their keyword rules: rename, edit keywords, merge, re-run."""
 
     list_display = ("name", "products", "position", "overrides", "keyword_list")
-    list_filter = ("source", "origin", "overrides")
+    list_filter = (CategoryCatalogueFilter, "origin", "overrides")
     search_fields = ("name", "keywords", "weak_keywords")
     prepopulated_fields = {"slug": ("name",)}
     fields = (

@@ -353,6 +353,13 @@ def _summary(results: list[dict]) -> dict:
             np.mean([r["target_service_level"] for r in results])
         ),
         "fill_rate_overall": 1 - lost / demand if demand else 1.0,
+        "demand_units": float(demand),
+        "lost_units": float(lost),
+        # how concentrated the loss is: the fewest products whose lost units add up
+        # to 80 % of all (issue 18.5: a few lumpy products lose most of the units)
+        "products_with_80pct_of_lost": _holding(
+            [r["lost_units"] for r in results], 0.8
+        ),
         "fill_rate_mean": float(np.mean([r["fill_rate"] for r in results])),
         "cycle_service_level_mean": float(
             np.mean([r["cycle_service_level"] for r in results])
@@ -366,6 +373,16 @@ def _summary(results: list[dict]) -> dict:
         "stockout_days_mean": float(np.mean([r["stockout_days"] for r in results])),
         "products_without_stockout": sum(r["stockout_days"] == 0 for r in results),
     }
+
+
+def _holding(values: list[float], share: float) -> int:
+    """The fewest of ``values`` (units) whose sum reaches ``share`` of the total
+    (0 when the total is 0)."""
+    ranked = np.sort(np.asarray(values, dtype=float))[::-1]
+    total = float(ranked.sum())
+    if total <= 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(ranked), share * total - 1e-9) + 1)
 
 
 def _compare(summary: dict) -> dict:

@@ -1,10 +1,17 @@
 """Business filters and the accumulation of items through the fallback chain.
 
-Every answer passes :class:`Collector`: inactive, non-merchandise and out-of-stock
-products (a ``StockLevel`` with available <= 0) are never returned, excluded ids
-(what the customer bought, the basket, the product itself) are skipped, an optional
+Every answer passes :class:`Collector`: only sellable shop merchandise in stock is
+returned (``Product.objects.sellable()``: never demo rating data such as MovieLens
+films, postage, fees, inactive, unpriced or out-of-stock products; see
+:func:`recommender.selectors.products_servable`), whichever stage proposed it (pins,
+model scores, fallbacks, precomputed lists, experiment variants); excluded ids (what
+the customer bought, the basket, the product itself) are skipped, an optional
 ``category_cap`` limits items per category, and a fresh database check runs on the
 final candidates so a stale cache cannot serve a blocked product.
+
+Pinned items (:meth:`Collector.pin`) keep their own strategy ("pinned") and reason
+and are placed at their rule's position (1 = first) when the answer is built; the
+answer's ``strategy`` is the first strategy that is not a pin.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ class RecommendationResult:
     ----------
     items : list of dict with product_id, stock_code, description, score (float,
         comparable within one answer only), reason (str), strategy (str).
-    strategy : str, the strategy that answered first (see the module docstring).
+    strategy : str, the strategy that answered first, pins aside ("pinned" only
+        when nothing but pins answered; see the module docstring).
     model_version : str or None, the artifact label (``kind:vN``) that answered.
     explanation : str, why this strategy answered.
     recommendation_id, variant, experiment : str, set by the experiments' serving
@@ -69,19 +77,26 @@ def check_k(k) -> int:
 
 
 class Collector:
-    """Accumulates candidates through the chain, applying the business filters."""
+    """Accumulates candidates through the chain, applying the business filters.
 
-    def __init__(self, k: int, exclude: Iterable[int] = ()):
+    ``demo_source``: a demo rating data set (``SHOP["DEMO_SOURCES"]``) whose
+    products may be served too; only for one of its own customers answered by the
+    ratings model (see :func:`recommender.selectors.products_servable`).
+    """
+
+    def __init__(self, k: int, exclude: Iterable[int] = (), demo_source: str = ""):
         conf = rec_settings()
         self.k = k
         self.exclude = {int(p) for p in exclude}
         self.cap = conf["category_cap"]
+        self.demo_source = demo_source
         self.blocked = selectors.products_blocked(
-            max_age=float(conf["filter_cache_seconds"])
+            max_age=float(conf["filter_cache_seconds"]), demo_source=demo_source
         )
         self.items: list[dict] = []
         self.per_category: dict[int, int] = {}
         self.strategies: list[str] = []
+        self.positions: dict[int, int] = {}
 
     @property
     def missing(self) -> int:
@@ -90,13 +105,24 @@ class Collector:
     def skip(self) -> set[int]:
         return self.exclude | self.blocked | {i["product_id"] for i in self.items}
 
-    def add(self, strategy: str, candidates: list[tuple[int, float, str]]) -> None:
-        """``candidates``: (product pk, score, reason), best first."""
+    def add(
+        self,
+        strategy: str,
+        candidates: list[tuple[int, float, str]],
+        rows: dict[int, dict] | None = None,
+    ) -> None:
+        """``candidates``: (product pk, score, reason), best first. ``rows``: the
+        :func:`~recommender.selectors.products_servable` answer for them, when the
+        caller fetched it for several calls at once (one query instead of one per
+        call); the database is asked otherwise."""
         skip = self.skip()
         fresh = [c for c in candidates if c[0] not in skip]
         if not fresh or self.missing <= 0:
             return
-        rows = selectors.products_servable(product_ids=[c[0] for c in fresh])
+        if rows is None:
+            rows = selectors.products_servable(
+                product_ids=[c[0] for c in fresh], demo_source=self.demo_source
+            )
         before = len(self.items)
         for pk, score, reason in fresh:
             row = rows.get(pk)
@@ -124,6 +150,34 @@ class Collector:
         if len(self.items) > before:
             self.strategies.append(strategy)
 
+    def pin(self, pins: list[tuple[int, int, str]]) -> None:
+        """Merchandisers' pins: (product pk, position 1 = first, reason), first
+        position first. They pass the business filters like any candidate, keep
+        the strategy "pinned" and their reason, and are placed at their position
+        when the answer is built (:meth:`ordered`); the rest keep their order."""
+        ordered = sorted(pins, key=lambda p: p[1])
+        before = {i["product_id"] for i in self.items}
+        self.add("pinned", [(pk, 1.0, reason) for pk, _, reason in ordered])
+        for pk, position, _ in ordered:
+            taken = pk in before or pk in self.positions
+            if not taken and any(i["product_id"] == pk for i in self.items):
+                self.positions[pk] = max(int(position), 1)
+
+    def ordered(self) -> list[dict]:
+        """The items with each pin at its position (1 = first; past the end: last)."""
+        pins = [i for i in self.items if i["product_id"] in self.positions]
+        out = [i for i in self.items if i["product_id"] not in self.positions]
+        for item in sorted(pins, key=lambda i: self.positions[i["product_id"]]):
+            out.insert(min(self.positions[item["product_id"]] - 1, len(out)), item)
+        return out
+
+    @property
+    def main_strategy(self) -> str:
+        """The first strategy that answered, pins aside ("pinned" when only pins
+        did, "none" when nothing did)."""
+        rest = [s for s in self.strategies if s != "pinned"]
+        return (rest or self.strategies or ["none"])[0]
+
     def allowed_cols(self, bundle: Bundle) -> np.ndarray:
         """Columns of ``bundle`` not excluded nor blocked (for model-side masking)."""
         mask = np.ones(bundle.n_items, dtype=bool)
@@ -132,10 +186,9 @@ class Collector:
         return np.flatnonzero(mask)
 
     def result(self, bundle: Bundle | None, explanation: str) -> RecommendationResult:
-        strategy = self.strategies[0] if self.strategies else "none"
         return RecommendationResult(
-            items=self.items,
-            strategy=strategy,
+            items=self.ordered(),
+            strategy=self.main_strategy,
             model_version=bundle.label if bundle is not None else None,
             explanation=explanation,
         )

@@ -5,7 +5,9 @@ Fallback chain (each answer says which strategy answered, and each item why)
 For a customer (:func:`recommend_for_customer`):
 
 1. ``pinned``: valid :class:`recommender.models.PinnedRule` rows for the customer's
-   country are placed first;
+   country, each at its rule's position (1 = first) with its own reason and
+   strategy; the answer's ``strategy`` and explanation stay those of the first
+   strategy below that answered;
 2. ``personalised``: the active model of kind ``RECOMMENDER["purchases_kind"]``
    scores the customer (a known row, or the customer's purchases folded in for
    item-based models; a customer without purchases but with storefront events
@@ -22,8 +24,10 @@ For a customer (:func:`recommend_for_customer`):
 With no trained model, steps 4-5 use popularity computed on the fly from the
 database (cached ``fallback_cache_seconds``); ``model_version`` is then ``None``.
 
-Business filters on every answer: inactive, non-merchandise and out-of-stock
-products (a ``StockLevel`` with available <= 0) are never returned; what the
+Business filters on every answer: only sellable shop merchandise in stock
+(``Product.objects.sellable()``: never demo rating data such as MovieLens films,
+postage or fees, inactive or unpriced products; nor a ``StockLevel`` with available
+<= 0) is returned, pins included; what the
 customer bought is left out when ``RECOMMENDER["exclude_purchased"]``; an optional
 ``category_cap`` limits items per category. Products pass a fresh database check
 just before the answer, so a stale cache cannot serve a blocked product.
@@ -100,9 +104,11 @@ def recommend_for_customer(
     if not bought:  # a rating store's customer: serve from the ratings model
         bundle, bought = ratings_bundle_for(customer, bundle, bought)
     exclude = spec.get("exclude_purchased", conf["exclude_purchased"])
+    demo_source = ""
     if bundle is not None and bundle.meta.get("data") == "ratings":
         exclude = True  # a film rated is not bought again
-    collector = Collector(k, exclude=bought if exclude else ())
+        demo_source = customer.source  # a MovieLens rater may be shown films
+    collector = Collector(k, exclude=bought if exclude else (), demo_source=demo_source)
     # without purchases, what the customer viewed or put in the cart is the signal
     signals, verb = bought, ""
     if not bought and customer.erased_at is None:
@@ -117,7 +123,7 @@ def recommend_for_customer(
         add_bestsellers(collector, bundle, customer.country)
     if collector.missing > 0:
         add_new_arrivals(collector)
-    first = collector.strategies[0] if collector.strategies else "none"
+    first = collector.main_strategy
     explanation = {
         "personalised": f"{len(bought)} purchases scored by "
         f"the {bundle and bundle.algorithm} model",

@@ -30,10 +30,11 @@ def pinned_rules(surface: str, country: str = "", cats=()) -> list:
 
 
 def add_pinned(collector: Collector, surface: str, country: str = "", cats=()) -> None:
+    """The valid pins of ``surface``, each kept at its rule's position (1 = first)
+    with its note as the reason ("featured by the shop" without one)."""
     rules = pinned_rules(surface, country, cats)
-    collector.add(
-        "pinned",
-        [(r.product_id, 1.0, r.note or "featured by the shop") for r in rules],
+    collector.pin(
+        [(r.product_id, r.position, r.note or "featured by the shop") for r in rules]
     )
 
 

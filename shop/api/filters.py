@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import SearchFilter
 
 from ..models import Product
 from ..selectors import products_search
+
+PRICE_BOUND = {"type": "number", "maximum": 1e50, "description": "GBP, inclusive"}
 
 
 class ProductFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(
         method="filter_category", help_text="category name (case-insensitive) or id"
     )
-    min_price = django_filters.NumberFilter(
-        field_name="list_price", lookup_expr="gte", help_text="GBP, inclusive"
+    # django-filter refuses numbers over 1e50 (NumberFilter): the schema says so
+    min_price = extend_schema_field(PRICE_BOUND)(
+        django_filters.NumberFilter(
+            field_name="list_price", lookup_expr="gte", help_text="GBP, inclusive"
+        )
     )
-    max_price = django_filters.NumberFilter(
-        field_name="list_price", lookup_expr="lte", help_text="GBP, inclusive"
+    max_price = extend_schema_field(PRICE_BOUND)(
+        django_filters.NumberFilter(
+            field_name="list_price", lookup_expr="lte", help_text="GBP, inclusive"
+        )
     )
 
     class Meta:
         model = Product
-        fields = ["is_merchandise", "is_active", "kind", "source"]
+        fields = ["stock_code", "is_merchandise", "is_active", "kind", "source"]
 
     def filter_category(self, queryset, name, value):
         cond = Q(category__name__iexact=value) | Q(category__slug=value)

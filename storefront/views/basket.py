@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -16,7 +18,7 @@ from .. import shelves
 from ..basket import Basket
 from ..forms import CheckoutForm
 from ..services import basket_add, basket_update, checkout_place, track
-from ._common import tracking
+from ._common import mark_added, tracking
 
 LOGIN_URL = "/account/login/"
 
@@ -71,7 +73,11 @@ def basket_add_view(request):
     messages.success(
         request, f"Added {product.name} to your basket ({quantity} in it)."
     )
-    return _back(request, reverse("storefront:basket"))
+    response = _back(request, reverse("storefront:basket"))
+    product_page = reverse("storefront:product-detail", args=[product.pk])
+    if urlsplit(response.url).path == product_page:
+        mark_added(request, product.pk)
+    return response
 
 
 @require_POST

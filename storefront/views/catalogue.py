@@ -20,7 +20,7 @@ from shop.selectors import (
 
 from .. import shelves
 from ..services import stock_status, track
-from ._common import tracking
+from ._common import back_after_add, first_click, tracking
 
 PAGE_SIZE = 24
 SORTS = {
@@ -106,11 +106,16 @@ def product_detail(request, pk: int):
     rec = (request.GET.get("rec") or "")[:40]
     surface = (request.GET.get("from") or "")[:20]
     who = tracking(request)
-    if rec:
-        track(
-            kind="click", product=product, recommendation_id=rec, surface=surface, **who
-        )
-    track(kind="view", product=product, **who)
+    if not back_after_add(request, product.pk):  # not a new visit of the page
+        if rec and first_click(request, rec, product.pk):
+            track(
+                kind="click",
+                product=product,
+                recommendation_id=rec,
+                surface=surface,
+                **who,
+            )
+        track(kind="view", product=product, **who)
     status, available, restock = stock_status(product)
     context = {
         "product": product,

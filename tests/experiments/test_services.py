@@ -102,8 +102,15 @@ def test_start_stop_ship_and_the_audit_trail():
 
 
 def _recommend(k):
+    """``k`` of the shop's products (sellable: the hook drops anything else)."""
+    from shop.models import Product
+    from tests.factories import make_product
+
+    while Product.objects.count() < k:
+        make_product()
+    pks = Product.objects.order_by("pk").values_list("pk", flat=True)[:k]
     return RecommendationResult(
-        items=[{"product_id": i, "reason": "r"} for i in range(1, k + 1)],
+        items=[{"product_id": pk, "reason": "r"} for pk in pks],
         strategy="personalised",
     )
 

@@ -52,6 +52,7 @@ def test_simulate_command_prints_both_policies_and_the_admin_shows_the_run(
     out = capsys.readouterr().out
     assert "ours (forecast + empirical SS)" in out and "min/max rule" in out
     assert "x the rule's" in out and "simulation run #" in out
+    assert "units lost: ours" in out and "products lose 80 % of them" in out
     run = SimulationRun.objects.get()
     listing = admin_client.get("/admin/inventory/simulationrun/").content.decode()
     assert "fill rate: ours / rule" in listing.lower() or "Fill rate" in listing
@@ -59,6 +60,7 @@ def test_simulate_command_prints_both_policies_and_the_admin_shows_the_run(
     html = page.content.decode()
     assert page.status_code == 200 and "min/max rule" in html
     assert "average stock value (GBP, at unit cost)" in html
+    assert "products losing 80 % of those units" in html
     assert html.count("<svg") >= 2 and "Average stock value" in html
 
 
@@ -96,3 +98,27 @@ def test_the_replay_caps_orders_at_the_policy_days_of_cover(history):
     assert tight["fill_rate"] < steady["fill_rate"]
     # the hand-made rule has no cap: it is replayed unchanged
     assert tight["baseline"] == steady["baseline"]
+
+
+def test_the_summary_counts_lost_units_and_how_few_products_lose_most():
+    from inventory.services.simulation import _holding, _summary
+
+    rows = [
+        {
+            "demand": 100.0,
+            "lost_units": lost,
+            "target_service_level": 0.95,
+            "fill_rate": 1 - lost / 100,
+            "cycle_service_level": 1.0,
+            "average_stock": 5.0,
+            "orders": 3,
+            "stockout_days": int(lost > 0),
+        }
+        for lost in (50.0, 30.0, 10.0, 10.0, 0.0)
+    ]
+    s = _summary(rows)
+    assert s["lost_units"] == 100.0 and s["demand_units"] == 500.0
+    assert s["fill_rate_overall"] == pytest.approx(0.8)
+    # 50 + 30 = 80 % of the lost units: two products
+    assert s["products_with_80pct_of_lost"] == 2
+    assert _holding([0.0, 0.0], 0.8) == 0 and _holding([5.0], 0.8) == 1

@@ -140,3 +140,31 @@ def test_a_product_that_sells_out_before_checkout_is_named(client, shop_world):
         in messages_of(response)
     )
     assert Order.objects.count() == before
+
+
+def test_add_to_basket_from_a_recommended_product_is_one_click_one_view(
+    client, shop_world
+):
+    """Following a recommendation, adding to the basket and landing back on the
+    product page (?rec=..&from=..) records one click and one view, not two (V2
+    14.5: an inflated click-through rate); a new recommendation is a new click."""
+    candle = shop_world["candles"][2]
+    page = f"/products/{candle.pk}/?rec={REC}&from=for_you"
+    client.get(page)
+    response = add(client, candle, 1, rec=REC, next=page, **{"from": "for_you"})
+    assert response.redirect_chain[-1][0] == page
+    assert response.status_code == 200
+    kinds = list(Event.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["click", "view", "add_to_cart"]
+    client.get(page)  # a reload is a new view, but the same click
+    assert Event.objects.filter(kind="click").count() == 1
+    assert Event.objects.filter(kind="view").count() == 2
+    client.get(f"/products/{candle.pk}/", {"rec": "ef" * 16, "from": "similar"})
+    assert Event.objects.filter(kind="click").count() == 2
+
+
+def test_adding_from_another_page_keeps_the_next_product_view(client, shop_world):
+    candle = shop_world["candles"][2]
+    add(client, candle, 1, next="/basket/")
+    client.get(f"/products/{candle.pk}/")
+    assert Event.objects.filter(kind="view", product=candle).count() == 1

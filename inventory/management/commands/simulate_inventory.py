@@ -133,6 +133,11 @@ class Command(BaseCommand):
                 f"{'£' + format(row['average_stock_value'], ',.0f'):>16} "
                 f"{row['stockout_days_mean']:>8.2f} {row['orders']:>7,}"
             )
+        self.stdout.write(
+            f"units lost: ours {s['lost_units']:,.0f} of {s['demand_units']:,.0f} "
+            f"({s['products_with_80pct_of_lost']} products lose 80 % of them), "
+            f"rule {b['lost_units']:,.0f} ({b['products_with_80pct_of_lost']})"
+        )
         ratio = c["stock_value_ratio"]
         self.stdout.write(
             f"target CSL {s['target_service_level']:.2f} "
