@@ -63,6 +63,17 @@ def _artifacts_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_chatbot_indexes():
+    """The chatbot's per-process indexes (FAQ, product names, categories) and their
+    freshness stamps do not outlive the test whose rows they came from."""
+    from chatbot.services.knowledge import knowledge_caches_clear
+
+    knowledge_caches_clear()
+    yield
+    knowledge_caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_shop_clock():
     """The shop clock's cached newest-order time (shop.clock) does not outlive the
     test whose rolled-back orders it came from."""
