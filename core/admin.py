@@ -19,10 +19,27 @@ from .adminkit import ReadOnlyAdminMixin, column, flatten, kv_table
 from .charts import Chart
 from .exceptions import DomainError, NotFound
 from .formatting import age, duration, moment
-from .jobs import job_for_task
+from .jobs import job_for_task, task_label
 from .launch import is_eager, is_tracked, local_executor, scheduling_mode, task_launch
 from .models import Lock, ModelArtifact, TaskRun
 from .scheduling import schedule_run_now
+
+
+class TaskFilter(admin.SimpleListFilter):
+    """Runs of one task, named for people (:func:`core.jobs.task_label`)."""
+
+    title = "task"
+    parameter_name = "task_name"
+
+    def lookups(self, request, model_admin):
+        names = TaskRun.objects.order_by().values_list("task_name", flat=True)
+        return sorted(
+            ((name, task_label(name)) for name in set(names)), key=lambda r: r[1]
+        )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(task_name=value) if value else queryset
 
 
 @admin.register(TaskRun)
@@ -40,7 +57,7 @@ class TaskRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "short_error",
     )
     list_display_links = ("run", "job")
-    list_filter = ("status", "task_name", "schedule", "started_at")
+    list_filter = ("status", TaskFilter, "schedule", "started_at")
     search_fields = ("task_name", "task_id", "error", "schedule")
     date_hierarchy = "started_at"
     list_select_related = ("requested_by",)
@@ -54,8 +71,7 @@ class TaskRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="job", ordering="task_name")
     def job(self, obj: TaskRun):
-        job = job_for_task(obj.task_name)
-        return job.title if job else obj.task_name
+        return obj.label
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: TaskRun):

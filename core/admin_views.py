@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from .dashboard import data_sources, model_rows, queue_cards
 from .exceptions import DomainError
-from .jobs import AUDIENCES, job_for_task, job_get, jobs_for, links_for
+from .jobs import AUDIENCES, job_get, jobs_for, links_for
 from .launch import scheduling_mode, task_launch
 from .models import TaskRun
 
@@ -24,8 +24,7 @@ def recent_runs(user, *, limit: int = 8) -> list[dict]:
         return []
     rows = []
     for run in TaskRun.objects.select_related("requested_by")[:limit]:
-        job = job_for_task(run.task_name)
-        rows.append({"run": run, "title": job.title if job else run.task_name})
+        rows.append({"run": run, "title": run.label})
     return rows
 
 

@@ -213,3 +213,15 @@ def job_for_task(task_name: str) -> Job | None:
     """The job that starts ``task_name`` (for the run's title and result links)."""
     jobs_discover()
     return next((j for j in _jobs.values() if j.task == task_name), None)
+
+
+def task_label(task_name: str) -> str:
+    """A task for people: its job's title (``"Upload stock counts"``), else its name
+    in words with its app (``"shop.categorise_products"`` -> ``"Categorise products
+    (shop)"``), never the dotted Celery name alone."""
+    job = job_for_task(task_name)
+    if job is not None:
+        return job.title
+    app, _, name = task_name.rpartition(".")
+    words = name.replace("_", " ").strip().capitalize() or task_name
+    return f"{words} ({app})" if app else words

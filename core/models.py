@@ -64,7 +64,14 @@ class TaskRun(TimeStampedModel):
         indexes = [models.Index(fields=["task_name", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.task_name} #{self.pk} ({self.status})"
+        return f"{self.label} #{self.pk} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        """The task for people (its job's title; :func:`core.jobs.task_label`)."""
+        from .jobs import task_label
+
+        return task_label(self.task_name)
 
     @property
     def duration_seconds(self) -> float | None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from shop.models import Order, OrderLine, Product, StockLevel
@@ -329,17 +329,33 @@ def products_at_risk(
 ) -> QuerySet:
     """Forecasts of the latest run where stock is at or below the reorder point,
     ranked by expected lost sales value over the lead time (GBP, largest first);
-    ``counted_only`` leaves out products whose stock level is assumed or missing."""
+    ``counted_only`` leaves out products whose stock level is assumed or missing.
+
+    The stock is today's (``StockLevel`` on hand - reserved; the run's snapshot
+    only for a product without a level), so a received purchase order or a new
+    count takes a product off the list at once, not at the next forecast run.
+    Each row carries ``available_now`` (units).
+    """
     run = forecast_run_latest()
     if run is None:
         return Forecast.objects.none()
-    qs = Forecast.objects.filter(run=run, available__lte=F("reorder_point")).filter(
-        mean_daily__gt=0
+    qs = (
+        Forecast.objects.filter(run=run, mean_daily__gt=0)
+        .annotate(
+            available_now=Coalesce(
+                F("product__stock__on_hand") - F("product__stock__reserved"),
+                F("available"),
+            ),
+            assumed_now=Coalesce(
+                F("product__stock__is_assumed"), F("stock_is_assumed")
+            ),
+        )
+        .filter(available_now__lte=F("reorder_point"))
     )
     if max_days_of_cover is not None:
         qs = qs.filter(days_of_cover__lte=max_days_of_cover)
     if counted_only:
-        qs = qs.filter(stock_is_assumed=False)
+        qs = qs.filter(assumed_now=False)
     return qs.select_related("product").order_by(
         "-expected_lost_sales", "days_of_cover", "product_id"
     )

@@ -235,6 +235,41 @@ def _approve(include_uncertain: bool):
     return run
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """Status, open (proposed) by default: the queue lists what waits for a
+    decision, as its summary ("Open: 383") counts; "All" is a choice of its own
+    (``?status=all``); an explicit ``?status__exact=`` link still works."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def __init__(self, request, params, model, model_admin):
+        self.explicit = any(k.startswith("status__") for k in request.GET)
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [("all", "All"), *PriceSuggestion.Status.choices]
+
+    def _value(self) -> str:
+        if self.value():
+            return self.value()
+        return "all" if self.explicit else PriceSuggestion.Status.PROPOSED
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self._value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}, ["status__exact"]
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self._value()
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
 def _is_open(obj) -> bool:
     return obj.status == PriceSuggestion.Status.PROPOSED
 
@@ -356,7 +391,7 @@ class PriceSuggestionAdmin(DecisionAdminMixin, admin.ModelAdmin):
         "unit_cost_shown",
     )
     list_display_links = ("item",)
-    list_filter = ("status", ConfidenceFilter, "kind", "inelastic", "objective")
+    list_filter = (StatusFilter, ConfidenceFilter, "kind", "inelastic", "objective")
     search_fields = ("product__stock_code", "product__description")
     list_select_related = ("product", "estimate")
     list_per_page = 50

@@ -18,6 +18,8 @@ from core.dashboard import (
 )
 from core.formatting import day, number
 
+from .clock import shop_now
+from .conf import shop_setting
 from .models import Customer, ImportIssue, ImportReport, Order, StockLevel
 from .selectors import orders_newest_at
 
@@ -30,7 +32,12 @@ def _orders_summary() -> str:
         .annotate(n=Count("id"))
         .values_list("kind", "n")
     )
-    customers = Customer.objects.filter(erased_at=None).count()
+    # the shop's customers: not the users of demo rating data (MovieLens)
+    customers = (
+        Customer.objects.filter(erased_at=None)
+        .exclude(source__in=list(shop_setting("DEMO_SOURCES")))
+        .count()
+    )
     last = ImportReport.objects.filter(kind="orders").order_by("-created_at").first()
     text = (
         f"{number(counts.get('sale', 0))} sales, "
@@ -101,11 +108,17 @@ register_queue(
         permission="shop.view_order",
         url=lambda: changelist_url(Order, status__in=",".join(WAITING)),
         count=lambda: Order.objects.filter(status__in=WAITING).count(),
+        # orders are stamped with the shop clock (2011-12-09 on historical data):
+        # their age and the trend's days are counted on it, not on the wall clock
         urgent=lambda: Order.objects.filter(
-            status__in=WAITING, placed_at__lt=timezone.now() - timedelta(days=2)
+            status__in=WAITING, placed_at__lt=shop_now() - timedelta(days=2)
         ).count(),
         urgent_label="waiting more than 2 days",
-        trend=lambda: daily_counts(Order.objects.filter(source="shop"), "placed_at"),
+        trend=lambda: daily_counts(
+            Order.objects.filter(source="shop"),
+            "placed_at",
+            end=timezone.localdate(shop_now()),
+        ),
         trend_label="shop orders per day, last 14 days",
     )
 )

@@ -18,8 +18,18 @@ from .. import selectors
 from ..models import PurchaseOrder, PurchaseOrderLine, ReorderSuggestion
 
 
+def _shop_today() -> date:
+    """The shop clock's day (:func:`shop.clock.shop_now`): the data's last day on
+    historical data, so PO numbers and expected dates sit beside the suggestions'
+    order-by dates (forecast run ``as_of``), not years after them."""
+    from shop.clock import shop_now
+
+    return timezone.localdate(shop_now())
+
+
 def _po_number() -> str:
-    stamp = timezone.now().strftime("%Y%m%d")
+    """``PO20111209-0001``: the shop clock's day, then a serial within the day."""
+    stamp = _shop_today().strftime("%Y%m%d")
     n = PurchaseOrder.objects.filter(number__startswith=f"PO{stamp}").count() + 1
     return f"PO{stamp}-{n:04d}"
 
@@ -190,7 +200,7 @@ def purchase_order_approve(
             selectors.policy_for_product(product=line.product).lead_time_days
             for line in po.lines.select_related("product")
         )
-        expected_at = timezone.localdate() + timedelta(days=lead)
+        expected_at = _shop_today() + timedelta(days=lead)
     po.expected_at = expected_at or po.expected_at
     po.status = PurchaseOrder.Status.APPROVED
     po.approved_by, po.approved_at = by, timezone.now()

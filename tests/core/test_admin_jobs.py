@@ -228,3 +228,23 @@ def test_each_upload_job_explains_its_own_file(client, staff):
     orders = client.get("/admin/jobs/shop-import-orders/").content.decode()
     assert "Online Retail layout (InvoiceNo" in orders
     assert "product,on_hand" not in orders
+
+
+def test_a_failed_run_says_where_it_stopped_and_tasks_read_as_words(client, staff):
+    """V2 15.1: a failed run's page read "0 % · queued" under "failed"; lists and
+    titles showed the Celery names ("shop.categorise_products")."""
+    from core.jobs import task_label
+
+    run = TaskRun.objects.create(
+        task_name="shop.categorise_products", status="failed",
+        progress=0.0, progress_message="queued", error="ValueError: no products",
+    )  # fmt: skip
+    page = client.get(f"/admin/core/taskrun/{run.pk}/change/").content.decode()
+    message = page.split('<p class="message">', 1)[1].split("</p>", 1)[0]
+    assert "stopped at 0 %" in message and "queued" not in message
+    assert "Categorise products (shop)" in page
+    listing = client.get("/admin/core/taskrun/").content.decode()
+    assert "Categorise products (shop)" in listing
+    assert ">shop.categorise_products<" not in listing
+    assert str(run) == f"Categorise products (shop) #{run.pk} (failed)"
+    assert task_label("inventory.import_stock") != "inventory.import_stock"

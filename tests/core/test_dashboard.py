@@ -140,3 +140,31 @@ def test_weekly_counts_are_oldest_first_with_empty_weeks():
         )
     counts = weekly_counts(TaskRun.objects.all(), "created_at", weeks=3)
     assert counts == [1.0, 0.0, 2.0]
+
+
+def test_orders_age_on_the_shop_clock_and_customers_are_the_shops(client, boss):
+    """V2 15.2: an order placed a minute ago (stamped 2011-12-09 by the shop clock)
+    showed as "waiting more than 2 days" against the wall clock; the customers
+    count held the 610 MovieLens users."""
+    from shop.clock import clock_cache_clear, shop_now
+
+    history = timezone.make_aware(datetime(2011, 12, 9, 12, 50))
+    old = make_order(
+        make_customer("12345"), [(make_product(), 1, Decimal("2"))],
+        placed_at=history - timedelta(days=8), source="online_retail",
+    )  # fmt: skip
+    make_order(
+        make_customer("12346"), [(make_product(), 1, Decimal("2"))],
+        placed_at=history, status="delivered", source="online_retail",
+    )  # fmt: skip
+    clock_cache_clear()
+    assert shop_now().date() == history.date()
+    make_order(make_customer("12347"), [(make_product(), 1, Decimal("2"))],
+               placed_at=shop_now(), source="shop")  # fmt: skip
+    make_customer("900001", source="movielens")
+    html = client.get("/admin/").content.decode()
+    card = _card(html, "Orders to ship (placed or paid)")
+    assert ">2</a>" in card
+    assert "1 waiting more than 2 days" in card, card  # only the imported one
+    assert old.status == "placed"
+    assert "3 customers" in html and "4 customers" not in html

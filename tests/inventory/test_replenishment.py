@@ -187,3 +187,33 @@ def test_the_queue_shows_pending_suggestions_unless_asked_for_all(
         [first.pk, pending.pk]
     )
     assert rows("/admin/inventory/reordersuggestion/?status=superseded") == [first.pk]
+
+
+def test_a_received_purchase_order_takes_the_product_off_the_risk_list(history):
+    """V2 15.1: "Counted products at or below reorder point" stayed at 2 after
+    85123A received 3,926 units (the list read the forecast run's stock snapshot).
+    The PO's number and expected date follow the shop clock (the data's day)."""
+    from datetime import date
+
+    from shop.clock import clock_cache_clear
+    from shop.models import Order
+
+    Order.objects.update(source="online_retail")  # imported history, to 2011-09-30
+    clock_cache_clear()
+    _count(history["steady"], 0)
+    services.forecast_demand()
+    assert [f.product for f in selectors.products_at_risk(counted_only=True)] == [
+        history["steady"]
+    ]
+    suggestion = ReorderSuggestion.objects.get(
+        product=history["steady"], status="pending"
+    )
+    (po,) = services.suggestions_order(suggestions=[suggestion])
+    assert po.number.startswith("PO20110930-")  # the data's last day, not 2026
+    services.purchase_order_approve(purchase_order=po)
+    po.refresh_from_db()
+    assert date(2011, 9, 30) < po.expected_at < date(2012, 3, 1)
+    services.purchase_order_receive(purchase_order=po)
+    assert list(selectors.products_at_risk(counted_only=True)) == []
+    at_risk = selectors.products_at_risk()
+    assert history["steady"] not in [f.product for f in at_risk]

@@ -586,3 +586,19 @@ def test_a_date_typed_on_the_suggestion_page_schedules_its_approval(
     s1.refresh_from_db()
     assert s1.status == "scheduled" and s1.effective_from == when
     assert Product.objects.get(pk=s1.product_id).list_price == s1.current_price
+
+
+def test_queue_lists_the_open_suggestions_by_default(suggested, reviewer, client):
+    """V2 15.1: the queue said "Open: 383" but listed every status (a rolled-back
+    suggestion in row 2)."""
+    client.force_login(reviewer)
+    first, *others = PriceSuggestion.objects.filter(status="proposed")
+    assert others
+    PriceSuggestion.objects.filter(pk=first.pk).update(status="rolled_back")
+    url = "/admin/pricing/pricesuggestion/"
+    shown = {s.pk for s in client.get(url).context["cl"].result_list}
+    assert shown == {s.pk for s in others}
+    every = {s.pk for s in client.get(url + "?status=all").context["cl"].result_list}
+    assert first.pk in every and shown < every
+    rolled = client.get(url + "?status__exact=rolled_back").context["cl"].result_list
+    assert [s.pk for s in rolled] == [first.pk]
