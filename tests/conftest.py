@@ -186,3 +186,21 @@ def _close_other_test_db_sessions(request, django_db_blocker):
                 )
         except Exception:  # noqa: BLE001 - the database may already be gone
             pass
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Finish the web process's task thread (core.launch, eager mode) before the
+    test's fixtures are torn down: a task it still runs would otherwise reach the
+    database after the test lost access, and its traceback would be formatted while
+    the next test runs (CPython 3.11's ``ast`` is not safe across threads:
+    "AST constructor recursion depth mismatch" stopped a whole run)."""
+    yield
+    import core.launch
+
+    executor = core.launch._executor
+    if executor is not None:
+        try:
+            executor.submit(lambda: None).result(timeout=600)
+        except Exception:  # the test's own outcome is what matters here
+            pass
