@@ -237,7 +237,14 @@ def tune_temporal_blend(
     dense_mb, ranker_mb = _member_mb(budgets)
     max_users, grid_note = _grid_users(max_users, shape[1], budgets)
     notes = [grid_note] if grid_note else []
-    table: dict = {"ridge": {}, "trees": {}, "inputs": {}, "alone": {}, "anchor": {}}
+    table: dict = {
+        "ridge": {},
+        "trees": {},
+        "inputs": {},
+        "alone": {},
+        "alone_per_origin": {},
+        "anchor": {},
+    }
     data, ridge_scores, tree_scores = [], {}, {}
     blends, ridges, rankers = [], [], []
     for o, (start, end) in enumerate(origins):
@@ -340,7 +347,11 @@ def tune_temporal_blend(
                 continue  # scores only bought products: nothing once they are out
             unit = np.zeros(len(MEMBERS))
             unit[c] = 1.0
-            alone[c] = mean_ndcg(unit)
+            per = [f(unit) for f in objectives]
+            alone[c] = float(np.mean(per))
+            table["alone_per_origin"].setdefault(name, {})[MEMBERS[c]] = [
+                round(v, 4) for v in per
+            ]
         table["alone"][name] = {MEMBERS[c]: round(v, 4) for c, v in alone.items()}
         leads = [MEMBERS.index("ease" if new_only else "repeat")]
         if anchor == "best":

@@ -117,6 +117,11 @@ def test_incumbent_with_a_setting_not_tried_is_not_comparable(events):
     assert result.params["weights"][chosen] == 1.0
     assert result.table["inputs"][name] == anchors[chosen]
     assert "repeat" not in alone  # "discover" never scores what was bought
+    per_origin = result.table["alone_per_origin"][name]
+    assert set(per_origin) == set(alone)
+    for member, scores in per_origin.items():
+        assert len(scores) == len(result.per_origin)
+        assert alone[member] == pytest.approx(sum(scores) / len(scores), abs=1e-3)
     assert "repeat" not in result.params["weights"]
 
 
