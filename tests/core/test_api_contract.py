@@ -268,3 +268,33 @@ def test_error_examples_are_the_real_answers(api_client, settings):
                     mismatches.append(f"{name} {code}: {got.status_code} {real}")
     assert not mismatches, "\n".join(mismatches)
     assert (checked["400"], checked["401"], checked["404"]) == (13, 18, 16)
+
+
+def test_the_429_example_is_the_real_answer(api_client, monkeypatch):
+    """A throttled call answers as the 429 example documents, with Retry-After."""
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    documented = next(
+        op["responses"]["429"]
+        for _, name, op in _operations()
+        if name == "GET /api/v1/products/"
+    )
+    assert "Retry-After" in documented["headers"]
+    (example,) = documented["content"]["application/json"]["examples"].values()
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "anon": "1/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()  # the throttle's history
+    try:
+        assert api_client.get("/api/v1/products/").status_code == 200
+        throttled = api_client.get("/api/v1/products/")
+    finally:
+        cache.clear()
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    body = throttled.json()
+    assert body["error"] == example["value"]["error"] == "throttled"
+    assert body["detail"].startswith("Request was throttled. Expected available in")
+    assert example["value"]["detail"].startswith(
+        "Request was throttled. Expected available in"
+    )
