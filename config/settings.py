@@ -28,6 +28,13 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Cross-origin API calls (django-cors-headers), e.g. a storefront on another domain:
+# the origins allowed to call /api/ from a browser (none by default), whether such
+# calls may carry cookies, and the headers their scripts may read.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -40,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "csp",
     "django_celery_beat",
     "solo",
@@ -57,9 +65,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before anything that answers by itself, so those answers carry CORS headers
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 400 for a NUL in the query string or URL (PostgreSQL text cannot hold one)
     "core.null_characters.NullCharactersMiddleware",
+    # /api/ paths: the other trailing-slash form is a 308 to the listed one
+    "core.trailing_slash.ApiTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

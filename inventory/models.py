@@ -141,10 +141,28 @@ class Forecast(TimeStampedModel):
     )
     backtest = models.JSONField(default=dict, blank=True)
     lead_time_days = models.PositiveIntegerField()
-    service_level = models.FloatField()
+    service_level = models.FloatField(
+        help_text="cycle service level the policy numbers were set at (this "
+        "product's, allocated when INVENTORY['SERVICE_LEVEL_RANGE'] is set)"
+    )
+    policy_service_level = models.FloatField(
+        null=True, blank=True, help_text="the policy's target (the pool's mean)"
+    )
     safety_stock = models.FloatField()
     reorder_point = models.FloatField()
     order_up_to = models.FloatField()
+    cycle_demand = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="units: forecast demand over lead time + review period",
+    )
+    cycle_safety_stock = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="units: safety stock over lead time + review period; "
+        "order_up_to = cycle_demand + cycle_safety_stock (or the reorder point "
+        "when that is higher)",
+    )
     eoq = models.FloatField()
     available = models.IntegerField(help_text="on hand - reserved at run time")
     stock_is_assumed = models.BooleanField(
@@ -167,7 +185,7 @@ class Forecast(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"forecast of {self.product_id} in run {self.run_id}"
+        return f"forecast of {self.product} (run #{self.run_id})"
 
 
 class ForecastPoint(models.Model):
@@ -187,6 +205,9 @@ class ForecastPoint(models.Model):
     class Meta:
         ordering = ["forecast_id", "day"]
 
+    def __str__(self) -> str:
+        return f"{self.day}: {self.mean:,.1f} units"
+
 
 class ModelChoice(TimeStampedModel):
     """The models the last backtest chose for a product (refit nightly)."""
@@ -200,6 +221,9 @@ class ModelChoice(TimeStampedModel):
     demand_class = models.CharField(max_length=16)
     backtest = models.JSONField(default=dict, blank=True)
     selected_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.model_name} for {self.product}"
 
 
 class Vendor(TimeStampedModel):
@@ -348,6 +372,9 @@ class PurchaseOrderLine(models.Model):
 
     class Meta:
         ordering = ["purchase_order_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity:,} x {self.product}"
 
     @property
     def line_value(self):

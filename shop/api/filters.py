@@ -31,7 +31,7 @@ class ProductFilter(django_filters.FilterSet):
 
     class Meta:
         model = Product
-        fields = ["is_merchandise", "is_active", "kind", "source"]
+        fields = ["stock_code", "is_merchandise", "is_active", "kind", "source"]
 
     def filter_category(self, queryset, name, value):
         cond = Q(category__name__iexact=value) | Q(category__slug=value)

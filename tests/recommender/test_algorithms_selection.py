@@ -7,6 +7,7 @@ import pytest
 
 from recommender.algorithms.selection import (
     NotEnoughData,
+    common_ranker_windows,
     promotion_decision,
     served_pipeline,
     tune_temporal_blend,
@@ -117,6 +118,11 @@ def test_incumbent_with_a_setting_not_tried_is_not_comparable(events):
     assert result.params["weights"][chosen] == 1.0
     assert result.table["inputs"][name] == anchors[chosen]
     assert "repeat" not in alone  # "discover" never scores what was bought
+    per_origin = result.table["alone_per_origin"][name]
+    assert set(per_origin) == set(alone)
+    for member, scores in per_origin.items():
+        assert len(scores) == len(result.per_origin)
+        assert alone[member] == pytest.approx(sum(scores) / len(scores), abs=1e-3)
     assert "repeat" not in result.params["weights"]
 
 
@@ -218,3 +224,13 @@ def test_promotion_decision(kwargs, action, words):
     decision = promotion_decision(**kwargs)
     assert decision.action == action
     assert words in decision.reason
+
+
+def test_common_ranker_windows_are_those_the_earliest_origin_has():
+    origins = validation_origins("2011-09-01", "2010-12-01", n=3)
+    base = {"ranker_windows": 4, "ranker_window_days": 90, "ranker_step_days": 30}
+    # the earliest origin starts 2011-04-04: windows starting 2011-01-04 and
+    # 2010-12-05 fit after the first event, the next two do not
+    assert common_ranker_windows(origins, "2010-12-01", base) == 2
+    assert common_ranker_windows(origins, "2010-06-01", base) == 4
+    assert common_ranker_windows(origins, "2011-03-01", base) == 1
