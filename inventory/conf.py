@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "LEAD_TIME_DAYS": 14,
     "REVIEW_PERIOD_DAYS": 7,
     "SERVICE_LEVEL": 0.95,
+    # Per-product cycle service levels spread within (lower, upper) around the
+    # policy's level, which stays their mean (more for the products that would lose
+    # the most units: inventory.algorithms.allocation); None = one level for all.
+    "SERVICE_LEVEL_RANGE": None,
     "HOLDING_COST_RATE": 0.25,  # per year, fraction of unit cost
     "ORDERING_COST": "25.00",  # GBP per purchase order line
     "MIN_ORDER_QTY": 1,
