@@ -91,6 +91,7 @@ def test_suggestion_shows_the_allocated_level_and_the_parts_of_its_maximum(
 
 
 @pytest.mark.django_db
-def test_without_a_range_every_product_keeps_the_policy_level(history):
+def test_without_a_range_every_product_keeps_the_policy_level(history, settings):
+    settings.INVENTORY = {"SERVICE_LEVEL_RANGE": None}
     run = services.forecast_demand()
     assert {f.service_level for f in run.forecasts.all()} == {0.95}
