@@ -64,7 +64,7 @@ def test_equal_weights_and_bad_input():
 
 @pytest.mark.django_db
 def test_suggestion_shows_the_allocated_level_and_the_parts_of_its_maximum(
-    history, settings
+    history, settings, admin_client
 ):
     settings.INVENTORY = {"SERVICE_LEVEL_RANGE": (0.90, 0.99)}
     InventoryPolicy.objects.create(scope="shop", lead_time_days=14)
@@ -84,9 +84,14 @@ def test_suggestion_shows_the_allocated_level_and_the_parts_of_its_maximum(
     assert f"{steady.service_level:.0%} service; the policy's 95% on average" in reason
     parts = f": {steady.cycle_demand:.0f} + {steady.cycle_safety_stock:.0f})"
     assert parts in reason or "capped at" in reason
+    # the queue's min / max column shows the same two parts under the max
+    page = admin_client.get("/admin/inventory/reordersuggestion/").content.decode()
+    shown = f"= {steady.cycle_demand:,.0f} + {steady.cycle_safety_stock:,.0f} SS"
+    assert shown in page
 
 
 @pytest.mark.django_db
-def test_without_a_range_every_product_keeps_the_policy_level(history):
+def test_without_a_range_every_product_keeps_the_policy_level(history, settings):
+    settings.INVENTORY = {"SERVICE_LEVEL_RANGE": None}
     run = services.forecast_demand()
     assert {f.service_level for f in run.forecasts.all()} == {0.95}
