@@ -447,3 +447,31 @@ def test_an_anonymous_visit_resumes_by_its_session_only(api_client, chat_model):
         updated_at=timezone.now() - timedelta(days=31)
     )
     assert api_client.get(CURRENT).status_code == 404  # older than resume_days
+
+
+def test_after_a_handoff_the_ticket_follows_the_customer(api_client, chat_model):
+    """V2 15.5: the ticket's summary was the handoff reason only ("wrote in another
+    language") though the customer then described the problem; an e-mail address
+    given two messages after the bot asked was read as a newsletter request; and
+    with the ticket open the bot offered "a person" again."""
+    conversation = start(api_client)
+    first = say(api_client, conversation, "Bonjour, où est ma commande ?")["reply"]
+    assert first["action"] == "handoff" and "e-mail address" in first["text"]
+    lantern = "The glass lantern I ordered arrived broken and cracked"
+    second = say(api_client, conversation, lantern)["reply"]
+    ticket = SupportTicket.objects.get(conversation__public_id=conversation)
+    assert "lantern" in ticket.summary, ticket.summary
+    for reply in (
+        second,
+        say(api_client, conversation, "I want to change my newsletter subscription")[
+            "reply"
+        ],
+    ):
+        assert "Talk to a person" not in reply["quick_replies"], reply
+        assert "pass" not in reply["text"] and "Would you like" not in reply["text"]
+        assert f"ticket #{ticket.pk}" in reply["text"], reply["text"]
+    saved = say(api_client, conversation, "my email is anna.k@example.com")["reply"]
+    assert saved["action"] == "contact_saved"
+    ticket.refresh_from_db()
+    assert ticket.contact_email == "anna.k@example.com"
+    assert SupportTicket.objects.count() == 1
