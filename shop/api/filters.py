@@ -12,7 +12,9 @@ from ..selectors import products_search
 
 class ProductFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(
-        method="filter_category", help_text="category name (case-insensitive) or id"
+        method="filter_category",
+        help_text="category name (case-insensitive), slug or id; a name that is no "
+        "category gives an empty list (the categories: GET /api/v1/categories/)",
     )
     min_price = django_filters.NumberFilter(
         field_name="list_price", lookup_expr="gte", help_text="GBP, inclusive"
