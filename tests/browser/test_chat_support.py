@@ -89,4 +89,9 @@ def test_a_new_visit_shows_the_teams_reply(
         "I want to talk to a person"
     )
     visit.screenshot(path=str(tmp_path / "chat-new-visit-reply-1400.png"))
+    for width in (1400, 390):  # V2 12: the toggle sat on the open panel's top
+        visit.set_viewport_size({"width": width, "height": 844})
+        toggle = visit.locator("#chat-toggle").bounding_box()
+        panel = visit.locator("#chat-panel").bounding_box()
+        assert toggle["y"] + toggle["height"] + 8 <= panel["y"], (width, toggle, panel)
     context.close()
