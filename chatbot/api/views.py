@@ -8,11 +8,13 @@ Order answers need a signed-in customer (checked per message by the dialogue). P
 is throttled with the ``chat`` scope.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.openapi import ErrorOut
 
 from ..models import Conversation
 from ..services.conversations import (
@@ -106,7 +108,15 @@ class CurrentConversationView(ChatView):
 
     throttle_scope = None
 
-    @extend_schema(responses={200: TranscriptOutput}, examples=[ex.TRANSCRIPT])
+    @extend_schema(
+        responses={
+            200: TranscriptOutput,
+            404: OpenApiResponse(
+                ErrorOut, description="No conversation to resume: start one."
+            ),
+        },
+        examples=[ex.TRANSCRIPT],
+    )
     def get(self, request):
         conversation = conversation_current(
             user=request.user, session_key=request.session.session_key or ""
