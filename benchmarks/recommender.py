@@ -2,7 +2,7 @@
 
 Run:  OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/recommender.py
       [--folds 5] [--skip-explicit] [--skip-purchases] [--research]
-      [--data DIR]
+      [--served-only] [--data DIR]
 
 The purchase rows ``served (all)`` and ``served (new)`` are the product's served
 pipeline (:func:`recommender.algorithms.selection.served_pipeline` with the default
@@ -51,6 +51,7 @@ from recommender.algorithms.repeat import (  # noqa: E402
     decayed_counts,
 )
 from recommender.algorithms.selection import (  # noqa: E402
+    FitCache,
     pipeline_settings,
     served_pipeline,
 )
@@ -260,7 +261,9 @@ def _evaluate(ids, split: splits.PurchaseSplit, users, variant) -> dict:
     return out
 
 
-def run_purchases(data_dir: Path, research: bool = False) -> list[dict]:
+def run_purchases(
+    data_dir: Path, research: bool = False, served_only: bool = False
+) -> list[dict]:
     from implicit.bpr import BayesianPersonalizedRanking
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.nearest_neighbours import CosineRecommender
@@ -319,6 +322,10 @@ def run_purchases(data_dir: Path, research: bool = False) -> list[dict]:
             0
         ]
 
+    if served_only:  # the served rows beside the two baselines they must beat
+        add("buy-again x repeat rate", lambda: BuyAgain().fit(counts), ours(counts))
+        add("EASE λ=300", lambda: EASE(regularization=300).fit(counts), ours(counts))
+        return rows + _served_rows(add, rows, events, split)
     add("random", lambda: RandomRecommender(random_state=0).fit(counts), ours(counts))
     add("popularity", lambda: Popularity().fit(counts), ours(counts))
     add(
@@ -411,6 +418,7 @@ def _served_rows(add, rows, events, split) -> list[dict]:
     rolling origins before the cut-off, fitted at the cut-off, scored on the test."""
     settings = pipeline_settings(RECOMMENDER_DEFAULTS["pipeline"])
     frame = events[["u", "i", "invoice", "date"]]
+    cache = FitCache()  # shared by both surfaces, as recommender_train_surfaces does
     out = []
     for variant in ("all", "new"):
         new = variant == "new"
@@ -424,6 +432,7 @@ def _served_rows(add, rows, events, split) -> list[dict]:
                 reference=split.cutoff,
                 settings=settings,
                 on_progress=lambda f, m: print(f"    {f:4.0%} {m}", flush=True),
+                cache=cache,
             )
             tuned["result"] = result
             return model
@@ -731,6 +740,11 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--only", default="", help="explicit models whose name has this"
     )
+    parser.add_argument(
+        "--served-only",
+        action="store_true",
+        help="purchases: only the served rows (and buy-again, EASE); no explicit",
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -739,9 +753,15 @@ def main(argv=None) -> None:
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')} "
         f"torch threads={torch.get_num_threads()} cores={os.cpu_count()}"
     )
-    purchases = [] if args.skip_purchases else run_purchases(args.data, args.research)
+    purchases = (
+        []
+        if args.skip_purchases
+        else run_purchases(args.data, args.research, args.served_only)
+    )
     explicit = (
-        [] if args.skip_explicit else run_explicit(args.data, args.folds, args.only)
+        []
+        if args.skip_explicit or args.served_only
+        else run_explicit(args.data, args.folds, args.only)
     )
     if explicit:
         print_explicit(explicit, args.folds)

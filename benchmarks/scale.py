@@ -283,9 +283,10 @@ def run_size(k: int, opts) -> dict:
     }
     if "import" in opts.steps:
         _recreate(url, name)
-        migrate = run_measured(["migrate", "--no-input", "-v", "0"], env, log)
-        if migrate["rc"]:
-            raise SystemExit(f"x{k}: migrate failed, see {log}")
+    # the schema of this checkout (also for a database imported by an older one)
+    migrate = run_measured(["migrate", "--no-input", "-v", "0"], env, log)
+    if migrate["rc"]:
+        raise SystemExit(f"x{k}: migrate failed, see {log}")
     for step in STEPS:
         if step not in opts.steps:
             continue
@@ -410,7 +411,11 @@ def main() -> None:
     if opts.report:
         print_table(rows)
     _print_plans(rows, opts)
-    print(f"\nRECOMMENDER_SETTINGS: {json.dumps(_recommender_settings(opts))}")
+    print(
+        "CPU s: the command's own process (user + system); the database server's "
+        "work (import's COPY, the precompute's writes) is not in it."
+    )
+    print(f"RECOMMENDER_SETTINGS: {json.dumps(_recommender_settings(opts))}")
     print(
         "(one run per size on a shared 2-core machine; load average "
         f"{os.getloadavg()[0]:.1f} at the end)"

@@ -38,20 +38,15 @@ from .models import (
 from .services import review, tickets
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Message
-    extra = 0
-    can_delete = False
     fields = ("created_at", "role", "text", "intent", "confidence", "model_version",
               "action")  # fmt: skip
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("public_id", "created_at", "customer", "status", "message_count",
                     "last_intent")  # fmt: skip
     list_filter = ("status",)
@@ -493,7 +488,7 @@ class IntentExampleAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationRun)
-class EvaluationRunAdmin(admin.ModelAdmin):
+class EvaluationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "model_version", "dataset", "n_examples", "accuracy",
                     "macro_f1", "latency_p50_ms", "latency_p95_ms")  # fmt: skip
     list_filter = ("model_version",)

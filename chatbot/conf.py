@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
         "check_invoice": ("invoice",),
         "get_invoice": ("invoice",),
     },
+    # Seconds between checks that the cached FAQ, category and product-name indexes
+    # are current (a count/last-change query); an edit shows within this time.
+    "index_check_seconds": 10,
     # Product search: results shown and minimum cosine similarity.
     "search_results": 5,
     "search_min_similarity": 0.25,

@@ -287,7 +287,8 @@ class EvaluationRun(TimeStampedModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.model_version} on {self.dataset}: acc {self.accuracy}"
+        accuracy = "–" if self.accuracy is None else f"{self.accuracy:.1%}"
+        return f"{self.model_version} on {self.dataset}: accuracy {accuracy}"
 
 
 class SupportPolicy(SingletonModel):

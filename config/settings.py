@@ -28,6 +28,13 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Cross-origin API calls (django-cors-headers), e.g. a storefront on another domain:
+# the origins allowed to call /api/ from a browser (none by default), whether such
+# calls may carry cookies, and the headers their scripts may read.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -40,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "csp",
     "django_celery_beat",
     "solo",
@@ -57,7 +65,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before anything that answers by itself, so those answers carry CORS headers
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 400 for a NUL in the query string or URL (PostgreSQL text cannot hold one)
+    "core.null_characters.NullCharactersMiddleware",
+    # /api/ paths: the other trailing-slash form is a 308 to the listed one
+    "core.trailing_slash.ApiTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,6 +116,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+else:
+    # Persistent connections (seconds; 0 = a new connection per request), checked
+    # before reuse: on PostgreSQL a connection per request doubled the API's
+    # latency (docs/operations.md, "Serving fast"). ``?conn_max_age=`` in
+    # DATABASE_URL still wins.
+    DATABASES["default"].setdefault(
+        "CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60)
+    )
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

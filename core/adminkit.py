@@ -42,6 +42,7 @@ and nothing is changed. ``note=True`` asks for a note on the detail page (passed
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +57,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from .exceptions import DomainError
-from .formatting import MISSING, number
+from .formatting import MISSING, money, number, percent, units
 
 
 def column(
@@ -86,6 +87,144 @@ def column(
     display.short_description = description or field.replace("_", " ")
     display.admin_order_field = ordering or field
     return display
+
+
+# Words in a field's name that say which unit its numbers carry (first match wins).
+MONEY_WORDS = ("price", "cost", "value", "sales", "revenue", "amount", "spend", "gbp")
+DAY_WORDS = ("days", "cover", "lead_time")
+UNIT_WORDS = (
+    "stock", "demand", "quantity", "qty", "point", "units", "mean", "sold",
+    "order_up_to", "eoq", "sigma",
+)  # fmt: skip
+SHARE_WORDS = (
+    "rate", "risk", "share", "service_level", "confidence", "probability",
+    "accuracy", "f1", "precision", "recall", "ndcg", "coverage", "fill",
+)  # fmt: skip
+
+
+def readable_number(name: str, value, hint: str = "") -> str:
+    """A number shown by what it measures: money as ``£1,200.82`` (GBP, 2 dp), days
+    to 1 dp, shares (0..1) as ``95.6 %``, units to 1 dp, else 4 significant digits
+    (``5.573``, ``0.0650``: at most 4 decimals), never a raw float's 16 digits.
+
+    ``name`` is the field's name and ``hint`` its help text; the unit comes from the
+    help text first (``"GBP: ..."``, ``"..., units"``), then from words in the name.
+    """
+    from decimal import Decimal
+
+    if value is None:
+        return MISSING
+    hint, lowered = hint.lower(), name.lower()
+    if "gbp" in hint or (
+        any(w in lowered for w in MONEY_WORDS) and "elasticity" not in lowered
+    ):
+        return money(value, "GBP")
+    per = re.search(r"units ?(?:/|per) ?(?:calendar |trading )?([a-z]+)", hint)
+    if per or "daily" in lowered:
+        return units(value, f"units/{per.group(1) if per else 'day'}")
+    if "units" in hint:
+        return units(value, "units")
+    if "days" in hint or any(w in lowered for w in DAY_WORDS):
+        return units(value, "days")
+    if any(w in lowered for w in SHARE_WORDS) and abs(float(value)) <= 1:
+        return percent(value)
+    if any(w in lowered for w in UNIT_WORDS):
+        return units(value, "units")
+    number_ = float(value)
+    if isinstance(value, int | Decimal) and number_ == int(number_):
+        return number(number_)
+    if abs(number_) >= 10:
+        return number(number_, places=1)
+    if abs(number_) >= 1:
+        return f"{number_:.4g}"
+    if abs(number_) >= 0.0001 or not number_:
+        return f"{number_:.4f}"
+    return f"{number_:.1e}"
+
+
+def readable_field(field) -> Callable | None:
+    """A display callable for a model field Django shows raw (a float's 16 digits,
+    a Decimal's 4 places, a JSON dump), or None when Django's display is fine."""
+    from django.db import models
+
+    if isinstance(field, models.JSONField):
+
+        def display(obj):
+            return kv_table(getattr(obj, field.name))
+
+    elif isinstance(field, models.FloatField | models.DecimalField):
+
+        def display(obj):
+            return readable_number(
+                field.name, getattr(obj, field.name), str(field.help_text or "")
+            )
+
+    else:
+        return None
+    display.short_description = field.verbose_name
+    display.admin_order_field = field.name
+    display.__name__ = f"{field.name}_readable"
+    return display
+
+
+class ReadableFieldsMixin:
+    """Every read-only float, Decimal or JSON field, and every such list column,
+    shown for people (:func:`readable_field`) instead of Django's raw value.
+
+    :class:`core.admin_site.SuiteAdminSite` mixes it into every registered
+    ``ModelAdmin`` and its inlines, so no page shows ``0.06504323089601004``.
+    """
+
+    def _readable(self, name):
+        cache = self.__dict__.setdefault("_readable_cache", {})
+        if name not in cache:
+            try:
+                field = self.model._meta.get_field(name)
+            except Exception:  # not a model field (a method, a callable)
+                field = None
+            concrete = field is not None and getattr(field, "concrete", False)
+            cache[name] = readable_field(field) if concrete else None
+        return cache[name]
+
+    def _all_read_only(self, request, obj) -> bool:
+        return obj is not None and not self.has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        names = list(super().get_readonly_fields(request, obj))
+        extra = [self._readable(n) for n in names if isinstance(n, str)]
+        return names + [d for d in extra if d is not None]
+
+    def get_fieldsets(self, request, obj=None):
+        readonly = {
+            n for n in super().get_readonly_fields(request, obj) if isinstance(n, str)
+        }
+        everything = self._all_read_only(request, obj)
+
+        def shown(name):
+            if isinstance(name, list | tuple):
+                return type(name)(shown(n) for n in name)
+            if isinstance(name, str) and (everything or name in readonly):
+                return self._readable(name) or name
+            return name
+
+        result, seen = [], set()
+        for title, options in super().get_fieldsets(request, obj):
+            fields = []
+            for name in options.get("fields", ()):
+                name = shown(name)
+                key = name if isinstance(name, list | tuple) else (name,)
+                if any(k in seen for k in key):
+                    continue  # a raw name and its readable twin: keep the first
+                seen.update(key)
+                fields.append(name)
+            result.append((title, {**options, "fields": fields}))
+        return result
+
+    def get_list_display(self, request):
+        return [
+            (self._readable(name) if isinstance(name, str) else None) or name
+            for name in super().get_list_display(request)
+        ]
 
 
 class ReadOnlyAdminMixin:
@@ -302,6 +441,8 @@ def flatten(value, prefix: str = "") -> list[tuple[str, str]]:
         text = number(value)
     elif isinstance(value, float):
         text = f"{value:,.4g}" if abs(value) < 1000 else number(value, places=1)
+        if "." in text and "e" not in text and len(text.split(".")[1]) > 4:
+            text = f"{value:.4f}"  # 0.09076 -> 0.0908: never more than 4 decimals
     elif isinstance(value, list):
         text = _list_text(value)
     else:

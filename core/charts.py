@@ -114,7 +114,8 @@ class Panel:
     ----------
     y_label : str, the quantity and its unit (``"units / day"``, ``"GBP / week"``).
     height : int, px, the height of the plotting area (legend and labels come on top).
-    y_format : str or callable, tick format (``"{:,.0f}"``, ``"{:.0%}"``).
+    y_format : str or callable, tick format (``"{:,.0f}"``, ``"{:.0%}"``), or
+        ``"auto"``: thousands separators and the decimals the tick step needs.
     y_min, y_max : float, optional, fixed limits (``y_min=0`` for counts).
     title : str, optional, a heading above the panel.
     """
@@ -301,6 +302,48 @@ class Chart:
         return figure
 
 
+def _headroom(ax, bottom: float | None) -> float:
+    """The top of a panel whose bottom is fixed: the first tick at least 3 % above
+    the highest value drawn (lines, bands, reference lines), so nothing touches
+    the frame. (Fixing only the bottom would keep matplotlib's top, which sits
+    exactly on the highest band.)"""
+    ax.relim()
+    ax.autoscale_view(scalex=False)
+    low, high = ax.dataLim.intervaly
+    if not (high > (bottom or 0) or high < 0):
+        return ax.get_ylim()[1]
+    span = high - (bottom if bottom is not None else low)
+    wanted = high + 0.03 * abs(span or high or 1)
+    ticks = ax.yaxis.get_major_locator().tick_values(
+        bottom if bottom is not None else low, wanted
+    )
+    above = [t for t in ticks if t >= wanted]
+    return float(min(above)) if above else float(wanted)
+
+
+def _auto_ticks():
+    """Tick labels with thousands separators and only the decimals the tick step
+    needs: ``0, 500, 1,000, 1,500`` or ``0.0, 0.5, 1.0`` (never ``1,400.0``)."""
+    from matplotlib.ticker import Formatter
+
+    class AutoTicks(Formatter):
+        ticks: tuple = ()
+
+        def set_locs(self, locs):
+            self.ticks = tuple(locs)
+
+        def __call__(self, value, pos=None):
+            locs = sorted(self.ticks)
+            steps = [b - a for a, b in itertools.pairwise(locs) if b > a]
+            step = min(steps) if steps else 1.0
+            places = next(
+                (p for p in range(6) if abs(round(step, p) - step) < 1e-9 * step), 6
+            )
+            return _text(f"{value:,.{places}f}")
+
+    return AutoTicks()
+
+
 def _empty(title: str, message: str) -> SafeString:
     head = f"<strong>{escape(title)}</strong>: " if title else ""
     return mark_safe(f'<p class="chart-empty">{head}{escape(message)}</p>')
@@ -320,12 +363,18 @@ def _draw_panel(ax, panel: Panel, colors, width: int) -> None:
     if panel.title:
         ax.set_title(_text(panel.title), loc="left", pad=4)
     if panel.y_min is not None or panel.y_max is not None:
-        ax.set_ylim(bottom=panel.y_min, top=panel.y_max)
-    fmt = formatter(panel.y_format)
-    if fmt is not None:
-        from matplotlib.ticker import FuncFormatter
+        top = panel.y_max
+        if top is None:
+            top = _headroom(ax, panel.y_min)
+        ax.set_ylim(bottom=panel.y_min, top=top)
+    if panel.y_format == "auto":
+        ax.yaxis.set_major_formatter(_auto_ticks())
+    else:
+        fmt = formatter(panel.y_format)
+        if fmt is not None:
+            from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _text(fmt(v))))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _text(fmt(v))))
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
     ax.set_axisbelow(True)
     handles, labels = ax.get_legend_handles_labels()

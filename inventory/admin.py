@@ -45,24 +45,25 @@ class InventoryPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ForecastRun)
-class ForecastRunAdmin(admin.ModelAdmin):
+class ForecastRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "status", "mode", "as_of", "n_products", "started_at")
     list_filter = ("status", "mode")
     readonly_fields = [f.name for f in ForecastRun._meta.fields]
 
 
-class _ForecastBase(admin.ModelAdmin):
+class _ForecastBase(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # the decision columns first (cover, stock against the reorder point, what a
+    # stock-out costs); the model's name last and cut to one line (full in its tooltip)
     list_display = (
         "product",
+        "cover",
+        "stock",
+        "reorder_point_",
+        "lost_sales",
+        "risk",
+        "demand",
         "demand_class",
         "model_name",
-        "demand",
-        "available",
-        "assumed",
-        "reorder_point_",
-        "cover",
-        "risk",
-        "lost_sales",
     )
     list_select_related = ("product",)
     list_filter = ("demand_class", "stock_is_assumed")
@@ -70,19 +71,21 @@ class _ForecastBase(admin.ModelAdmin):
     readonly_fields = ("chart", "reason", "backtest")
     exclude = ("run",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="demand", ordering="mean_daily")
     def demand(self, obj):
         return units(obj.mean_daily, "units/day")
 
-    @admin.display(boolean=True, description="stock assumed")
-    def assumed(self, obj):
-        return obj.stock_is_assumed
+    @admin.display(description="available", ordering="available")
+    def stock(self, obj):
+        if obj.available is None:
+            return MISSING
+        if obj.stock_is_assumed:
+            return format_html(
+                '{} <small title="no stock count: assumed from recent demand">'
+                "(assumed)</small>",
+                number(obj.available),
+            )
+        return number(obj.available)
 
     @admin.display(description="reorder point", ordering="reorder_point")
     def reorder_point_(self, obj):
@@ -97,7 +100,7 @@ class _ForecastBase(admin.ModelAdmin):
         return f"{obj.stockout_risk:.0%}"
 
     @admin.display(
-        description="expected lost sales over lead time", ordering="expected_lost_sales"
+        description="lost sales over lead time", ordering="expected_lost_sales"
     )
     def lost_sales(self, obj):
         return money(obj.expected_lost_sales, "GBP")
@@ -134,14 +137,17 @@ class ProductAtRiskAdmin(_ForecastBase):
     list_display = (
         "product",
         "lost_sales",
-        "demand",
-        "available",
-        "assumed",
-        "reorder_point_",
         "cover",
+        "stock",
+        "reorder_point_",
+        "lead_time",
         "risk",
-        "lead_time_days",
+        "demand",
     )
+
+    @admin.display(description="lead time", ordering="lead_time_days")
+    def lead_time(self, obj):
+        return units(obj.lead_time_days, "days", places=0)
 
     def get_queryset(self, request):
         ids = selectors.products_at_risk().values("pk")
@@ -149,7 +155,7 @@ class ProductAtRiskAdmin(_ForecastBase):
 
 
 @admin.register(ModelChoice)
-class ModelChoiceAdmin(admin.ModelAdmin):
+class ModelChoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("product", "model_name", "demand_class", "selected_at")
     list_filter = ("demand_class",)
     search_fields = ("product__stock_code",)

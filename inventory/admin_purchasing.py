@@ -123,6 +123,35 @@ def _pending(obj) -> bool:
     return obj.status == PENDING
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """Status, pending by default: the queue shows what waits for a decision, not
+    the suggestions a newer forecast superseded (they look the same in the list);
+    "All" is a choice of its own (``?status=all``)."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("all", "All"), *ReorderSuggestion.Status.choices]
+
+    def _value(self) -> str:
+        return self.value() or PENDING
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self._value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self._value()
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
 class LeadTimeFlagFilter(admin.SimpleListFilter):
     title = "lead time"
     parameter_name = "lead_time"
@@ -165,7 +194,7 @@ class ReorderSuggestionAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.Model
     )
     list_display_links = ("product_",)
     list_select_related = ("product", "forecast", "vendor")
-    list_filter = ("status", "vendor", LeadTimeFlagFilter)
+    list_filter = (StatusFilter, "vendor", LeadTimeFlagFilter)
     search_fields = ("product__stock_code", "product__description")
     ordering = ("order_by", "-created_at")
     fields = (

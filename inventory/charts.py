@@ -33,7 +33,7 @@ def forecast_chart_svg(
     (units/day).
     """
     chart = Chart(title="Demand and stock", x_label="day", width=width)
-    demand = chart.panel(y_label="units / day", y_format="{:,.1f}", y_min=0)
+    demand = chart.panel(y_label="units / day", y_format="auto", y_min=0)
     days = [r["day"] for r in forecast]
     if forecast:
         demand.band(
@@ -62,7 +62,7 @@ def forecast_chart_svg(
         )
     if forecast:
         demand.line(days, [r["mean"] for r in forecast], label="forecast mean")
-        stock = chart.panel(y_label="units on hand", y_format="{:,.0f}", y_min=0)
+        stock = chart.panel(y_label="units on hand", y_format="auto", y_min=0)
         stock.line(
             days,
             projected_stock(available, [r["mean"] for r in forecast]),

@@ -167,7 +167,7 @@ class Forecast(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"forecast of {self.product_id} in run {self.run_id}"
+        return f"forecast of {self.product} (run #{self.run_id})"
 
 
 class ForecastPoint(models.Model):
@@ -187,6 +187,9 @@ class ForecastPoint(models.Model):
     class Meta:
         ordering = ["forecast_id", "day"]
 
+    def __str__(self) -> str:
+        return f"{self.day}: {self.mean:,.1f} units"
+
 
 class ModelChoice(TimeStampedModel):
     """The models the last backtest chose for a product (refit nightly)."""
@@ -200,6 +203,9 @@ class ModelChoice(TimeStampedModel):
     demand_class = models.CharField(max_length=16)
     backtest = models.JSONField(default=dict, blank=True)
     selected_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.model_name} for {self.product}"
 
 
 class Vendor(TimeStampedModel):
@@ -348,6 +354,9 @@ class PurchaseOrderLine(models.Model):
 
     class Meta:
         ordering = ["purchase_order_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity:,} x {self.product}"
 
     @property
     def line_value(self):

@@ -115,7 +115,7 @@ class CompetitorPriceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ElasticityEstimate)
-class ElasticityEstimateAdmin(admin.ModelAdmin):
+class ElasticityEstimateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "item",
         "category",

@@ -121,6 +121,9 @@ class CompetitorPrice(TimeStampedModel):
     class Meta:
         ordering = ["-observed_at"]
 
+    def __str__(self) -> str:
+        return f"{self.competitor}: {self.price} GBP for {self.product}"
+
 
 class ElasticityEstimate(TimeStampedModel):
     """One product's price elasticity from one estimation run (an artifact version)."""

@@ -97,9 +97,12 @@ DEFAULTS: dict[str, Any] = {
     "default_source": "online_retail",
     # Precomputed lists (recommender.services.precompute): items stored per customer
     # and surface (a request for more is scored online), and whether a promoted
-    # serving model launches the recomputation (the recommender.precompute task).
+    # serving model launches the recomputation (the recommender.precompute task):
+    # "auto" = with a Celery broker only (in the one-machine eager mode it would
+    # hold the promoting command for minutes; run precompute_recommendations), or
+    # true / false.
     "precompute_k": 50,
-    "precompute_after_promotion": True,
+    "precompute_after_promotion": "auto",
     # Cold-start tasks when a product/customer is created (not for bulk imports).
     "cold_start_on_create": True,
     "cold_start_skip_sources": ["online_retail", "movielens"],

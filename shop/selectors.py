@@ -12,7 +12,6 @@ from .models import (
     Order,
     OrderLine,
     Product,
-    StockLevel,
 )
 
 
@@ -195,25 +194,22 @@ def data_today():
 
 
 def product_offers(*, product_ids: list[int]) -> dict[int, dict]:
-    """What a product card needs, for many products in two queries.
+    """What a product card needs, for many products in one query.
 
     Returns ``{product_id: {"price": Decimal list price in GBP, "stock_status":
     "in_stock" | "out_of_stock", "available": units available now (>= 0)}}``; ids
     that are not products are left out.
     """
     ids = [int(pk) for pk in product_ids]
-    prices = dict(Product.objects.filter(pk__in=ids).values_list("pk", "list_price"))
-    levels = {
-        row["product_id"]: max(row["on_hand"] - row["reserved"], 0)
-        for row in StockLevel.objects.filter(product_id__in=ids).values(
-            "product_id", "on_hand", "reserved"
-        )
-    }
-    return {
-        pk: {
+    rows = Product.objects.filter(pk__in=ids).values_list(
+        "pk", "list_price", "stock__on_hand", "stock__reserved"
+    )  # one query: the stock level is joined (none: 0 available)
+    offers = {}
+    for pk, price, on_hand, reserved in rows:
+        available = max((on_hand or 0) - (reserved or 0), 0)
+        offers[pk] = {
             "price": price,
-            "stock_status": "in_stock" if levels.get(pk, 0) > 0 else "out_of_stock",
-            "available": levels.get(pk, 0),
+            "stock_status": "in_stock" if available > 0 else "out_of_stock",
+            "available": available,
         }
-        for pk, price in prices.items()
-    }
+    return offers

@@ -63,6 +63,17 @@ def _artifacts_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_chatbot_indexes():
+    """The chatbot's per-process indexes (FAQ, product names, categories) and their
+    freshness stamps do not outlive the test whose rows they came from."""
+    from chatbot.services.knowledge import knowledge_caches_clear
+
+    knowledge_caches_clear()
+    yield
+    knowledge_caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_shop_clock():
     """The shop clock's cached newest-order time (shop.clock) does not outlive the
     test whose rolled-back orders it came from."""
@@ -174,4 +185,22 @@ def _close_other_test_db_sessions(request, django_db_blocker):
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
         except Exception:  # noqa: BLE001 - the database may already be gone
+            pass
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Finish the web process's task thread (core.launch, eager mode) before the
+    test's fixtures are torn down: a task it still runs would otherwise reach the
+    database after the test lost access, and its traceback would be formatted while
+    the next test runs (CPython 3.11's ``ast`` is not safe across threads:
+    "AST constructor recursion depth mismatch" stopped a whole run)."""
+    yield
+    import core.launch
+
+    executor = core.launch._executor
+    if executor is not None:
+        try:
+            executor.submit(lambda: None).result(timeout=600)
+        except Exception:  # the test's own outcome is what matters here
             pass

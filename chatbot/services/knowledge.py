@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 from django.db.models import Count, Max
@@ -39,6 +41,10 @@ _lock = threading.Lock()
 _cache: dict = {}
 
 
+_stamps: dict = {}
+_clock = time.monotonic  # seconds; replaced in tests
+
+
 def _cached(key: str, version, build):
     with _lock:
         hit = _cache.get(key)
@@ -50,6 +56,42 @@ def _cached(key: str, version, build):
     return value
 
 
+def _current(key: str, stamp: Callable[[], object]):
+    """``stamp()``, a query telling whether a cached index is current (the count and
+    last change of its rows), run at most every ``index_check_seconds`` per process:
+    a message does not scan the catalogue; an edit shows within that many seconds
+    (what is sold and its price are read live wherever the bot names a product)."""
+    seconds = chatbot_settings()["index_check_seconds"]
+    now = _clock()
+    with _lock:
+        hit = _stamps.get(key)
+        if hit is not None and now - hit[0] < seconds:
+            return hit[1]
+    value = stamp()
+    with _lock:
+        _stamps[key] = (now, value)
+    return value
+
+
+def knowledge_caches_clear() -> None:
+    """Forget the indexes and their stamps (tests; a new database)."""
+    with _lock:
+        _cache.clear()
+        _stamps.clear()
+
+
+def catalogue_stamp() -> tuple:
+    """(count, last change) of the sellable catalogue, checked as :func:`_current`."""
+
+    def stamp():
+        stats = Product.objects.sellable().aggregate(
+            n=Count("id"), last=Max("updated_at")
+        )
+        return stats["n"], stats["last"]
+
+    return _current("catalogue", stamp)
+
+
 def encode_one(text: str) -> np.ndarray:
     """The sentence vector of one text, shape (384,), from the encoder's cache of
     recent texts (:func:`chatbot.nlu.encoder.encode_cached`): the FAQ, product and
@@ -59,16 +101,18 @@ def encode_one(text: str) -> np.ndarray:
 
 # --- FAQ -----------------------------------------------------------------------------
 def _faq_index():
-    stats = FAQEntry.objects.filter(is_active=True).aggregate(
-        n=Count("id"), last=Max("updated_at")
-    )
+    def stamp():
+        stats = FAQEntry.objects.filter(is_active=True).aggregate(
+            n=Count("id"), last=Max("updated_at")
+        )
+        return stats["n"], stats["last"]
 
     def build():
         entries = list(FAQEntry.objects.filter(is_active=True).order_by("pk"))
         texts = [f"{e.question} {e.tags}" for e in entries]
         return entries, encode(texts)
 
-    return _cached("faq", (stats["n"], stats["last"]), build)
+    return _cached("faq", _current("faq", stamp), build)
 
 
 def faq_answer(
@@ -202,13 +246,12 @@ def product_search(*, query: str, k: int | None = None) -> list[tuple[Product, f
 
 def catalogue_names() -> tuple[list[int], list[str]]:
     """(product pks, descriptions) of the active catalogue, for fuzzy name matching."""
-    stats = Product.objects.sellable().aggregate(n=Count("id"), last=Max("updated_at"))
 
     def build():
         rows = _catalogue_rows()
         return [r[0] for r in rows], [r[1] for r in rows]
 
-    return _cached("names", (stats["n"], stats["last"]), build)
+    return _cached("names", catalogue_stamp(), build)
 
 
 def knowledge_indexes_warm() -> None:

@@ -102,7 +102,6 @@ def content_words(query: str) -> list[str]:
 
 
 def _vocabulary() -> frozenset[str]:
-    stats = Product.objects.sellable().aggregate(n=Count("id"), last=Max("updated_at"))
 
     def build():
         _, names = knowledge.catalogue_names()
@@ -112,7 +111,7 @@ def _vocabulary() -> frozenset[str]:
                 words.add(normalise_word(word))
         return frozenset(words)
 
-    return knowledge._cached("vocabulary", (stats["n"], stats["last"]), build)
+    return knowledge._cached("vocabulary", knowledge.catalogue_stamp(), build)
 
 
 def _known_as(word: str, vocabulary: frozenset[str], cutoff: float) -> str | None:
@@ -165,13 +164,21 @@ def read_query(query: str) -> tuple[str, list[str], list[str]]:
 
 
 def _category_index():
-    rows = list(category_list().order_by("pk"))
-    key = tuple((c.pk, c.name) for c in rows)
-
     def build():
+        rows = list(category_list().order_by("pk"))
         return rows, encode([c.name.lower() for c in rows])
 
-    return knowledge._cached("categories", key, build)
+    # Categories with sellable products change when the catalogue or a category does.
+    stamp = (
+        knowledge.catalogue_stamp(),
+        knowledge._current("category_names", _category_names_stamp),
+    )
+    return knowledge._cached("categories", stamp, build)
+
+
+def _category_names_stamp() -> tuple:
+    stats = Category.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return stats["n"], stats["last"]
 
 
 def category_index_warm() -> None:

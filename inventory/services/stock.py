@@ -10,8 +10,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from core.db_statistics import tables_analyze
 from core.exceptions import DomainError, InvalidInput
-from shop.models import Product, StockLevel
+from shop.models import Product, StockLevel, StockMovement
 
 from .. import selectors
 from ..conf import inventory_setting
@@ -129,7 +130,8 @@ def stock_import(*, path: str | Path, by=None) -> StockImportReport:
     product is unknown or ambiguous, the product already appeared in an earlier row
     (the first row wins), it has too many fields, or its count falls below the
     units reserved. The good rows are then
-    applied (``is_assumed=False``) in one transaction: all of them or none.
+    applied (``is_assumed=False``) in one transaction: all of them or none, and the
+    stock tables analysed (:func:`core.db_statistics.tables_analyze`).
 
     Raises
     ------
@@ -163,6 +165,8 @@ def stock_import(*, path: str | Path, by=None) -> StockImportReport:
                 continue
             report.imported += 1
     report.errors.sort(key=lambda e: e[0])
+    if report.imported:  # planner statistics of the counts (core.db_statistics)
+        tables_analyze(models=(StockLevel, StockMovement, InventoryPolicy))
     return report
 
 

@@ -39,9 +39,10 @@ import scipy.sparse as sp
 
 from . import memory
 from .base import top_n
+from .fitcache import cached, dense_key, dense_keys
 from .metrics import ranking_metrics
 from .repeat import EASE, decayed_counts, repeat_rate
-from .temporal import NextPeriodRidge, stacked_next_period_matrices
+from .temporal import fit_next_period
 from .trees import TreeEnsemble, export_hist_gbdt
 
 EVENT_COLUMNS = ("u", "i", "invoice", "date")
@@ -440,6 +441,7 @@ def ranker_context(
     ridge_regularization: float = 1000.0,
     dense_memory_mb: float | None = None,
     memory_budget_mb: float | None = None,
+    cache=None,
 ) -> RankerContext:
     """The :class:`RankerContext` at ``reference`` (events strictly before it).
 
@@ -449,7 +451,9 @@ def ranker_context(
     (no customer bought both before and inside its last window), no ridge.
     ``dense_memory_mb``: the budget of each of the two (:mod:`.memory`: over it,
     the most popular items only); ``memory_budget_mb``: the context's feature
-    chunks (see :class:`RankerContext`).
+    chunks (see :class:`RankerContext`). ``cache``: optional
+    :class:`~.fitcache.FitCache` bound to ``events`` (the context, its EASE and
+    its ridge are memoised by reference and parameters).
 
     Raises
     ------
@@ -457,6 +461,68 @@ def ranker_context(
         Bad events (:func:`check_events`) or no event before ``reference``.
     """
     reference = pd.Timestamp(reference)
+    key = (
+        "context",
+        reference,
+        bool(new_only),
+        float(ease_regularization),
+        float(ridge_regularization),
+        tuple(shape),
+        None if cache is None else dense_keys(shape[1], dense_memory_mb),
+        memory_budget_mb,
+    )
+    return cached(
+        cache,
+        key,
+        lambda: _ranker_context(
+            events,
+            reference,
+            shape,
+            new_only,
+            ease_regularization,
+            ridge_regularization,
+            dense_memory_mb,
+            memory_budget_mb,
+            cache,
+        ),
+    )
+
+
+def ease_at(
+    counts, reference, regularization: float, dense_memory_mb=None, cache=None
+) -> EASE:
+    """EASE (binary, memory guard ``dense_memory_mb``) fitted on ``counts``, the
+    invoice counts before ``reference``; memoised in ``cache`` by (reference, λ,
+    the items the guard keeps)."""
+    key = (
+        "ease",
+        pd.Timestamp(reference),
+        float(regularization),
+        counts.shape,
+        None
+        if cache is None
+        else dense_key(counts.shape[1], dense_memory_mb, memory.DENSE_CELL_BYTES),
+    )
+    return cached(
+        cache,
+        key,
+        lambda: EASE(
+            regularization=float(regularization), memory_budget_mb=dense_memory_mb
+        ).fit(counts),
+    )
+
+
+def _ranker_context(
+    events,
+    reference,
+    shape,
+    new_only,
+    ease_regularization,
+    ridge_regularization,
+    dense_memory_mb,
+    memory_budget_mb,
+    cache,
+) -> RankerContext:
     events = check_events(events, shape)
     past = events[events["date"] < reference]
     if past.empty:
@@ -481,32 +547,23 @@ def ranker_context(
         .reindex(range(shape[0]))
     )
     tenure = (reference - customer["first"]).dt.days.fillna(1.0).to_numpy()
-    ease = EASE(
-        regularization=float(ease_regularization), memory_budget_mb=dense_memory_mb
-    ).fit(counts)
+    ease = ease_at(counts, reference, ease_regularization, dense_memory_mb, cache)
     span = (reference - past["date"].min()).days
-    try:
-        history, future, weight = stacked_next_period_matrices(
-            past["u"],
-            past["i"],
-            past["date"],
-            reference=reference,
-            shape=shape,
-            window_days=min(90.0, max(span / 2.0, 1.0)),
-            step_days=90.0,
-            n_windows=1,
-            half_life_days=180.0,
-        )
-        ridge = NextPeriodRidge(
-            regularization=float(ridge_regularization),
-            new_only=new_only,
-            memory_budget_mb=dense_memory_mb,
-        ).fit(history, future=future, sample_weight=weight)
-        ridge_weights, ridge_items = ridge.weights_, ridge.items_
-    except ValueError:
-        # History too short to learn "next window" (no customer bought both before
-        # and inside its last window): the member scores 0 and ranks nothing.
-        ridge_weights, ridge_items = None, None
+    # History too short to learn "next window" (no customer bought both before
+    # and inside its last window): no ridge, the member scores 0 and ranks nothing.
+    ridge = fit_next_period(
+        past,
+        reference,
+        shape,
+        ridge_regularization,
+        min(90.0, max(span / 2.0, 1.0)),
+        bool(new_only),
+        dense_memory_mb,
+        cache=cache,
+    )[0]
+    ridge_weights, ridge_items = (
+        (None, None) if ridge is None else (ridge.weights_, ridge.items_)
+    )
     return RankerContext(
         reference=reference,
         new_only=bool(new_only),
@@ -616,6 +673,34 @@ def event_windows(
     return out
 
 
+def rolling_windows(
+    cutoff, first_event, *, window_days: float = 90.0, step_days: float = 30.0, n=4
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Training windows [start, end) in days, oldest first: window k (k = 0 ..
+    n-1) ends ``k * step_days`` before ``cutoff`` and lasts ``window_days``; a
+    window starting before ``first_event`` is skipped (the list may be empty).
+
+    The served pipeline's ranker windows: with ``window_days`` a multiple of
+    ``step_days`` and rolling origins ``step_days`` apart, the windows of one
+    origin are windows of the others (their candidates are computed once).
+
+    Raises
+    ------
+    ValueError
+        Non-positive days or ``n`` < 1.
+    """
+    if float(window_days) <= 0 or float(step_days) <= 0 or int(n) < 1:
+        raise ValueError("window_days, step_days and n must be positive")
+    cut, first = pd.Timestamp(cutoff), pd.Timestamp(first_event)
+    out = []
+    for back in range(int(n) - 1, -1, -1):
+        end = cut - pd.Timedelta(days=back * float(step_days))
+        start = end - pd.Timedelta(days=float(window_days))
+        if start >= first:
+            out.append((start, end))
+    return out
+
+
 def window_targets(events: pd.DataFrame, *, start, end, shape: tuple[int, int]):
     """What customers bought in [start, end), for training and scoring.
 
@@ -718,8 +803,12 @@ class CandidateRanker:
             random_state=self.random_state,
         )
 
-    def training_set(self, events, windows, shape):
+    def training_set(self, events, windows, shape, *, cache=None):
         """Features and labels of ``windows`` [(start, end), ...], stacked.
+
+        ``cache``: optional :class:`~.fitcache.FitCache` bound to ``events``; each
+        window's pairs are memoised by (start, end, new_only, n_candidates, its
+        customers).
 
         Memory guard: the rows are bounded before any is built (per customer,
         3 ``n_candidates`` + the products bought before the window; ROW_BYTES
@@ -735,7 +824,7 @@ class CandidateRanker:
             Fewer than ``memory.MIN_RANKER_CUSTOMERS`` customers would fit the
             budget.
         """
-        chosen = []
+        chosen, ends = [], []
         for start, end in windows:
             users, bought, new = window_targets(
                 events, start=start, end=end, shape=shape
@@ -744,14 +833,30 @@ class CandidateRanker:
             users = users[np.diff(relevant[users].indptr) > 0]
             if users.size:
                 chosen.append((start, users, relevant))
+                ends.append(end)
         if not chosen:
             raise ValueError(f"no customer bought in any training window {windows}")
         chosen = self._within_budget(events, chosen, shape)
         parts, labels = [], []
-        for start, users, relevant in chosen:
-            candidates = self.candidates(events, start, users, shape)
-            parts.append(candidates.features)
-            labels.append(candidates.labels(relevant))
+        for (start, users, relevant), end in zip(chosen, ends, strict=True):
+            key = (
+                "window",
+                pd.Timestamp(start),
+                pd.Timestamp(end),
+                bool(self.new_only),
+                int(self.n_candidates),
+                tuple(shape),
+                None if cache is None else dense_keys(shape[1], self.dense_memory_mb),
+                hash(np.asarray(users, np.int64).tobytes()),
+            )
+
+            def pairs(start=start, users=users, relevant=relevant):
+                candidates = self.candidates(events, start, users, shape, cache=cache)
+                return candidates.features, candidates.labels(relevant)
+
+            features, bought = cached(cache, key, pairs)
+            parts.append(features)
+            labels.append(bought)
         return np.vstack(parts), np.concatenate(labels)
 
     def _within_budget(self, events, chosen, shape):
@@ -791,17 +896,32 @@ class CandidateRanker:
         )
         return out
 
-    def candidates(self, events, reference, users, shape) -> CandidateSet:
-        return candidate_features(
+    def candidates(self, events, reference, users, shape, *, cache=None):
+        """:class:`CandidateSet` of ``users`` at ``reference``
+        (:func:`candidate_features`; the context memoised in ``cache``)."""
+        if cache is None:
+            return candidate_features(
+                events,
+                reference=reference,
+                users=users,
+                shape=shape,
+                new_only=self.new_only,
+                n_candidates=self.n_candidates,
+                dense_memory_mb=self.dense_memory_mb,
+                memory_budget_mb=self.memory_budget_mb,
+            )
+        if np.asarray(users).size == 0:
+            raise ValueError("users is empty")
+        context = ranker_context(
             events,
             reference=reference,
-            users=users,
             shape=shape,
             new_only=self.new_only,
-            n_candidates=self.n_candidates,
             dense_memory_mb=self.dense_memory_mb,
             memory_budget_mb=self.memory_budget_mb,
+            cache=cache,
         )
+        return context.features(users, n_candidates=self.n_candidates)
 
     def fit(
         self,
@@ -810,6 +930,7 @@ class CandidateRanker:
         shape: tuple[int, int],
         *,
         reference=None,
+        cache=None,
     ):
         """Train on ``windows``, a list of (start, end) dates before serving time.
 
@@ -817,10 +938,11 @@ class CandidateRanker:
         without pickle. With ``reference`` (date-like, usually the day after the
         last event) the serving context at that origin is built too
         (:func:`ranker_context`), for :meth:`score_users` and :meth:`save`.
+        ``cache``: optional :class:`~.fitcache.FitCache` bound to ``events``.
         """
         if not windows:
             raise ValueError("windows is empty: give at least one (start, end)")
-        features, labels = self.training_set(events, windows, shape)
+        features, labels = self.training_set(events, windows, shape, cache=cache)
         if not labels.any():
             raise ValueError("no candidate was bought in the training windows")
         self.model_ = self._classifier().fit(features, labels)
@@ -834,6 +956,7 @@ class CandidateRanker:
                 new_only=self.new_only,
                 dense_memory_mb=self.dense_memory_mb,
                 memory_budget_mb=self.memory_budget_mb,
+                cache=cache,
             )
         return self
 

@@ -123,6 +123,20 @@ class BuyAgain(Recommender):
         self.item_weight_ = arrays["item_weight_"]
 
 
+def _spd_inverse(gram: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix by Cholesky (LAPACK
+    potrf/potri: half the flops of a general inverse); a general inverse when the
+    factorisation fails (not positive definite in floating point)."""
+    from scipy.linalg import lapack
+
+    factor, info = lapack.dpotrf(gram, lower=False)
+    if info == 0:
+        upper, info = lapack.dpotri(factor, lower=False)
+        if info == 0:
+            return np.triu(upper) + np.triu(upper, 1).T
+    return np.linalg.inv(gram)
+
+
 class EASE(Recommender):
     """Embarrassingly Shallow Autoencoder: a closed-form item-item model.
 
@@ -209,7 +223,7 @@ class EASE(Recommender):
         gram = np.asarray((matrix.T @ matrix).todense())
         emphasis = p / (1.0 - p) * np.diag(gram) if p > 0 else 0.0
         gram[np.diag_indices_from(gram)] += float(self.regularization) + emphasis
-        inverse = np.linalg.inv(gram)
+        inverse = _spd_inverse(gram)
         weights = -inverse / np.diag(inverse)[None, :]
         np.fill_diagonal(weights, 0.0)
         self.weights_ = weights.astype(np.float32)
@@ -302,7 +316,9 @@ class RepeatBlend(Recommender):
         self.ease_dropout = ease_dropout
         self.memory_budget_mb = memory_budget_mb
 
-    def fit(self, user_items, *, recent=None, next_period=None) -> RepeatBlend:
+    def fit(
+        self, user_items, *, recent=None, next_period=None, ease=None, knn=None
+    ) -> RepeatBlend:
         """Fit the CF components on ``user_items`` (n_users, n_items).
 
         Parameters
@@ -313,6 +329,8 @@ class RepeatBlend(Recommender):
             component (trending items). Default: distinct buyers per item.
         next_period : fitted ``NextPeriodRidge``, optional, the fifth member
             (its score is 0 when not given).
+        ease, knn : fitted :class:`EASE` / :class:`ItemKNN` of ``user_items``
+            with this blend's settings, optional (reused instead of refitted).
 
         Raises
         ------
@@ -322,10 +340,10 @@ class RepeatBlend(Recommender):
         """
         matrix = as_csr(user_items)
         budget = self.memory_budget_mb
-        self.knn_ = ItemKNN(
+        self.knn_ = knn or ItemKNN(
             k=int(self.knn_k), binary=True, memory_budget_mb=budget
         ).fit(matrix)
-        self.ease_ = EASE(
+        self.ease_ = ease or EASE(
             regularization=float(self.ease_regularization),
             dropout=float(self.ease_dropout),
             memory_budget_mb=budget,
@@ -440,18 +458,28 @@ class RepeatBlend(Recommender):
         return {**dict(zip(COMPONENTS, best[1].tolist(), strict=True)), "ndcg": best[0]}
 
     @staticmethod
-    def _ascend(ndcg_of, anchor: int, grid, passes: int, allowed, n_members=None):
+    def _ascend(
+        ndcg_of,
+        anchor: int,
+        grid,
+        passes: int,
+        allowed,
+        n_members=None,
+        free_first: bool = False,
+    ):
         """Coordinate ascent of ``ndcg_of(weights)`` over ``grid`` per member.
 
         ``n_members`` (default ``len(COMPONENTS)``) lets a caller append members
-        of its own after the five components; returns (ndcg, weights).
+        of its own after the five components; returns (ndcg, weights). The
+        member 0 (repeat) is tuned only with ``free_first`` (else it is the
+        anchor, or 0 when already-bought products are excluded).
         """
         n_members = len(COMPONENTS) if n_members is None else int(n_members)
         weights = np.zeros(n_members)
         weights[anchor] = 1.0
         best = (ndcg_of(weights), weights)
-        # the repeat member (0) is the anchor, or 0 when already-bought are excluded
-        free = [c for c in range(1, n_members) if c != anchor and c in allowed]
+        low = 0 if free_first else 1
+        free = [c for c in range(low, n_members) if c != anchor and c in allowed]
         for _ in range(int(passes)):
             improved = False
             for c in free:

@@ -32,10 +32,18 @@ import pandas as pd
 
 from . import memory
 from .base import top_n
+from .fitcache import FitCache
 from .metrics import ranking_metrics
-from .ranker import CandidateRanker, event_windows, ranker_context, window_targets
+from .ranker import (
+    CandidateRanker,
+    check_events,
+    ranker_context,
+    rolling_windows,
+    window_targets,
+)
 from .repeat import RepeatBlend, _row_max_scale
-from .temporal_blend import MEMBERS, fit_next_period, history_at, memory_notes
+from .temporal import fit_next_period
+from .temporal_blend import MEMBERS, history_at, matrix_members, memory_notes
 
 RIDGE_GRID = (300.0, 1000.0, 3000.0)
 TREE_GRID = (
@@ -177,6 +185,8 @@ def tune_temporal_blend(
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     budgets: memory.MemberBudgets | None = None,
+    cache: FitCache | None = None,
+    anchor: str = "best",
 ) -> TuneResult:
     """Choose TemporalBlend's hyperparameters on rolling ``origins``.
 
@@ -197,6 +207,13 @@ def tune_temporal_blend(
         and the score grids' memory (:func:`.memory.member_budgets`); over the
         grids' share fewer customers are scored per origin. Default: each member
         half the available memory, ``max_users`` customers.
+    cache : :class:`~.fitcache.FitCache` bound to ``events``, optional: fits shared
+        between the grid, the origins, the surfaces and the final fit.
+    anchor : "best" (default): the coordinate ascent (weights relative to its
+        starting member, whose weight stays 1) runs from repeat ("for you") or
+        EASE ("discover") and from the member best alone on the origins; the
+        higher mean NDCG@k wins (ties: repeat / EASE). "fixed": only from repeat /
+        EASE.
 
     Returns
     -------
@@ -212,11 +229,22 @@ def tune_temporal_blend(
     ease_lambda = float(base.get("ease_regularization", 300.0))
     ridge_days = float(base.get("ridge_window_days", 90.0))
     n_windows = int(base.get("ranker_windows", 4))
+    window_days = float(base.get("ranker_window_days", 90.0))
+    step_days = float(base.get("ranker_step_days", 30.0))
+    if anchor not in ("best", "fixed"):
+        raise ValueError(f"anchor must be 'best' or 'fixed', got {anchor!r}")
     step = on_progress or (lambda frac, msg: None)
     dense_mb, ranker_mb = _member_mb(budgets)
     max_users, grid_note = _grid_users(max_users, shape[1], budgets)
     notes = [grid_note] if grid_note else []
-    table: dict = {"ridge": {}, "trees": {}, "inputs": {}}
+    table: dict = {
+        "ridge": {},
+        "trees": {},
+        "inputs": {},
+        "alone": {},
+        "alone_per_origin": {},
+        "anchor": {},
+    }
     data, ridge_scores, tree_scores = [], {}, {}
     blends, ridges, rankers = [], [], []
     for o, (start, end) in enumerate(origins):
@@ -231,7 +259,7 @@ def tune_temporal_blend(
         fits = {}
         for lam in ridge_grid:
             ridge = fit_next_period(
-                past, start, shape, lam, ridge_days, new_only, dense_mb
+                past, start, shape, lam, ridge_days, new_only, dense_mb, cache=cache
             )[0]
             fits[lam] = ridge
             if ridge is not None:
@@ -241,7 +269,18 @@ def tune_temporal_blend(
         blends.append(
             RepeatBlend(
                 knn_k=knn_k, ease_regularization=ease_lambda, memory_budget_mb=dense_mb
-            ).fit(counts, recent=history_at(past, start, shape, 14.0))
+            ).fit(
+                counts,
+                recent=history_at(past, start, shape, 14.0),
+                **matrix_members(counts, start, knn_k, ease_lambda, dense_mb, cache),
+            )
+        )
+        windows = rolling_windows(
+            start,
+            past["date"].min(),
+            window_days=window_days,
+            step_days=step_days,
+            n=n_windows,
         )
         rankers.append(
             _tree_scores(
@@ -250,9 +289,10 @@ def tune_temporal_blend(
                 shape,
                 origin,
                 new_only,
-                n_windows,
+                windows,
                 tree_grid,
                 (ranker_mb, dense_mb),
+                cache,
             )
         )
         notes.extend(memory_notes(blends[-1], None))
@@ -301,15 +341,38 @@ def tune_temporal_blend(
         def mean_ndcg(w, objectives=objectives):
             return float(np.mean([f(w) for f in objectives]))
 
-        score, weights = RepeatBlend._ascend(
-            mean_ndcg,
-            MEMBERS.index("ease" if new_only else "repeat"),
-            weight_grid,
-            2,
-            allowed,
-            n_members=len(MEMBERS),
-        )
+        alone = {}
+        for c in allowed:
+            if new_only and MEMBERS[c] == "repeat":
+                continue  # scores only bought products: nothing once they are out
+            unit = np.zeros(len(MEMBERS))
+            unit[c] = 1.0
+            per = [f(unit) for f in objectives]
+            alone[c] = float(np.mean(per))
+            table["alone_per_origin"].setdefault(name, {})[MEMBERS[c]] = [
+                round(v, 4) for v in per
+            ]
+        table["alone"][name] = {MEMBERS[c]: round(v, 4) for c, v in alone.items()}
+        leads = [MEMBERS.index("ease" if new_only else "repeat")]
+        if anchor == "best":
+            leads.append(max(alone, key=lambda c: (alone[c], c == leads[0])))
+        tried = []
+        for lead in dict.fromkeys(leads):
+            score, weights = RepeatBlend._ascend(
+                mean_ndcg,
+                lead,
+                weight_grid,
+                2,
+                [c for c in allowed if c in alone],
+                n_members=len(MEMBERS),
+                free_first=True,
+            )
+            tried.append((score, -len(tried), weights, lead))
+        score, _, weights, lead = max(tried, key=lambda t: t[:2])
         table["inputs"][name] = round(score, 4)
+        table["anchor"][name] = {MEMBERS[t[3]]: round(t[0], 4) for t in tried} | {
+            "chosen": MEMBERS[lead]
+        }
         if best is None or score > best[0] + 1e-9:
             per = [f(weights) for f in objectives]
             best = (score, weights, name, per)
@@ -366,12 +429,24 @@ def _score_incumbent(params, objectives_for, ridge_grid, tree_grid):
 
 
 def _tree_scores(
-    past, start, shape, origin, new_only, n_windows, tree_grid, memory_mb=(None, None)
+    past,
+    start,
+    shape,
+    origin,
+    new_only,
+    windows,
+    tree_grid,
+    memory_mb=(None, None),
+    cache=None,
 ):
     """Per tree setting: the ranker's P(bought) grid (b, n_items) at the origin, or
     None when it cannot be fitted (too little history before the origin).
-    ``memory_mb``: (ranker, dense member) budgets in MiB."""
-    windows = event_windows(start, past["date"].min(), n=n_windows)
+    ``windows``: the ranker's training windows; ``memory_mb``: (ranker, dense
+    member) budgets in MiB; ``cache``: a :class:`~.fitcache.FitCache`.
+
+    Settings that differ only in ``max_iter`` share one fit: boosting is
+    sequential and early stopping looks back, so the model of ``max_iter`` = m is
+    the first m trees of the longer one (``staged_predict_proba``)."""
     if not windows:
         return [None] * len(tree_grid)
     ranker_mb, dense_mb = memory_mb
@@ -379,7 +454,7 @@ def _tree_scores(
         new_only=new_only, memory_budget_mb=ranker_mb, dense_memory_mb=dense_mb
     )
     try:
-        features, labels = probe.training_set(past, windows, shape)
+        features, labels = probe.training_set(past, windows, shape, cache=cache)
     except ValueError:
         return [None] * len(tree_grid)
     if not labels.any():
@@ -391,14 +466,26 @@ def _tree_scores(
         new_only=new_only,
         dense_memory_mb=dense_mb,
         memory_budget_mb=ranker_mb,
+        cache=cache,
     )
     candidates = context.features(origin.users, n_candidates=probe.n_candidates)
-    out = []
-    for setting in tree_grid:
-        ranker = CandidateRanker(new_only=new_only, **setting)
+    groups: dict = {}
+    for t, setting in enumerate(tree_grid):
+        rest = tuple(sorted((k, v) for k, v in setting.items() if k != "max_iter"))
+        groups.setdefault(rest, []).append(t)
+    out = [None] * len(tree_grid)
+    for members in groups.values():
+        stages = {t: int(tree_grid[t].get("max_iter", 100)) for t in members}
+        longest = max(members, key=stages.get)
+        ranker = CandidateRanker(new_only=new_only, **tree_grid[longest])
         model = ranker._classifier().fit(features, labels)
-        proba = model.predict_proba(candidates.features)[:, 1]
-        out.append(candidates.grid(proba, shape[1], fill=0.0))
+        wanted, probas = set(stages.values()), {}
+        for n, proba in enumerate(model.staged_predict_proba(candidates.features), 1):
+            if n in wanted:
+                probas[n] = proba[:, 1]
+        last = proba[:, 1]  # early stopping may end before a wanted stage
+        for t in members:
+            out[t] = candidates.grid(probas.get(stages[t], last), shape[1], fill=0.0)
     return out
 
 
@@ -492,10 +579,19 @@ PIPELINE_DEFAULTS = {
     "origin_step_days": 30,
     "min_history_days": 60,
     "max_users": 3000,
-    "base": {"knn_k": 100, "ease_regularization": 300.0, "ranker_windows": 4},
+    "base": {
+        "knn_k": 100,
+        "ease_regularization": 300.0,
+        "ranker_windows": 4,
+        "ranker_window_days": 90.0,
+        "ranker_step_days": 30.0,
+    },
     "ridge_grid": list(RIDGE_GRID),
     "tree_grid": [dict(t) for t in TREE_GRID],
     "weight_grid": list(WEIGHT_GRID),
+    # coordinate ascent of the weights from repeat / EASE and from the member
+    # best alone ("best"), or from repeat / EASE only ("fixed")
+    "anchor": "fixed",
 }
 
 
@@ -518,6 +614,7 @@ def served_pipeline(
     incumbent: dict | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     memory_budget_mb: float | None = None,
+    cache: FitCache | None = None,
 ):
     """Tune on rolling origins before ``reference``, then fit at ``reference``.
 
@@ -536,6 +633,10 @@ def served_pipeline(
         by :func:`.memory.member_budgets` (default half the available memory).
         Tuning and the final fit use the same member budgets, so validation
         scores the model that is served.
+    cache : :class:`~.fitcache.FitCache`, optional; pass the same one to the calls
+        of both surfaces on the same events to share their fits (EASE, k-NN);
+        default a new one for this call. It is bound to ``events`` (emptied if it
+        held another frame's fits) and holds at most a quarter of the budget.
 
     Returns
     -------
@@ -554,6 +655,8 @@ def served_pipeline(
     conf = pipeline_settings(settings)
     if events is None or len(events) == 0:
         raise NotEnoughData("not enough data: no purchase to train on")
+    events = check_events(events, tuple(shape))
+    cache = (FitCache() if cache is None else cache).bind(events)
     reference = (
         default_reference(events) if reference is None else pd.Timestamp(reference)
     )
@@ -571,6 +674,7 @@ def served_pipeline(
         dense_alive=len(origins) * (1 + len(conf["ridge_grid"])),
         n_items=int(shape[1]),
     )
+    cache.max_bytes = min(cache.max_bytes, int(0.25 * budgets.total))
     tuned = tune_temporal_blend(
         events,
         shape,
@@ -584,12 +688,14 @@ def served_pipeline(
         incumbent=incumbent,
         on_progress=lambda f, m: step(0.8 * f, m),
         budgets=budgets,
+        cache=cache,
+        anchor=str(conf["anchor"]),
     )
     step(0.8, "fitting the tuned blend at the reference")
     dense_mb, ranker_mb = _member_mb(budgets)
     model = TemporalBlend(
         **tuned.params, dense_memory_mb=dense_mb, ranker_memory_mb=ranker_mb
-    ).fit(events, shape=shape, reference=reference)
+    ).fit(events, shape=shape, reference=reference, cache=cache)
     tuned.memory_notes = list(dict.fromkeys(tuned.memory_notes + model.memory_notes_))
     step(1.0, "fitted")
     return model, tuned

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import scipy.sparse as sp
 
 from . import memory
@@ -292,7 +293,10 @@ class NextPeriodRidge(Recommender):
         gram = np.asarray((weighted @ x).todense())
         gram[np.diag_indices_from(gram)] += float(self.regularization)
         cross = np.asarray((weighted @ target[rows].astype(np.float64)).todense())
-        self.weights_ = np.linalg.solve(gram, cross).astype(np.float32)
+        # gram is symmetric positive definite (λ > 0): a Cholesky solve
+        self.weights_ = scipy.linalg.solve(gram, cross, assume_a="pos").astype(
+            np.float32
+        )
         return self
 
     def score(self, user_ids, user_items) -> np.ndarray:
@@ -317,3 +321,60 @@ class NextPeriodRidge(Recommender):
         super()._restore(arrays)
         self.weights_ = arrays["weights_"]
         self.items_ = np.asarray(arrays["items_"]) if "items_" in arrays else None
+
+
+def fit_next_period(
+    past,
+    reference,
+    shape,
+    regularization,
+    window_days,
+    new_only,
+    memory_budget_mb: float | None = None,
+    *,
+    cache=None,
+):
+    """(NextPeriodRidge fitted on the last ``window_days`` before ``reference``,
+    "") or (None, why not) when no customer bought both before and inside it.
+
+    ``past`` : events (u, i, date), only those before ``reference`` are read; the
+    history is decayed with a 180-day half-life. ``memory_budget_mb``: the
+    ridge's memory guard (:mod:`.memory`). ``cache`` : optional
+    :class:`~.fitcache.FitCache` bound to the events ``past`` comes from.
+    """
+    from .fitcache import cached, dense_key
+
+    def fit():
+        try:
+            history, future, weight = stacked_next_period_matrices(
+                past["u"],
+                past["i"],
+                past["date"],
+                reference=reference,
+                shape=shape,
+                window_days=float(window_days),
+                step_days=float(window_days),
+                n_windows=1,
+                half_life_days=180.0,
+            )
+            ridge = NextPeriodRidge(
+                regularization=float(regularization),
+                new_only=bool(new_only),
+                memory_budget_mb=memory_budget_mb,
+            ).fit(history, future=future, sample_weight=weight)
+        except ValueError as exc:
+            return None, f"next-period member off: {exc}"
+        return ridge, ""
+
+    key = (
+        "ridge",
+        pd.Timestamp(reference),
+        float(regularization),
+        float(window_days),
+        bool(new_only),
+        tuple(shape),
+        dense_key(shape[1], memory_budget_mb, memory.RIDGE_CELL_BYTES)
+        if cache is not None
+        else None,
+    )
+    return cached(cache, key, fit)

@@ -105,15 +105,24 @@ class Collector:
     def skip(self) -> set[int]:
         return self.exclude | self.blocked | {i["product_id"] for i in self.items}
 
-    def add(self, strategy: str, candidates: list[tuple[int, float, str]]) -> None:
-        """``candidates``: (product pk, score, reason), best first."""
+    def add(
+        self,
+        strategy: str,
+        candidates: list[tuple[int, float, str]],
+        rows: dict[int, dict] | None = None,
+    ) -> None:
+        """``candidates``: (product pk, score, reason), best first. ``rows``: the
+        :func:`~recommender.selectors.products_servable` answer for them, when the
+        caller fetched it for several calls at once (one query instead of one per
+        call); the database is asked otherwise."""
         skip = self.skip()
         fresh = [c for c in candidates if c[0] not in skip]
         if not fresh or self.missing <= 0:
             return
-        rows = selectors.products_servable(
-            product_ids=[c[0] for c in fresh], demo_source=self.demo_source
-        )
+        if rows is None:
+            rows = selectors.products_servable(
+                product_ids=[c[0] for c in fresh], demo_source=self.demo_source
+            )
         before = len(self.items)
         for pk, score, reason in fresh:
             row = rows.get(pk)

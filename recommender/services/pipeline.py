@@ -148,8 +148,12 @@ def recommender_train_surface(
     force: bool = False,
     task_run: TaskRun | None = None,
     on_progress: Callable[[float, str], None] | None = None,
+    cache: selection.FitCache | None = None,
 ) -> ModelArtifact:
     """Train, store and maybe promote the model of ``surface`` on ``data``.
+
+    ``cache``: a :class:`~recommender.algorithms.fitcache.FitCache` shared by the
+    surfaces trained on the same ``data`` (their common fits are made once).
 
     Returns
     -------
@@ -200,6 +204,7 @@ def recommender_train_surface(
             incumbent=incumbent,
             on_progress=lambda f, m: step(0.05 + 0.8 * f, m),
             memory_budget_mb=budget,
+            cache=cache,
         )
     except selection.NotEnoughData as exc:
         raise NotEnoughData(str(exc), field="window") from exc
@@ -321,6 +326,7 @@ def recommender_train_surfaces(
     except InvalidInput as exc:
         raise NotEnoughData(f"not enough data: {exc.message}", field="window") from exc
     names = list(trained_surfaces())
+    cache = selection.FitCache()  # EASE and k-NN shared by the surfaces
     out = []
     for n, name in enumerate(names):
 
@@ -335,6 +341,7 @@ def recommender_train_surfaces(
                 force=force,
                 task_run=task_run,
                 on_progress=step,
+                cache=cache,
             )
         )
     return out

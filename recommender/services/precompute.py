@@ -150,12 +150,30 @@ def _is_fresh(row) -> bool:
     return row.serving_key == serving_key(row.surface, no_purchases=row.no_purchases)
 
 
+_FRESHNESS_SQL: list[tuple[str, tuple]] = []
+
+
+def _freshness_sql() -> tuple[str, tuple]:
+    """(sql, params) of one (customer, surface) row with the three history flags of
+    :func:`_with_history_flags`, compiled once: the API reads it on every request,
+    and compiling the ORM's EXISTS subqueries cost more CPU than running them. The
+    last two parameters are the customer's pk and the surface."""
+    if not _FRESHNESS_SQL:
+        sample = PrecomputedRecommendation.objects.filter(customer_id=0, surface="-")
+        sql, params = _with_history_flags(sample).query.sql_with_params()
+        if tuple(params[-2:]) != (0, "-"):  # the WHERE is last, in this order
+            raise RuntimeError(f"unexpected parameters of the freshness query {params}")
+        _FRESHNESS_SQL.append((sql, tuple(params[:-2])))
+    return _FRESHNESS_SQL[0]
+
+
 def precomputed_fresh(*, customer: Customer, surface: str):
     """The customer's precomputed row on ``surface`` if still fresh, else None."""
     if customer.erased_at is not None:
         return None
-    rows = PrecomputedRecommendation.objects.filter(customer=customer, surface=surface)
-    row = _with_history_flags(rows).first()
+    sql, params = _freshness_sql()
+    found = PrecomputedRecommendation.objects.raw(sql, [*params, customer.pk, surface])
+    row = next(iter(found), None)
     return row if row is not None and _is_fresh(row) else None
 
 
@@ -172,10 +190,10 @@ def _served_from(row, customer: Customer, k: int) -> RecommendationResult | None
         ):
             return None
         add_pinned(collector, "customer", customer.country)
+    rows = selectors.products_servable(product_ids=[i["product_id"] for i in row.items])
     for strategy, group in groupby(row.items, key=lambda i: i["strategy"]):
-        collector.add(
-            strategy, [(i["product_id"], i["score"], i["reason"]) for i in group]
-        )
+        candidates = [(i["product_id"], i["score"], i["reason"]) for i in group]
+        collector.add(strategy, candidates, rows=rows)
     exhausted = len(row.items) < int(rec_settings()["precompute_k"])
     if collector.missing > 0 and not (row.surface == BUY_AGAIN and exhausted):
         return None
@@ -346,13 +364,16 @@ def recommendations_precompute_all(
 
 def precompute_after_promotion(*, kind: str) -> TaskRun | None:
     """Launch the ``recommender.precompute`` task after a model of ``kind`` was
-    promoted (``RECOMMENDER["precompute_after_promotion"]``); None when the kind
-    serves no customer list, the setting is off, or the broker is down (logged;
-    stale lists are scored online meanwhile)."""
+    promoted (``RECOMMENDER["precompute_after_promotion"]``: "auto" = only with a
+    Celery broker); None when the kind serves no customer list, the setting is off,
+    or the broker is down (logged; stale lists are scored online meanwhile)."""
     from core.exceptions import Conflict
-    from core.launch import task_launch
+    from core.launch import is_eager, task_launch
 
-    if not rec_settings()["precompute_after_promotion"] or kind not in serving_kinds():
+    wanted = rec_settings()["precompute_after_promotion"]
+    if wanted == "auto":
+        wanted = not is_eager()
+    if not wanted or kind not in serving_kinds():
         return None
     try:
         return task_launch(name="recommender.precompute", kwargs={})

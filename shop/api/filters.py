@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import SearchFilter
 
 from ..models import Product
 from ..selectors import products_search
+
+PRICE_BOUND = {"type": "number", "maximum": 1e50, "description": "GBP, inclusive"}
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -16,16 +19,21 @@ class ProductFilter(django_filters.FilterSet):
         help_text="category name (case-insensitive), slug or id; a name that is no "
         "category gives an empty list (the categories: GET /api/v1/categories/)",
     )
-    min_price = django_filters.NumberFilter(
-        field_name="list_price", lookup_expr="gte", help_text="GBP, inclusive"
+    # django-filter refuses numbers over 1e50 (NumberFilter): the schema says so
+    min_price = extend_schema_field(PRICE_BOUND)(
+        django_filters.NumberFilter(
+            field_name="list_price", lookup_expr="gte", help_text="GBP, inclusive"
+        )
     )
-    max_price = django_filters.NumberFilter(
-        field_name="list_price", lookup_expr="lte", help_text="GBP, inclusive"
+    max_price = extend_schema_field(PRICE_BOUND)(
+        django_filters.NumberFilter(
+            field_name="list_price", lookup_expr="lte", help_text="GBP, inclusive"
+        )
     )
 
     class Meta:
         model = Product
-        fields = ["is_merchandise", "is_active", "kind", "source"]
+        fields = ["stock_code", "is_merchandise", "is_active", "kind", "source"]
 
     def filter_category(self, queryset, name, value):
         cond = Q(category__name__iexact=value) | Q(category__slug=value)

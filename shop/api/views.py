@@ -29,7 +29,8 @@ class ProductListView(generics.ListAPIView):
     film of the ratings demo, postage, a fee or an inactive product). ``search``
     matches every word in the description, stock code or category name (plural
     optional). ``source=movielens`` (a demo rating data set) lists its items
-    instead: the explicit opt-in of the ratings demo."""
+    instead: the explicit opt-in of the ratings demo. ``stock_code`` looks a product
+    up by its exact stock code (``?stock_code=85123A``)."""
 
     serializer_class = s.ProductOut
     permission_classes = [permissions.AllowAny]
@@ -116,7 +117,11 @@ class OrderListView(generics.ListAPIView):
                 continue
             if value not in allowed.values:
                 raise ValidationError(
-                    {name: [f"one of {', '.join(allowed.values)}; got {value!r}"]}
+                    {
+                        name: [
+                            f"one of {', '.join(sorted(allowed.values))}; got {value!r}"
+                        ]
+                    }
                 )
             qs = qs.filter(**{name: value})
         return qs.select_related("customer")

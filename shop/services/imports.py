@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.db_statistics import tables_analyze
 from core.exceptions import InvalidInput
 from core.taskruns import current_run
 from core.taskruns import progress as run_progress
@@ -49,6 +50,8 @@ from ..models import (
 )
 
 RETAIL_SOURCE = "online_retail"
+# what orders_import writes, analysed at its end
+IMPORTED_TABLES = (Product, PriceChange, Customer, Order, OrderLine, ImportIssue)
 MOVIELENS_SOURCE = "movielens"
 ISSUE_BATCH = 20_000
 LINE_COLUMNS = [
@@ -196,7 +199,9 @@ def orders_import(
     with the status ``IMPORTED_SALE_STATUS``), order lines with their source row, one
     ``PriceChange(origin="import")`` per new product (list price rule in
     :func:`shop.datasets.online_retail.typical_prices`), and an ``ImportReport`` with
-    one ``ImportIssue`` per rejected/repaired/flagged row and reason.
+    one ``ImportIssue`` per rejected/repaired/flagged row and reason. The tables it
+    wrote are then analysed (:func:`core.db_statistics.tables_analyze`: fresh planner
+    statistics even when autovacuum is off).
 
     Parameters
     ----------
@@ -266,6 +271,9 @@ def orders_import(
         data, imported, skipped, time.monotonic() - started
     ) + (f" {linked:,} cancellations linked to the sale they cancel." if linked else "")
     report.save()
+    # fresh planner statistics: with autovacuum off the planner would keep those of
+    # the empty tables (core.db_statistics)
+    tables_analyze(models=IMPORTED_TABLES)
     return report
 
 

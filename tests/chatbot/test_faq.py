@@ -87,3 +87,24 @@ def test_faq_answer_reads_the_policy_when_it_is_given(chat_model):
     assert turn.data["faq"] == "opening-hours"
     assert "every day 8am-8pm" in turn.text and "care@example.org" in turn.text
     assert "Monday to Friday" not in turn.text and "{" not in turn.text
+
+
+def test_faq_index_is_checked_at_most_every_index_check_seconds(
+    chat_model, settings, monkeypatch
+):
+    """Issue 17.9: a message does not query the FAQ table's stamp each time; an edit
+    shows once ``index_check_seconds`` have passed."""
+    from chatbot.models import FAQEntry
+    from chatbot.services import knowledge
+
+    clock = [1000.0]
+    monkeypatch.setattr(knowledge, "_clock", lambda: clock[0])
+    settings.CHATBOT = {"index_check_seconds": 10}
+    question = "what are your opening hours"
+    assert actions.faq(None, question, "opening_hours").data["faq"] == "opening-hours"
+    FAQEntry.objects.filter(key="opening-hours").update(is_active=False)
+    clock[0] += 5  # within the interval: the cached index (no query) still answers
+    assert actions.faq(None, question, "opening_hours").data["faq"] == "opening-hours"
+    clock[0] += 6  # past it: the stamp is read again and the index rebuilt
+    assert actions.faq(None, question, "opening_hours") is None
+    knowledge.knowledge_caches_clear()

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from collections import Counter
+
 import pytest
 from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from tests.factories import make_customer, make_order, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +165,136 @@ def test_every_operation_has_request_and_response_examples_that_validate():
     assert not invalid, invalid
     # list pages wrap the item example in a one-page answer, not DRF's demo links
     assert "api.example.org" not in str(schema["paths"])
+
+
+def _path_values(api_client, customer, invoice_no, product_id) -> dict:
+    started = api_client.post("/api/v1/chat/conversations/", {}, format="json")
+    assert started.status_code == 201, started.content
+    body = started.json()
+    return {
+        "id": product_id,
+        "product_id": product_id,
+        "external_id": customer.external_id,
+        "invoice_no": invoice_no,
+        "public_id": body["conversation"]["id"],
+        "message_id": body["reply"]["id"],
+    }
+
+
+def _call(client, method, url, *, query=None, body="{}", **headers):
+    if method == "GET":
+        return client.get(url, query or {}, **headers)
+    return client.generic(method, url, body, "application/json", **headers)
+
+
+def _answer_to_bad_input(client, method, path, values, bad):
+    if bad["in"] == "query":
+        return _call(client, method, path.format(**values), query={
+            bad["name"]: bad["value"]})  # fmt: skip
+    if bad["in"] == "path":
+        return _call(client, method, path.format(**{**values, bad["name"]: "x%00"}))
+    if bad["name"] is None:  # a body that is not JSON
+        return _call(client, method, path.format(**values), body=bad["value"])
+    return _call(client, method, path.format(**values), body="{}")
+
+
+def test_error_examples_are_the_real_answers(api_client, settings):
+    """Issue 14.6: each operation's 400 example is the real answer to the bad input
+    it names (``x-bad-input``); its 401 example the real answer without credentials
+    (or with wrong ones where anyone may call it), with ``WWW-Authenticate``; its
+    404 example the real error code (the detail names the missing resource)."""
+    settings.AXES_ENABLED = False
+    product = make_product()
+    customer = make_customer("17850", with_user=True)
+    make_order(customer, [(product, 1, "2.50")], invoice_no="536365")
+    api_client.force_authenticate(customer.user)
+    values = _path_values(api_client, customer, "536365", product.pk)
+    missing = {
+        **{k: 999999 for k in ("id", "product_id", "message_id")},
+        "external_id": "99999",
+        "invoice_no": "999999",
+        "public_id": "00000000-0000-4000-8000-000000000000",
+    }
+    # a valid body (but for the basket's missing product), so that a 404 is about
+    # what is missing; asked by staff, to whom another customer is no 403
+    gone = json.dumps({"text": "hi", "helpful": True, "product_ids": [999999]})
+    staff = APIClient()
+    staff.force_authenticate(
+        get_user_model().objects.create_superuser("staff", password="pw-12345678")
+    )
+    wrong = "Basic " + base64.b64encode(b"nobody:wrong").decode()
+    checked, mismatches = Counter(), []
+    for _, name, operation in _operations():
+        method, path = name.split(" ", 1)
+        for code, response in operation["responses"].items():
+            media = response.get("content", {}).get("application/json", {})
+            for example in media.get("examples", {}).values():
+                expected = example["value"]
+                if code == "400":
+                    got = _answer_to_bad_input(
+                        api_client, method, path, values, example["x-bad-input"]
+                    )
+                    real = got.json()
+                    if "fields" in expected:  # other fields may be missing too
+                        real["fields"] = {
+                            k: v
+                            for k, v in real.get("fields", {}).items()
+                            if k in expected["fields"]
+                        }
+                elif code == "401":
+                    anonymous = APIClient()
+                    got = _call(anonymous, method, path.format(**values))
+                    if got.status_code != 401:  # anyone may call it
+                        got = _call(anonymous, method, path.format(**values),
+                                    HTTP_AUTHORIZATION=wrong)  # fmt: skip
+                    real = got.json()
+                    if not got.get("WWW-Authenticate", "").startswith("Basic"):
+                        mismatches.append(f"{name} 401 without WWW-Authenticate")
+                elif code == "404":
+                    if "{" in path or method == "POST" or path.endswith("/me/"):
+                        # a missing resource (staff are no customer): the detail
+                        # names it
+                        got = _call(staff, method, path.format(**missing),
+                                    body=gone)  # fmt: skip
+                        real = {**got.json(), "detail": expected["detail"]}
+                        real.pop("field", None)
+                    else:  # past the last page
+                        got = _call(api_client, method, path, query={"page": 999})
+                        real = got.json()
+                else:
+                    continue
+                checked[code] += 1
+                if got.status_code != int(code) or real != expected:
+                    mismatches.append(f"{name} {code}: {got.status_code} {real}")
+    assert not mismatches, "\n".join(mismatches)
+    assert (checked["400"], checked["401"], checked["404"]) == (13, 18, 16)
+
+
+def test_the_429_example_is_the_real_answer(api_client, monkeypatch):
+    """A throttled call answers as the 429 example documents, with Retry-After."""
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    documented = next(
+        op["responses"]["429"]
+        for _, name, op in _operations()
+        if name == "GET /api/v1/products/"
+    )
+    assert "Retry-After" in documented["headers"]
+    (example,) = documented["content"]["application/json"]["examples"].values()
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "anon": "1/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()  # the throttle's history
+    try:
+        assert api_client.get("/api/v1/products/").status_code == 200
+        throttled = api_client.get("/api/v1/products/")
+    finally:
+        cache.clear()
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    body = throttled.json()
+    assert body["error"] == example["value"]["error"] == "throttled"
+    assert body["detail"].startswith("Request was throttled. Expected available in")
+    assert example["value"]["detail"].startswith(
+        "Request was throttled. Expected available in"
+    )

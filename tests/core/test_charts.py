@@ -108,3 +108,27 @@ def test_sparkline_names_first_and_last_value():
     svg = sparkline([3, 4, 9], label="failed runs", value_format="{:,.0f}")
     assert 'aria-label="failed runs: 3 to 9"' in svg
     assert sparkline([1], label="too short") == ""
+
+
+def test_a_band_leaves_headroom_under_a_fixed_bottom_and_auto_ticks_are_plain():
+    """Fixing only y_min once kept matplotlib's top on the band's peak (the 95 %
+    band touched the frame); "auto" ticks read 1,400 not 1,400.0 (V2 15.6)."""
+    chart = Chart(title="demand", x_label="day")
+    demand = chart.panel(y_label="units / day", y_format="auto", y_min=0)
+    demand.band(DAYS[30:], [10.0] * 10, [1477.05] * 10, label="95 % interval")
+    demand.line(DAYS[:30], [float(40 * (i % 7)) for i in range(30)], label="history")
+    figure = chart._figure()
+    FigureCanvasAgg(figure).draw()
+    ax = figure.get_axes()[0]
+    low, high = ax.get_ylim()
+    assert low == 0 and high >= 1477.05 * 1.03
+    assert high in ax.get_yticks()  # the frame sits on a labelled tick
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "1,000" in labels and not any(label.endswith(".0") for label in labels)
+    fine = Chart(title="shares")
+    share = fine.panel(y_label="share", y_format="auto", y_min=0)
+    share.line(DAYS[:5], [0.1, 0.35, 0.2, 0.5, 0.45], label="share")
+    figure = fine._figure()
+    FigureCanvasAgg(figure).draw()
+    labels = [t.get_text() for t in figure.get_axes()[0].get_yticklabels()]
+    assert "0.1" in labels or "0.10" in labels

@@ -163,3 +163,27 @@ def test_at_risk_is_ranked_by_lost_sales_value_not_probability(history):
         lead_demand * float(history["steady"].list_price), rel=0.05
     )
     assert PurchaseOrder.objects.count() == 0
+
+
+def test_the_queue_shows_pending_suggestions_unless_asked_for_all(
+    history, admin_client
+):
+    _count(history["steady"], 0)
+    services.forecast_demand()
+    first = ReorderSuggestion.objects.get(status="pending")
+    services.forecast_demand(force=True)  # a newer run supersedes the first
+    first.refresh_from_db()
+    assert first.status == "superseded"
+    pending = ReorderSuggestion.objects.get(status="pending")
+
+    def rows(url: str) -> list[int]:
+        page = admin_client.get(url)
+        assert page.status_code == 200
+        return [obj.pk for obj in page.context["cl"].result_list]
+
+    assert rows("/admin/inventory/reordersuggestion/") == [pending.pk]
+    assert rows("/admin/inventory/reordersuggestion/?status=pending") == [pending.pk]
+    assert sorted(rows("/admin/inventory/reordersuggestion/?status=all")) == sorted(
+        [first.pk, pending.pk]
+    )
+    assert rows("/admin/inventory/reordersuggestion/?status=superseded") == [first.pk]

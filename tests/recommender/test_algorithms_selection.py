@@ -105,8 +105,46 @@ def test_incumbent_with_a_setting_not_tried_is_not_comparable(events):
         incumbent={"weights": {"ease": 1.0}, "ridge_regularization": 5.0},
     )
     assert result.incumbent_score is None
-    assert result.params["weights"]["ease"] == 1.0  # the "discover" anchor
+    # the ascent ran from EASE and from the member best alone on the origins;
+    # the start that scored higher is kept, its weight 1
+    name = result.params["input"]
+    alone = result.table["alone"][name]
+    anchors = result.table["anchor"][name]
+    best_alone = max(alone, key=alone.get)
+    assert set(anchors) == {"ease", best_alone, "chosen"}
+    chosen = anchors["chosen"]
+    assert anchors[chosen] == max(v for k, v in anchors.items() if k != "chosen")
+    assert result.params["weights"][chosen] == 1.0
+    assert result.table["inputs"][name] == anchors[chosen]
+    assert "repeat" not in alone  # "discover" never scores what was bought
+    per_origin = result.table["alone_per_origin"][name]
+    assert set(per_origin) == set(alone)
+    for member, scores in per_origin.items():
+        assert len(scores) == len(result.per_origin)
+        assert alone[member] == pytest.approx(sum(scores) / len(scores), abs=1e-3)
     assert "repeat" not in result.params["weights"]
+
+
+def test_fixed_anchor_starts_discover_from_ease(events):
+    origins = validation_origins(
+        "2011-07-01", events["date"].min(), n=3, window_days=30, step_days=14
+    )
+    result = tune_temporal_blend(
+        events,
+        SHAPE,
+        new_only=True,
+        origins=origins,
+        base=SMALL["base"],
+        ridge_grid=(10.0,),
+        tree_grid=TREES[:1],
+        anchor="fixed",
+    )
+    assert result.params["weights"]["ease"] == 1.0
+    assert all(a["chosen"] == "ease" for a in result.table["anchor"].values())
+    with pytest.raises(ValueError, match="anchor"):
+        tune_temporal_blend(
+            events, SHAPE, new_only=True, origins=origins, anchor="first"
+        )
 
 
 def test_served_pipeline_fits_at_the_reference(events):

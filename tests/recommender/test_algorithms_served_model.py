@@ -156,7 +156,7 @@ def test_blend_without_ranker_weight_fits_no_ranker(events):
 def test_blend_on_two_months_runs_without_a_ranker(events):
     short = events[events["date"] < "2011-03-01"]
     model = TemporalBlend(knn_k=10).fit(short, shape=SHAPE)
-    assert model.ranker_ is None and "3 months" in model.ranker_note_
+    assert model.ranker_ is None and "90 days" in model.ranker_note_
 
 
 def test_blend_rejects_unknown_members_and_inputs(events):

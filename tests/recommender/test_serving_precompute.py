@@ -103,9 +103,12 @@ def test_views_make_a_list_without_purchases_stale(trained):
 
 
 def test_promotion_recomputes_the_lists(
-    trained, queued_tasks, django_capture_on_commit_callbacks
+    trained, queued_tasks, django_capture_on_commit_callbacks, settings
 ):
     from recommender.services.training import recommender_activate, recommender_train
+
+    # "auto" launches only with a broker; these tests run tasks in-process
+    settings.RECOMMENDER = {**settings.RECOMMENDER, "precompute_after_promotion": True}
 
     alice = trained["alice"]
     ids = [c.pk for c in [*trained["customers"]["red"], alice]]
@@ -222,3 +225,14 @@ def test_api_honours_the_experiment_variant(trained, api_client, monkeypatch):
     assert all(b["recommendation_id"] for bodies in seen.values() for b in bodies)
     # the control arm was served from the precomputed lists, with prices
     assert all(i["price"] is not None for b in seen["control"] for i in b["items"])
+
+
+def test_no_precompute_launched_in_eager_mode_by_default(
+    trained, queued_tasks, django_capture_on_commit_callbacks
+):
+    from recommender.services.training import recommender_activate, recommender_train
+
+    candidate = recommender_train(algorithm="popularity")
+    with django_capture_on_commit_callbacks(execute=True):
+        recommender_activate(artifact_id=candidate.pk)
+    assert queued_tasks.calls == []

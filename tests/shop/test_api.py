@@ -73,6 +73,19 @@ def test_product_search_and_filters(api_client, catalogue):
     assert bad.status_code == 400 and "min_price" in bad.json()["fields"]
 
 
+def test_lookup_by_stock_code(api_client, catalogue):
+    """Issue 14.6: a storefront finds a product by its exact stock code; a service
+    code or a film's code finds nothing without the opt-in (issue 14.1)."""
+    body = api_client.get("/api/v1/products/", {"stock_code": "10002"}).json()
+    assert body["count"] == 1 and body["results"][0]["description"] == "BLUE MUG"
+    assert _codes(api_client.get("/api/v1/products/?stock_code=1000")) == []
+    assert _codes(api_client.get("/api/v1/products/?stock_code=POST")) == []
+    make_product("1", source="movielens", description="Toy Story (1995)")
+    assert _codes(api_client.get("/api/v1/products/?stock_code=1")) == []
+    opted = api_client.get("/api/v1/products/?stock_code=1&source=movielens")
+    assert _codes(opted) == ["1"]
+
+
 def test_films_only_on_explicit_opt_in(api_client, catalogue):
     drama = Category.objects.create(name="Drama", source="movielens")
     film = make_product(
