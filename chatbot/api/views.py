@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.openapi import ErrorOut
+from core.exceptions import NotFound
 
 from ..models import Conversation
 from ..services.conversations import (
@@ -111,16 +111,19 @@ class CurrentConversationView(ChatView):
     @extend_schema(
         responses={
             200: TranscriptOutput,
-            404: OpenApiResponse(
-                ErrorOut, description="No conversation to resume: start one."
+            204: OpenApiResponse(
+                None, description="No conversation to resume: start one (POST)."
             ),
         },
         examples=[ex.TRANSCRIPT],
     )
     def get(self, request):
-        conversation = conversation_current(
-            user=request.user, session_key=request.session.session_key or ""
-        )
+        try:
+            conversation = conversation_current(
+                user=request.user, session_key=request.session.session_key or ""
+            )
+        except NotFound:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         body = {"conversation": conversation, "messages": conversation.messages.all()}
         return Response(TranscriptOutput(body, context={"request": request}).data)
 

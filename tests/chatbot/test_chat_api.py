@@ -414,7 +414,7 @@ def test_a_new_visit_resumes_the_open_chat_with_the_teams_reply(
 
     from chatbot.services.tickets import ticket_reply
 
-    assert api_client.get(CURRENT).status_code == 404  # nothing to resume yet
+    assert api_client.get(CURRENT).status_code == 204  # nothing to resume yet
     api_client.force_authenticate(shop["alice"].user)
     conversation = start(api_client)
     say(api_client, conversation, "I want to speak to a real person")
@@ -428,9 +428,9 @@ def test_a_new_visit_resumes_the_open_chat_with_the_teams_reply(
     assert body["messages"][-1]["text"] == "Your lantern ships today."
     bob = APIClient()
     bob.force_authenticate(shop["bob"].user)
-    assert bob.get(CURRENT).status_code == 404  # never another customer's
+    assert bob.get(CURRENT).status_code == 204  # never another customer's
     Conversation.objects.filter(public_id=conversation).update(status="closed")
-    assert device.get(CURRENT).status_code == 404  # a closed one starts afresh
+    assert device.get(CURRENT).status_code == 204  # a closed one starts afresh
 
 
 def test_an_anonymous_visit_resumes_by_its_session_only(api_client, chat_model):
@@ -442,11 +442,11 @@ def test_an_anonymous_visit_resumes_by_its_session_only(api_client, chat_model):
     assert again.status_code == 200 and again.json()["conversation"]["id"] == (
         conversation
     )
-    assert APIClient().get(CURRENT).status_code == 404  # another browser
+    assert APIClient().get(CURRENT).status_code == 204  # another browser
     Conversation.objects.filter(public_id=conversation).update(
         updated_at=timezone.now() - timedelta(days=31)
     )
-    assert api_client.get(CURRENT).status_code == 404  # older than resume_days
+    assert api_client.get(CURRENT).status_code == 204  # older than resume_days
 
 
 def test_after_a_handoff_the_ticket_follows_the_customer(api_client, chat_model):

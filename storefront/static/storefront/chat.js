@@ -135,7 +135,7 @@
     return fetch(url, {
       credentials: "same-origin", headers: { Accept: "application/json" },
     }).then(function (r) {
-      if (!r.ok) throw new Error("gone");
+      if (!r.ok || r.status === 204) throw new Error("none");  // 204: nothing open
       return r.json();
     });
   }
