@@ -291,13 +291,26 @@ class ReorderSuggestionAdmin(DecisionAdminMixin, ReadOnlyAdminMixin, admin.Model
 
     @admin.display(description="min / max")
     def min_max(self, obj):
-        if obj.forecast is None:
+        f = obj.forecast
+        if f is None:
             return MISSING
-        return format_html(
+        text = format_html(
             '<span title="min = reorder point, max = order-up-to level (units)">'
             "{}&nbsp;/ {}</span>",
-            number(obj.forecast.reorder_point),
-            number(obj.forecast.order_up_to),
+            number(f.reorder_point),
+            number(f.order_up_to),
+        )
+        demand, ss = f.cycle_demand, f.cycle_safety_stock
+        if demand is None or ss is None or demand + ss < f.order_up_to - 0.5:
+            return text
+        # issue 18.1: the max re-derived on the screen from its two parts
+        return format_html(
+            '{}<br><small title="max = forecast demand over lead time + review '
+            'period + safety stock at {} service (units)">= {} + {} SS</small>',
+            text,
+            f"{f.service_level:.0%}",
+            number(demand),
+            number(ss),
         )
 
     @admin.display(description="vendor", ordering="vendor__name")

@@ -141,10 +141,28 @@ class Forecast(TimeStampedModel):
     )
     backtest = models.JSONField(default=dict, blank=True)
     lead_time_days = models.PositiveIntegerField()
-    service_level = models.FloatField()
+    service_level = models.FloatField(
+        help_text="cycle service level the policy numbers were set at (this "
+        "product's, allocated when INVENTORY['SERVICE_LEVEL_RANGE'] is set)"
+    )
+    policy_service_level = models.FloatField(
+        null=True, blank=True, help_text="the policy's target (the pool's mean)"
+    )
     safety_stock = models.FloatField()
     reorder_point = models.FloatField()
     order_up_to = models.FloatField()
+    cycle_demand = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="units: forecast demand over lead time + review period",
+    )
+    cycle_safety_stock = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="units: safety stock over lead time + review period; "
+        "order_up_to = cycle_demand + cycle_safety_stock (or the reorder point "
+        "when that is higher)",
+    )
     eoq = models.FloatField()
     available = models.IntegerField(help_text="on hand - reserved at run time")
     stock_is_assumed = models.BooleanField(

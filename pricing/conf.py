@@ -49,6 +49,12 @@ DEFAULTS: dict[str, Any] = {
     # inventory app's assumption rule (StockLevel.is_assumed) is not evidence.
     "MARKDOWN_ON_ASSUMED_STOCK": False,
     "MARKDOWN": 0.05,  # least markdown offered (share off the current price)
+    # Holding cost per year as a share of unit cost: a markdown's expected profit
+    # counts what its extra sales save in holding (the extra unit would have waited
+    # the days of cover, at most HOLDING_DAYS_CAP days); same rate as the inventory
+    # app's default HOLDING_COST_RATE.
+    "HOLDING_COST_RATE": 0.25,
+    "HOLDING_DAYS_CAP": 365,
     "SELLOUT_HORIZON_WEEKS": 8,
     # "Did it work": an applied price is measured this many weeks after it took
     # effect, against the same number of weeks before (pricing.algorithms.readout).

@@ -31,6 +31,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from .allocation import allocate_service_levels
 from .backtest import AutoForecaster, conformal_bounds
 from .policy import safety_stock_empirical
 
@@ -424,16 +425,61 @@ class LeadTimeProtection:
                 holdout=self.holdout,
             )
         quantile = scale_for_quantile(self._quantiles[key], model.demand_class_.label)
+        return safety_stock_empirical(
+            error_quantile=float(quantile * self.unit(model, steps))
+        )
+
+    def unit(self, model: AutoForecaster, steps: int) -> float:
+        """The product's error unit ``u`` over ``steps`` trading days (units): the
+        scale its pooled quantile is multiplied by."""
         if self.scale == "rms" and not model.origin_errors_.size:
             # no backtest: the model's own one-step sigma grown over the interval
-            unit = float(model.sigma_) * float(np.sqrt(max(1, int(steps))))
-        else:
-            unit = error_unit(
-                model, steps, self.scale, recent_window=self.recent_window
-            )
-            if self.scale == "rms" and self.growth_cap:
-                unit *= growth_factor(model, cap=self.growth_cap)
-        return safety_stock_empirical(error_quantile=float(quantile * unit))
+            return float(model.sigma_) * float(np.sqrt(max(1, int(steps))))
+        unit = error_unit(model, steps, self.scale, recent_window=self.recent_window)
+        if self.scale == "rms" and self.growth_cap:
+            unit *= growth_factor(model, cap=self.growth_cap)
+        return float(unit)
+
+    def service_levels(
+        self,
+        *,
+        steps: list[int],
+        reviews: list[int],
+        levels: list[float],
+        fixed: list[bool],
+        level_range: tuple[float, float] | None,
+    ) -> np.ndarray:
+        """Per-product cycle service levels of the pool ``self.models``, shape (n,).
+
+        ``levels`` are the policies' targets; products with ``fixed`` (a level set
+        for the product itself) keep theirs. The others share the mean of their
+        targets as an aggregate target, allocated by
+        :func:`inventory.algorithms.allocation.allocate_service_levels` within
+        ``level_range = (lower, upper)`` on weights ``u_i / R_i`` (:meth:`unit` over
+        the protection interval ``steps`` = R + L trading days, per trading day of
+        the review period ``reviews``): the products that would lose the most units
+        get the higher levels. ``level_range`` None, or not around the aggregate
+        target, leaves every level as it is (one level for all).
+        """
+        q = np.asarray(levels, dtype=float).copy()
+        free = ~np.asarray(fixed, dtype=bool)
+        if level_range is None or free.sum() < 2:
+            return q
+        target = float(q[free].mean())
+        lower, upper = level_range
+        if not lower <= target <= upper:
+            return q
+        weights = np.array(
+            [
+                self.unit(m, k) / max(int(r), 1)
+                for m, k, r, f in zip(self.models, steps, reviews, free, strict=True)
+                if f
+            ]
+        )
+        q[free] = allocate_service_levels(
+            weights, target=target, lower=lower, upper=upper
+        )
+        return q
 
     def level(self, model: AutoForecaster, steps: int, q: float) -> float:
         """``demand + safety_stock`` over ``steps`` trading days (units)."""

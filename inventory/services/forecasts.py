@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -154,11 +155,12 @@ def forecast_products(*, run_id: int, product_ids: list[int]) -> dict:
         models[fits[-1][1].model_name_] += 1
     # widths and safety-stock error quantiles pooled over the chunk's backtests
     pool = _ErrorPool([f[1] for f in fits])
+    levels = pool.service_levels(ctx, [products[f[0]] for f in fits])
     # one commit per chunk: a chunk is saved whole or not at all
     with transaction.atomic():
-        for pid, fitted, choice_used in fits:
+        for (pid, fitted, choice_used), level in zip(fits, levels, strict=True):
             forecast = _save_forecast(
-                ctx, products[pid], fitted, stock.get(pid), choice_used, pool
+                ctx, products[pid], fitted, stock.get(pid), choice_used, pool, level
             )
             _suggest(ctx, forecast, products[pid])
     return {
@@ -217,20 +219,44 @@ class _ErrorPool:
         recent = int(inventory_setting("POLICY_RECENT_DAYS"))
         self.protection = calib.LeadTimeProtection(models, recent_window=recent or None)
 
+    def service_levels(self, ctx: _Context, products: list[Product]) -> list[float]:
+        """Each product's cycle service level: its policy's, or, with
+        ``INVENTORY["SERVICE_LEVEL_RANGE"]``, spread around the mean of the chunk's
+        policy levels by expected lost units (``LeadTimeProtection.service_levels``,
+        the allocation :func:`inventory.services.inventory_simulate` replays; a
+        level set on the product itself is kept)."""
+        params = [
+            selectors.policy_for_product(product=p, rows=ctx.policies) for p in products
+        ]
+        leads = [ctx.trading_days_within(p.lead_time_days) for p in params]
+        reviews = [ctx.trading_days_within(p.review_period_days) for p in params]
+        value = inventory_setting("SERVICE_LEVEL_RANGE")
+        q = self.protection.service_levels(
+            steps=[lead + r for lead, r in zip(leads, reviews, strict=True)],
+            reviews=reviews,
+            levels=[p.service_level for p in params],
+            fixed=[p.sources.get("service_level") == "product" for p in params],
+            level_range=None if value is None else (float(value[0]), float(value[1])),
+        )
+        return [float(v) for v in q]
+
 
 def _members(model: AutoForecaster) -> list[str]:
     return model.model_name_.removeprefix("mean(").rstrip(")").split(",")
 
 
 def _save_forecast(
-    ctx, product, model, level, choice_used: bool, pool: _ErrorPool
+    ctx, product, model, level, choice_used: bool, pool: _ErrorPool, q: float
 ) -> Forecast:
+    """Save ``model``'s forecast and the policy numbers at cycle service level ``q``
+    (the product's, from :meth:`_ErrorPool.service_levels`)."""
     run = ctx.run
     pred = model.predict(ctx.h, level=(80, 95))
     cal = {k: np.zeros(len(ctx.future_days)) for k in pred}
     for key, values in pred.items():
         cal[key][ctx.future_open] = values
     params = selectors.policy_for_product(product=product, rows=ctx.policies)
+    policy_level, params = params.service_level, replace(params, service_level=q)
     lead = ctx.trading_days_within(params.lead_time_days)
     review = ctx.trading_days_within(params.review_period_days)
     mean_trading = float(pred["mean"].mean())
@@ -244,7 +270,9 @@ def _save_forecast(
     protect = pool.protection
     ss = protect.safety_stock(model, lead, params.service_level)
     rop = protect.demand(model, lead) + ss
-    s_level = protect.level(model, lead + review, params.service_level)
+    cycle_demand = protect.demand(model, lead + review)
+    cycle_ss = protect.safety_stock(model, lead + review, params.service_level)
+    s_level = cycle_demand + cycle_ss
     unit_cost = float(selectors.unit_cost_for(product=product, params=params)[0])
     eoq = (
         pol.economic_order_quantity(
@@ -271,9 +299,12 @@ def _save_forecast(
         backtest=model.backtest_,
         lead_time_days=params.lead_time_days,
         service_level=params.service_level,
+        policy_service_level=policy_level,
         safety_stock=ss,
         reorder_point=rop,
         order_up_to=max(s_level, rop),
+        cycle_demand=cycle_demand,
+        cycle_safety_stock=cycle_ss,
         eoq=eoq,
         available=available,
         stock_is_assumed=level is None or level.is_assumed,
@@ -388,7 +419,8 @@ def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
     limit = (
         f"capped at {params.max_days_of_cover} days of cover"
         if plan.limited_by == "max days of cover"
-        else "the order-up-to level (lead time + review period demand + safety stock)"
+        else "the order-up-to level (lead time + review period demand + safety stock"
+        f"{_parts(forecast)})"
     )
     rounding = f", {plan.rounding}" if plan.rounding else ""
     source = params.sources["lead_time_days"]
@@ -398,10 +430,30 @@ def _reason(forecast, params, position, on_order, days_to_rop, plan) -> str:
         f"position {position} units ({forecast.available} available{assumed} + "
         f"{on_order} on order) reaches the reorder point "
         f"{forecast.reorder_point:.0f} (lead-time demand + safety stock "
-        f"{forecast.safety_stock:.0f} at {params.service_level:.0%} service) in "
+        f"{forecast.safety_stock:.0f} at {_service(forecast)}) in "
         f"{max(days_to_rop, 0):.0f} days at {forecast.mean_daily:.1f} units/day; "
         f"order up to {plan.target:.0f} = {limit}{rounding}: "
         f"{plan.quantity} units, {cover:.0f} days of demand{lead}"
+    )
+
+
+def _parts(forecast: Forecast) -> str:
+    """``": 120 + 35"``: the order-up-to level's parts (units), when stored and
+    they make it (a level raised to the reorder point has no such parts)."""
+    demand, ss = forecast.cycle_demand, forecast.cycle_safety_stock
+    if demand is None or ss is None or demand + ss < forecast.order_up_to - 0.5:
+        return ""
+    return f": {demand:.0f} + {ss:.0f}"
+
+
+def _service(forecast: Forecast) -> str:
+    """``"99 % service"``, with the policy's target when the level was allocated."""
+    text = f"{forecast.service_level:.0%} service"
+    policy = forecast.policy_service_level
+    if policy is None or abs(policy - forecast.service_level) < 5e-4:
+        return text
+    return (
+        f"{text}; the policy's {policy:.0%} on average, spread by expected lost units"
     )
 
 

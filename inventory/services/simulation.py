@@ -38,6 +38,7 @@ def inventory_simulate(
     on_product=None,
     record: bool = False,
     service_level: float | None = None,
+    service_level_range: tuple[float, float] | None | str = "setting",
 ) -> dict:
     """Simulate the periodic-review order-up-to policy on ``window_days`` to ``end``.
 
@@ -69,6 +70,12 @@ def inventory_simulate(
     ``recent_days`` (default ``INVENTORY["POLICY_RECENT_DAYS"]``; 0 = no floor).
     ``service_level`` (optional, in (0, 1)) replaces every product's policy target:
     a what-if ("what would 0.98 cost in stock?"); the min/max rule has no target.
+    ``service_level_range`` (default ``INVENTORY["SERVICE_LEVEL_RANGE"]``; None: one
+    level for all) spreads the products' levels around their mean target as the
+    suggestions do (``LeadTimeProtection.service_levels`` in
+    :mod:`inventory.algorithms.calibration`,
+    re-allocated at each re-plan over the simulated products); a ``service_level``
+    what-if gives every product that level and allocates nothing.
 
     Beside it, on the same products, window, lead times, review periods and re-plan
     days, the hand-made min/max rule (:func:`inventory.algorithms.policy.min_max_rule`:
@@ -114,6 +121,10 @@ def inventory_simulate(
         recent_days = int(inventory_setting("POLICY_RECENT_DAYS"))
     if recent_days < 0:
         raise InvalidInput("recent_days must be >= 0", field="recent_days")
+    if service_level_range == "setting":
+        service_level_range = _level_range(inventory_setting("SERVICE_LEVEL_RANGE"))
+    if service_level is not None:
+        service_level_range = None
     if service_level is not None and not 0 < service_level < 1:
         raise InvalidInput(
             f"service_level must be in (0, 1), got {service_level}",
@@ -162,13 +173,21 @@ def inventory_simulate(
     cover = _trading_days(calendar, first_day, BASELINE_COVER_DAYS)
     horizon_days = int(inventory_setting("HORIZON_DAYS"))
     span = (_trading_days(calendar, first_day, horizon_days), horizon_days)
-    levels, means, baseline = _plan_levels(
-        plans, split, n, step, on_product, error_scale, recent_days or None, cover, span
+    levels, means, baseline, targets = _plan_levels(
+        plans,
+        split,
+        n,
+        step,
+        on_product,
+        (error_scale, recent_days or None, service_level_range),
+        cover,
+        span,
     )
     results = []
-    for (pid, y, params, lead, review), big_s, rate, (low, high) in zip(
-        plans, levels, means, baseline, strict=True
+    for (pid, y, params, lead, review), big_s, rate, (low, high), q in zip(
+        plans, levels, means, baseline, targets, strict=True
     ):
+        params = replace(params, service_level=float(q))
         cost = float(selectors.unit_cost_for(product=products[pid], params=params)[0])
         row = _replay(
             products[pid], y[split:], params, lead, review, big_s, big_s, rate
@@ -206,6 +225,7 @@ def inventory_simulate(
             "error_scale": error_scale,
             "recent_days": recent_days,
             "service_level": service_level,
+            "service_level_range": service_level_range,
             "baseline": f"min = L x max daily demand of the last {BASELINE_WINDOW} "
             f"trading days; max = min + {BASELINE_COVER_DAYS} days of their mean",
         }
@@ -267,16 +287,24 @@ def _trading_days(calendar, start, calendar_days: int) -> int:
     return max(1, sum(calendar.is_open(d) for d in span))
 
 
+def _level_range(value) -> tuple[float, float] | None:
+    """``INVENTORY["SERVICE_LEVEL_RANGE"]`` as ``(lower, upper)`` or None."""
+    return None if value is None else (float(value[0]), float(value[1]))
+
+
 def _plan_levels(
-    plans, split, n, step, on_product, error_scale, recent_window, cover, span
-) -> tuple[list, list, list]:
+    plans, split, n, step, on_product, how, cover, span
+) -> tuple[list, list, list, list]:
     """Per product, re-planned every ``step`` trading days on the history before
     the re-plan day: our order-up-to levels (n,) (as the suggestions: the level
     over ``R + L``, at least the reorder point over ``L``), the forecast's mean
     demand per calendar day (n,) (as the suggestions: the forecast over the
     ``span = (trading days, calendar days)`` of the horizon, per calendar day; it
     caps the order at the policy's days of cover), and the min/max rule's
-    ``(min (n,), max (n,))``."""
+    ``(min (n,), max (n,))``, and each product's mean allocated service level.
+    ``how = (error_scale, recent_window, service_level_range)``."""
+    error_scale, recent_window, level_range = how
+    targets = [[] for _ in plans]
     levels = [np.zeros(n) for _ in plans]
     means = [np.zeros(n) for _ in plans]
     baseline = [(np.zeros(n), np.zeros(n)) for _ in plans]
@@ -299,10 +327,18 @@ def _plan_levels(
         protection = cal.LeadTimeProtection(
             models, scale=error_scale, recent_window=recent_window
         )
-        for i, (_pid, y, params, lead, review) in enumerate(plans):
+        q = protection.service_levels(
+            steps=[p[3] + p[4] for p in plans],
+            reviews=[p[4] for p in plans],
+            levels=[p[2].service_level for p in plans],
+            fixed=[p[2].sources.get("service_level") == "product" for p in plans],
+            level_range=level_range,
+        )
+        for i, (_pid, y, _params, lead, review) in enumerate(plans):
+            targets[i].append(float(q[i]))
             big_s = max(
-                protection.level(models[i], lead + review, params.service_level),
-                protection.level(models[i], lead, params.service_level),
+                protection.level(models[i], lead + review, float(q[i])),
+                protection.level(models[i], lead, float(q[i])),
             )
             levels[i][start : start + step] = big_s
             forecast = models[i].predict(span[0], level=())["mean"]
@@ -315,7 +351,7 @@ def _plan_levels(
             )
             baseline[i][0][start : start + step] = low
             baseline[i][1][start : start + step] = high
-    return levels, means, baseline
+    return levels, means, baseline, [float(np.mean(t)) for t in targets]
 
 
 def _replay(product, demand, params, lead, review, low, high, rate=None) -> dict:

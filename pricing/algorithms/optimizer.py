@@ -293,10 +293,24 @@ def markdown_price(
     anchor_units: float | None,
     cost: float | None,
     constraints: Constraints,
+    holding_saved: float = 0.0,
 ) -> PriceDecision:
     """The highest ladder price at least ``depth`` below the current price, within
     every rule (an overstock markdown). Effects are computed when an elasticity is
     known, else left at zero and the rationale says so.
+
+    ``holding_saved`` (GBP per unit, >= 0) is the holding cost an extra unit sold
+    saves: an overstocked product's extra sale is, in effect, the last unit of its
+    stock sold sooner, which would otherwise have waited the days of cover (the
+    caller's ``rate x unit cost x days / 365``). The expected profit change counts
+    it (``(p1 - c) q1 - (p0 - c) q0 + holding_saved (q1 - q0)`` GBP/week), since
+    the point of a markdown is the stock it clears; it needs a known cost.
+
+    References
+    ----------
+    Silver, Pyke & Thomas (2017) 4.2 (carrying cost as a rate per year of the unit
+    value); Smith & Achabal, "Clearance pricing and inventory policies for retail
+    chains", Management Science 44(3) (1998) (markdowns to clear stock).
 
     Raises
     ------
@@ -305,6 +319,8 @@ def markdown_price(
     """
     if current_price is None or not current_price > 0 or not 0 < depth < 1:
         raise ValueError("current_price must be > 0 and depth in (0, 1)")
+    if not math.isfinite(holding_saved) or holding_saved < 0:
+        raise ValueError(f"holding_saved must be >= 0 GBP/unit, got {holding_saved}")
     bounds = price_bounds(current_price, cost, constraints)
     lo = max(b[0] for b in bounds.values())
     hi = min(min(b[1] for b in bounds.values()), current_price * (1 - depth))
@@ -335,7 +351,13 @@ def markdown_price(
     d.binding = "markdown depth"
     known = elasticity is not None and anchor_price and anchor_units
     if known:
-        d = _effects(d, anchor_price, anchor_units)
+        d = _effects(d, anchor_price, anchor_units, holding_saved)
+    held = ""
+    if known and d.profit_change is not None and holding_saved > 0:
+        held = (
+            f" Profit counts the holding cost saved: {holding_saved:.2f} GBP per "
+            f"extra unit sold ({holding_saved * d.units_change[1]:+.2f} GBP/week)."
+        )
     d.rationale = (
         f"Markdown {d.current_price:.2f} -> {d.suggested_price:.2f} GBP "
         f"(at least {depth:.0%} off, on the price ladder). "
@@ -347,11 +369,17 @@ def markdown_price(
             else "No elasticity is known for this product: the sales effect "
             "is not estimated."
         )
+        + held
     )
     return d
 
 
-def _effects(d: PriceDecision, anchor_price: float, anchor_units: float):
+def _effects(
+    d: PriceDecision,
+    anchor_price: float,
+    anchor_units: float,
+    holding_saved: float = 0.0,
+):
     grid = np.unique(
         np.r_[np.linspace(d.elasticity_low, d.elasticity_high, 21), d.elasticity]
     )
@@ -372,7 +400,9 @@ def _effects(d: PriceDecision, anchor_price: float, anchor_units: float):
     d.units_change = span(q1 - q0)
     d.revenue_change = span(p1 * q1 - p0 * q0)
     if d.cost is not None:
-        d.profit_change = span((p1 - d.cost) * q1 - (p0 - d.cost) * q0)
+        d.profit_change = span(
+            (p1 - d.cost) * q1 - (p0 - d.cost) * q0 + holding_saved * (q1 - q0)
+        )
     return d
 
 

@@ -294,6 +294,17 @@ def _overstocked(s: dict, conf: dict) -> bool:
     return days is None or days > conf["OVERSTOCK_DAYS"]
 
 
+def _holding_saved(cost: float | None, days: float | None, conf: dict) -> float:
+    """GBP per unit: ``HOLDING_COST_RATE x cost x min(days of cover, cap) / 365``,
+    the holding an overstocked unit sold now saves (0 without a cost; the cap when
+    there is no demand forecast)."""
+    if cost is None:
+        return 0.0
+    cap = float(conf["HOLDING_DAYS_CAP"])
+    held = cap if days is None else min(float(days), cap)
+    return float(conf["HOLDING_COST_RATE"]) * float(cost) * held / 365.0
+
+
 def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
     conf = ctx["conf"]
     for pid, s in stock.items():
@@ -315,6 +326,7 @@ def _markdowns(estimates: dict, stock: dict, ctx: dict, counts) -> None:
         cost, cost_source = _cost(product, est, rule, conf)
         depth = min(conf["MARKDOWN"], rule.get("max_change", conf["MAX_CHANGE"]))
         d = markdown_price(
+            holding_saved=_holding_saved(cost, s["days_of_cover"], conf),
             current_price=current,
             depth=depth,
             elasticity=est.elasticity,

@@ -592,7 +592,30 @@ PIPELINE_DEFAULTS = {
     # coordinate ascent of the weights from repeat / EASE and from the member
     # best alone ("best"), or from repeat / EASE only ("fixed")
     "anchor": "fixed",
+    # train the ranker on the windows every origin has (common_ranker_windows)
+    "same_ranker_windows": False,
 }
+
+
+def common_ranker_windows(origins, first_event, base: dict) -> int:
+    """The ranker windows every origin has history for (at most
+    ``base["ranker_windows"]``, at least 1): with it each origin validates a ranker
+    trained on as many windows as the one fitted at the reference, not a weaker
+    one at the earliest origins."""
+    most = int(base.get("ranker_windows", 4))
+    counts = [
+        len(
+            rolling_windows(
+                start,
+                first_event,
+                window_days=float(base.get("ranker_window_days", 90.0)),
+                step_days=float(base.get("ranker_step_days", 30.0)),
+                n=most,
+            )
+        )
+        for start, _ in origins
+    ]
+    return max(1, min([most, *counts]))
 
 
 def pipeline_settings(overrides: dict | None = None) -> dict:
@@ -668,6 +691,13 @@ def served_pipeline(
         step_days=int(conf["origin_step_days"]),
         min_history_days=int(conf["min_history_days"]),
     )
+    if conf["same_ranker_windows"]:
+        conf["base"] = {
+            **conf["base"],
+            "ranker_windows": common_ranker_windows(
+                origins, events["date"].min(), conf["base"]
+            ),
+        }
     step = on_progress or (lambda frac, msg: None)
     budgets = memory.member_budgets(
         memory.budget_bytes(memory_budget_mb),

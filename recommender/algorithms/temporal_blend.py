@@ -30,7 +30,16 @@ one run each; the ranker's windows 90 days, 30 days apart, so that they are
 shared by the rolling origins): "all" 0.4006 ± 0.0070 (validation mean over three
 origins 0.4166; buy-again x repeat rate 0.3926), "new" 0.1298 ± 0.0040 (validation
 0.1542; EASE 0.1235). The earlier one-window closure blend of the benchmark reached
-0.138 "new" with a ranker weight of 1.2; rolling-origin validation picks 0.2.
+0.138 "new" with a ranker weight of 1.2; rolling-origin validation picks 0.2. Why
+(``tune``'s ``alone_per_origin``): alone, the ranker scores 0.102 / 0.140 / 0.165 on
+the origins of 2011-04-04 / 05-04 / 06-03 and EASE 0.150 / 0.144 / 0.147; the
+earliest origin has four months of history, too little for the trees, so on the
+mean EASE leads (0.147 vs 0.135) while on the test the ranker does (0.135 vs
+0.124). The one-window blend was validated on Jun-Aug only, where the ranker leads.
+Training every origin's ranker on the windows all origins have
+(``same_ranker_windows``: 2) gave validation 0.1544, test 0.1303 ± 0.0040; starting
+the ascent from the best member alone (``anchor`` "best") changes nothing (EASE is
+best alone on the origins).
 
 References
 ----------

@@ -225,6 +225,37 @@ def test_markdown_is_below_current_and_keeps_the_margin():
     assert blocked.status == "infeasible"
 
 
+def test_markdown_profit_counts_the_holding_cost_its_extra_sales_save():
+    c = Constraints(max_change=0.2, min_margin=0.1)
+    args = dict(
+        current_price=4.99,
+        depth=0.1,
+        elasticity=-1.5,
+        elasticity_ci=(-2, -1),
+        anchor_price=4.99,
+        anchor_units=10,
+        cost=2.0,
+        constraints=c,
+    )
+    plain = markdown_price(**args)
+    # 25 %/year of a 2.00 unit cost over 300 days of cover: 0.41 GBP per unit
+    saved = 0.25 * 2.0 * 300 / 365
+    held = markdown_price(**args, holding_saved=saved)
+    assert held.suggested_price == plain.suggested_price
+    assert held.profit_change[1] == pytest.approx(
+        plain.profit_change[1] + saved * plain.units_change[1], rel=1e-9
+    )
+    assert held.profit_change[0] > plain.profit_change[0]  # a markdown sells more
+    # by hand at the mid elasticity: (p1 - c) q1 - (p0 - c) q0 + saved (q1 - q0)
+    p0, p1 = 4.99, held.suggested_price
+    q0, q1 = 10.0, 10.0 * (p1 / p0) ** -1.5
+    expected = (p1 - 2) * q1 - (p0 - 2) * q0 + saved * (q1 - q0)
+    assert held.profit_change[1] == pytest.approx(expected, rel=1e-6)
+    assert "holding cost saved: 0.41 GBP per extra unit" in held.rationale
+    with pytest.raises(ValueError, match="holding_saved"):
+        markdown_price(**args, holding_saved=-1.0)
+
+
 def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="current_price"):
         optimise_price(

@@ -7,6 +7,7 @@ import pytest
 
 from recommender.algorithms.selection import (
     NotEnoughData,
+    common_ranker_windows,
     promotion_decision,
     served_pipeline,
     tune_temporal_blend,
@@ -223,3 +224,13 @@ def test_promotion_decision(kwargs, action, words):
     decision = promotion_decision(**kwargs)
     assert decision.action == action
     assert words in decision.reason
+
+
+def test_common_ranker_windows_are_those_the_earliest_origin_has():
+    origins = validation_origins("2011-09-01", "2010-12-01", n=3)
+    base = {"ranker_windows": 4, "ranker_window_days": 90, "ranker_step_days": 30}
+    # the earliest origin starts 2011-04-04: windows starting 2011-01-04 and
+    # 2010-12-05 fit after the first event, the next two do not
+    assert common_ranker_windows(origins, "2010-12-01", base) == 2
+    assert common_ranker_windows(origins, "2010-06-01", base) == 4
+    assert common_ranker_windows(origins, "2011-03-01", base) == 1

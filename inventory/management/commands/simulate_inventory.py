@@ -69,6 +69,13 @@ class Command(BaseCommand):
             help="what-if: this cycle service level for every product (default: "
             "each product's policy)",
         )
+        parser.add_argument(
+            "--service-level-range",
+            default="setting",
+            help="LOWER,UPPER: spread the products' levels in this range around "
+            "their mean target (default INVENTORY['SERVICE_LEVEL_RANGE']; 'none': "
+            "one level for all)",
+        )
         parser.add_argument("--show", type=int, default=10)
 
     def handle(self, *args, **opts):
@@ -91,6 +98,7 @@ class Command(BaseCommand):
                 on_product=tick,
                 record=True,
                 service_level=opts["service_level"],
+                service_level_range=_level_range(opts["service_level_range"]),
             )
         except DomainError as exc:
             bar.close()
@@ -150,3 +158,18 @@ class Command(BaseCommand):
             if ratio is not None
             else "the rule holds no stock value to compare"
         )
+
+
+def _level_range(text: str):
+    """``"setting"``, ``"none"`` or ``"LOWER,UPPER"`` (two numbers in (0, 1))."""
+    if text in ("setting", "none"):
+        return None if text == "none" else text
+    try:
+        lower, upper = (float(v) for v in text.split(","))
+    except ValueError:
+        raise CommandError(
+            f"--service-level-range: expected LOWER,UPPER or none, got {text!r}"
+        ) from None
+    if not 0 < lower <= upper < 1:
+        raise CommandError("--service-level-range: need 0 < LOWER <= UPPER < 1")
+    return lower, upper
