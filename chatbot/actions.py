@@ -36,7 +36,9 @@ ORDER_INTENTS = {
 INVOICE_INTENTS = {"check_invoice", "get_invoice"}
 S = Order.Status
 STATUS_TEXT = {
-    S.PLACED: "has been placed and is waiting for payment",
+    # as the checkout says: payment is taken when the order ships
+    S.PLACED: "has been placed and is being prepared; payment is taken when it "
+    "ships, and you can cancel it until then",
     S.PAID: "is paid and being prepared for dispatch",
     S.SHIPPED: "has been shipped and is on its way",
     S.DELIVERED: "has been delivered",
@@ -97,12 +99,17 @@ def recent_invoices(ctx: Context, n: int = 3) -> list[str]:
 
 
 # --- order intents -------------------------------------------------------------------
+def _products(n: int) -> str:
+    """``1 product``, ``3 products``: the order's lines (distinct products)."""
+    return f"{n} product" if n == 1 else f"{n} products"
+
+
 def order_status(ctx: Context, order: Order) -> Turn:
     lines = order.lines.all()
     total = sum((line.unit_price * line.quantity for line in lines), 0)
     text = (
         f"Order {order.invoice_no} (placed {order.placed_at:%d %b %Y}, "
-        f"{len(lines)} item line(s), {money(total)}) "
+        f"{_products(len(lines))}, {money(total)}) "
         f"{STATUS_TEXT.get(order.status, order.status)}."
     )
     return Turn(text, action="order_status", data={"status": order.status})

@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "random_state": 0,
     # Answers below this confidence go to the "misunderstood messages" queue.
     "review_confidence": 0.7,
+    # A new visit resumes the visitor's latest conversation that is not closed and
+    # was active within this many days (its support replies shown), else starts one.
+    "resume_days": 30,
     # Support inbox: the priority of a handoff by its reason (the hours to reply per
     # priority are in the support policy, edited in the admin).
     "ticket_priority": {

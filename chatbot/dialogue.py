@@ -105,6 +105,7 @@ def respond(ctx: Context, text: str) -> Turn:
     turn = _continue(ctx, text, slots)
     if turn is None:
         turn = _understand(ctx, text, slots, conf)
+    turn = support.with_open_ticket(ctx, turn)
     turn.slots = turn.slots or slots.as_dict()
     return turn
 
@@ -130,6 +131,10 @@ def _continue(ctx: Context, text: str, slots) -> Turn | None:
     awaiting = state.pop("awaiting", None)
     if awaiting and awaiting.get("slot") == "email":
         return support.contact_answer(ctx, awaiting, text, slots)
+    if slots.emails:  # an address given later for an open ticket without one
+        turn = support.contact_for_open_ticket(ctx, text, slots)
+        if turn is not None:
+            return turn
     if awaiting and awaiting.get("slot") == "address":
         if yes_no(text) is False or len(text) < 8:
             return Turn("OK, the address stays as it is.", action="declined")

@@ -108,6 +108,16 @@ def contact_answer(ctx, awaiting: dict, text: str, slots) -> Turn | None:
     return None
 
 
+def contact_for_open_ticket(ctx, text: str, slots) -> Turn | None:
+    """An e-mail address written while the conversation's open ticket has none (the
+    bot asked for it earlier and the customer answered later): stored on the ticket,
+    not read as a request (e.g. "newsletter subscription"). None otherwise."""
+    ticket = tickets.ticket_active(conversation=ctx.conversation)
+    if ticket is None or ticket.contact_email or not slots.emails:
+        return None
+    return contact_answer(ctx, {"ticket": ticket.pk}, text, slots)
+
+
 def after_handoff(ctx, text: str, parse, conf) -> Turn | None:
     """The ticket's status for "anyone there?" after a handoff (None otherwise)."""
     ticket = tickets.ticket_active(conversation=ctx.conversation)
@@ -180,8 +190,50 @@ def offer_answer(ctx, pending: dict, text: str, answer: bool | None) -> Turn | N
     return None
 
 
+# Sentences of an answer that offer a person (left out once a ticket is open).
+OFFER_RE = re.compile(
+    r",? or I can pass (you|this conversation) to a person now"
+    r"|\s*If an item is faulty, a person can help\."
+    r"|\s*If you'd rather talk to a person, say 'talk to a person' and I'll pass "
+    r"this to our team\.",
+    re.I,
+)
+
+
+def with_open_ticket(ctx, turn: Turn) -> Turn:
+    """Once the conversation has an open ticket, an answer does not offer "a person"
+    again (a new ticket would be the same one): the offer and its "Talk to a person"
+    button give way to the ticket's status. A handoff turn is left as it is."""
+    if turn.handoff or turn.action in ("ticket_status", "ticket_updated"):
+        return turn
+    offers = "Talk to a person" in turn.quick_replies or OFFER_RE.search(turn.text)
+    if not offers:
+        return turn
+    ticket = tickets.ticket_active(conversation=ctx.conversation)
+    if ticket is None:
+        return turn
+    text = OFFER_RE.sub("", turn.text).rstrip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    turn.text = f"{text}\n{tickets.ticket_status_text(ticket)}".strip()
+    turn.quick_replies = [q for q in turn.quick_replies if q != "Talk to a person"]
+    turn.data = {**turn.data, "ticket": ticket.pk}
+    return turn
+
+
 def offer_person(ctx, *, reason: str) -> Turn:
-    """Apologise and offer a person (a yes/no; "yes" hands off)."""
+    """Apologise and offer a person (a yes/no; "yes" hands off). With a ticket
+    already open, what the customer said goes to that ticket and they get its
+    status instead of a second offer."""
+    ticket = tickets.ticket_active(conversation=ctx.conversation)
+    if ticket is not None:
+        tickets.ticket_create(conversation=ctx.conversation, reason=ticket.reason)
+        return Turn(
+            f"{SORRY} I've added this to your ticket #{ticket.pk}. "
+            + tickets.ticket_status_text(ticket),
+            action="ticket_updated",
+            data={"ticket": ticket.pk, "status": ticket.status},
+        )
     ctx.state["pending"] = {"action": "handoff", "reason": reason}
     return Turn(
         f"{SORRY} Would you like me to pass this to a person on our team? They "

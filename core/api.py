@@ -89,6 +89,47 @@ class PageSizePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """``?page_size=`` as asked (at most ``max_page_size``), the default without it.
+
+        Raises
+        ------
+        rest_framework.exceptions.ValidationError
+            Not a positive integer (400 naming ``page_size``); DRF would silently
+            serve the default page instead.
+        """
+        from rest_framework.exceptions import ValidationError
+
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1 or str(value) != raw.strip():
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"page_size must be a whole number from 1 to "
+                        f"{self.max_page_size}, got {raw[:40]!r}"
+                    ]
+                }
+            )
+        return min(value, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"] = {"type": "integer", "minimum": 1}
+                param["description"] = (
+                    f"results per page, 1 or more (default {self.page_size}, at most "
+                    f"{self.max_page_size}); 0, negative or not a number is a 400 "
+                    "naming page_size"
+                )
+        return params
+
     def get_paginated_response_schema(self, schema):
         """DRF's page schema, with the example of a one-page answer (count 1, no next
         or previous page) around each list endpoint's example item, instead of

@@ -53,6 +53,13 @@ DEFAULTS: dict[str, Any] = {
     # Buy again: products bought at least this many times (distinct orders) are
     # listed, ordered by when they are due (last purchase + the median gap).
     "buy_again_min_orders": 2,
+    # "For you" shows a product the customer bought before only when it is due
+    # again: at least this fraction of their own cycle (median days between
+    # purchase days) has passed since the last purchase (shop clock); a product
+    # bought on one day only, after rebuy_once_min_days days. The reason says the
+    # cycle ("you buy this about every 6 months; last bought 9 Jun").
+    "rebuy_due_fraction": 0.5,
+    "rebuy_once_min_days": 30,
     # Also train an item-item model on explicit ratings (kind recommender.ratings)
     # when the store has ratings (MovieLens-style imports).
     "train_ratings": True,

@@ -38,7 +38,7 @@ QUESTION = {
 STATUS_REPLY = {
     "id": 9103,
     "role": "bot",
-    "text": "Order 536365 (placed 01 Dec 2010, 2 item line(s), £30.75) has been "
+    "text": "Order 536365 (placed 01 Dec 2010, 2 products, £30.75) has been "
     "shipped and is on its way.",
     "quick_replies": [],
     "action": "order_status",

@@ -11,6 +11,11 @@ urlpatterns = [
         name="chat-conversation-start",
     ),
     path(
+        "chat/conversations/current/",
+        views.CurrentConversationView.as_view(),
+        name="chat-conversation-current",
+    ),
+    path(
         "chat/conversations/<uuid:public_id>/",
         views.TranscriptView.as_view(),
         name="chat-transcript",

@@ -2,19 +2,23 @@
 
 Anonymous conversations are allowed and bound to the visitor's session (the
 ``sessionid`` cookie set by the start call); a signed-in user's belong to that user.
-A visitor who signs in mid-chat keeps the conversation started in that browser.
+A visitor who signs in mid-chat keeps the conversation started in that browser, and
+a new visit resumes the latest open one (``conversations/current/``).
 Order answers need a signed-in customer (checked per message by the dialogue). Posting
 is throttled with the ``chat`` scope.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import NotFound
+
 from ..models import Conversation
 from ..services.conversations import (
+    conversation_current,
     conversation_get,
     conversation_remember,
     conversation_start,
@@ -94,6 +98,32 @@ class TranscriptView(ChatView):
     @extend_schema(responses={200: TranscriptOutput}, examples=[ex.TRANSCRIPT])
     def get(self, request, public_id):
         conversation = self.conversation(public_id)
+        body = {"conversation": conversation, "messages": conversation.messages.all()}
+        return Response(TranscriptOutput(body, context={"request": request}).data)
+
+
+class CurrentConversationView(ChatView):
+    """The conversation a new visit resumes (the widget calls it when the tab has
+    none): the requester's latest not closed, by account or by session."""
+
+    throttle_scope = None
+
+    @extend_schema(
+        responses={
+            200: TranscriptOutput,
+            204: OpenApiResponse(
+                None, description="No conversation to resume: start one (POST)."
+            ),
+        },
+        examples=[ex.TRANSCRIPT],
+    )
+    def get(self, request):
+        try:
+            conversation = conversation_current(
+                user=request.user, session_key=request.session.session_key or ""
+            )
+        except NotFound:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         body = {"conversation": conversation, "messages": conversation.messages.all()}
         return Response(TranscriptOutput(body, context={"request": request}).data)
 

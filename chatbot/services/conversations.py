@@ -102,6 +102,40 @@ def conversations_adopt(*, session, user) -> int:
     return len(ids)
 
 
+def conversation_current(*, user=None, session_key: str = "") -> Conversation:
+    """The requester's conversation to resume on a new visit: their latest one not
+    closed, active within ``CHATBOT["resume_days"]`` days; a signed-in user's by
+    their account (staff too: only their own), a visitor's by their session (the
+    ``sessionid`` cookie outlives the browser tab). So a reply from the support team
+    is read on the next visit, not only in the tab that asked.
+
+    Raises
+    ------
+    NotFound
+        No such conversation (field ``conversation``).
+    """
+    from datetime import timedelta
+
+    from ..conf import chatbot_settings
+
+    user = _user_or_none(user)
+    since = timezone.now() - timedelta(days=float(chatbot_settings()["resume_days"]))
+    mine = (
+        Q(user=user)
+        if user is not None
+        else Q(user__isnull=True, session_key=session_key or "-")
+    )
+    conversation = (
+        Conversation.objects.filter(mine, updated_at__gte=since)
+        .exclude(status=Conversation.Status.CLOSED)
+        .order_by("-updated_at", "-pk")
+        .first()
+    )
+    if conversation is None:
+        raise NotFound("no conversation to resume", field="conversation")
+    return conversation
+
+
 def conversation_get(*, public_id, user=None, session_key: str = "") -> Conversation:
     """The conversation ``public_id`` if its creator (or staff) asks for it.
 

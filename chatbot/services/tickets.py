@@ -90,7 +90,9 @@ def ticket_summary(*, conversation: Conversation, reason: str) -> str:
     ``<reason>; about <intents>; order(s) <numbers>; customer: "<key sentence>" …
     "<another>"``: the intents the bot recognised (greetings and clarifications left
     out), the order numbers the customer named, and up to two customer sentences:
-    frustrated ones first, then the first that states the problem, then the latest.
+    frustrated ones first, then the latest that states the problem (what they
+    wrote after the handoff, when they did), then the first. Refreshed each time
+    the customer writes after the handoff (:func:`ticket_customer_wrote`).
     """
     intents: list[str] = []
     orders: list[str] = []
@@ -118,7 +120,7 @@ def ticket_summary(*, conversation: Conversation, reason: str) -> str:
         parts.append("about " + ", ".join(labels[:3]))
     if orders:
         parts.append(("orders " if len(orders) > 1 else "order ") + ", ".join(orders))
-    ranked = [s for s in sentences if is_frustrated(s)] + sentences[:1] + sentences[-1:]
+    ranked = [s for s in sentences if is_frustrated(s)] + sentences[-1:] + sentences[:1]
     chosen = list(dict.fromkeys(ranked))[:2]
     head = "; ".join(parts)
     if chosen:
@@ -185,7 +187,9 @@ def ticket_customer_wrote(*, conversation: Conversation, action: str = "") -> No
     if ticket is None:
         return
     ticket.transcript = transcript_text(conversation)
-    fields = ["transcript", "updated_at"]
+    # the summary follows what the customer wrote after the handoff, too
+    ticket.summary = ticket_summary(conversation=conversation, reason=ticket.reason)
+    fields = ["transcript", "summary", "updated_at"]
     if ticket.status == S.WAITING and action not in _NO_NEW_WORK:
         ticket.status = S.OPEN
         ticket.due_at = ticket_due_at(priority=ticket.priority, start=timezone.now())

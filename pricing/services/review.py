@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import Conflict, InvalidInput, NotFound
+from core.formatting import money
 from shop.models import PriceChange
 from shop.services.catalog import product_set_price
 
@@ -73,13 +74,18 @@ def _lock(ids: list[int], statuses=(Status.PROPOSED,)) -> list[PriceSuggestion]:
     return rows
 
 
+def _named(product) -> str:
+    """A product as staff know it: its stock code and description, not its id."""
+    return f"{product.stock_code} {product.description}".strip()
+
+
 def _apply(s: PriceSuggestion, *, by, note: str) -> PriceSuggestion:
     product = s.product
     if product.list_price.quantize(CENT) != s.current_price:
         raise Conflict(
-            f"the list price of product {product.pk} changed from {s.current_price} "
-            f"to {product.list_price} since suggestion {s.pk} was made; generate "
-            "a new one",
+            f"the list price of {_named(product)} changed from "
+            f"{money(s.current_price)} to {money(product.list_price)} since "
+            f"suggestion {s.pk} was made; generate a new one",
             field="suggestion_ids",
         )
     change = product_set_price(
@@ -313,8 +319,8 @@ def suggestions_roll_back(
             price = s.product.list_price.quantize(CENT)
             if price != s.final_price:
                 raise Conflict(
-                    f"the list price of product {s.product_id} is {price} GBP, not "
-                    f"the {s.final_price} GBP suggestion {s.pk} set; it changed "
+                    f"the list price of {_named(s.product)} is {money(price)}, not "
+                    f"the {money(s.final_price)} suggestion {s.pk} set; it changed "
                     "again since, so it is not rolled back",
                     field="suggestion_ids",
                 )

@@ -89,7 +89,7 @@ def recommend_for_customer(
     InvalidInput
         ``k`` out of 1..max_k (field ``k``) or an unknown surface (``surface``).
     """
-    from .surfaces import surface_check, with_rebuy_reasons
+    from .surfaces import rebuys_not_due, surface_check, with_rebuy_reasons
 
     k = check_k(k)
     conf = rec_settings()
@@ -108,7 +108,9 @@ def recommend_for_customer(
     if bundle is not None and bundle.meta.get("data") == "ratings":
         exclude = True  # a film rated is not bought again
         demo_source = customer.source  # a MovieLens rater may be shown films
-    collector = Collector(k, exclude=bought if exclude else (), demo_source=demo_source)
+    # "for you": a product bought before comes back only when it is due again
+    skip = bought if exclude else (rebuys_not_due(customer) if bought else ())
+    collector = Collector(k, exclude=skip, demo_source=demo_source)
     # without purchases, what the customer viewed or put in the cart is the signal
     signals, verb = bought, ""
     if not bought and customer.erased_at is None:

@@ -1,8 +1,9 @@
 """The customer surfaces: "for you", "discover" and "buy again".
 
 * ``for_you`` (default): the "all" model (``RECOMMENDER["surfaces"]["for_you"]``),
-  re-buys allowed; a re-buy's reason says the customer's own cycle ("you buy this
-  about every 5 weeks; last bought 2 Nov").
+  re-buys allowed once due (:func:`rebuys_not_due`, ``rebuy_due_fraction``); a
+  re-buy's reason says the customer's own cycle ("you buy this about every 5 weeks;
+  last bought 2 Nov").
 * ``discover``: the "new" model, never-bought products only.
 * ``buy_again`` (its own endpoint): the products the customer bought on at least
   ``buy_again_min_orders`` days, ordered by when they are due (last purchase + the
@@ -90,6 +91,29 @@ def rebuy_reason(cycle: RepeatCycle, today: pd.Timestamp) -> str:
 
 def _today() -> pd.Timestamp:
     return pd.Timestamp(timezone.localtime()).tz_localize(None).normalize()
+
+
+def rebuys_not_due(customer: Customer) -> set[int]:
+    """Products the customer bought too recently to show again on "for you".
+
+    Not due: fewer than ``rebuy_due_fraction`` x the customer's cycle days since the
+    last purchase day, or fewer than ``rebuy_once_min_days`` for a product bought
+    on one day only; days counted on the shop clock (:func:`shop.clock.shop_now`),
+    the clock orders are stamped with.
+    """
+    from shop.clock import shop_now
+
+    conf = rec_settings()
+    fraction = float(conf["rebuy_due_fraction"])
+    once = float(conf["rebuy_once_min_days"])
+    today = pd.Timestamp(timezone.localtime(shop_now())).tz_localize(None).normalize()
+    out = set()
+    for pk, cycle in customer_cycles(customer).items():
+        days = (today - cycle.last.normalize()).days
+        wait = once if cycle.interval_days is None else fraction * cycle.interval_days
+        if days < wait:
+            out.add(int(pk))
+    return out
 
 
 def with_rebuy_reasons(result: RecommendationResult, customer: Customer):

@@ -15,7 +15,9 @@ PRICE_BOUND = {"type": "number", "maximum": 1e50, "description": "GBP, inclusive
 
 class ProductFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(
-        method="filter_category", help_text="category name (case-insensitive) or id"
+        method="filter_category",
+        help_text="category name (case-insensitive), slug or id; a name that is no "
+        "category gives an empty list (the categories: GET /api/v1/categories/)",
     )
     # django-filter refuses numbers over 1e50 (NumberFilter): the schema says so
     min_price = extend_schema_field(PRICE_BOUND)(

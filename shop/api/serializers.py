@@ -9,11 +9,21 @@ from ..conf import shop_setting
 from ..models import Category, Customer, Event, Order, OrderLine, Product
 
 
+def money_field(**kwargs) -> serializers.DecimalField:
+    """Money in the API: GBP with 2 decimal places, rounded half up (the database
+    keeps unit prices to 3 dp, as imported)."""
+    from decimal import ROUND_HALF_UP
+
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, rounding=ROUND_HALF_UP, **kwargs
+    )
+
+
 class ProductOut(serializers.ModelSerializer):
     category = serializers.CharField(
         source="category.name", default=None, allow_null=True
     )
-    list_price = serializers.DecimalField(max_digits=12, decimal_places=3)
+    list_price = money_field(help_text="list price, GBP (2 dp)")
     name = serializers.CharField(
         read_only=True, help_text="the description in title case, for display"
     )
@@ -65,7 +75,8 @@ class CategoryOut(serializers.ModelSerializer):
 class OrderLineOut(serializers.ModelSerializer):
     product_id = serializers.IntegerField()
     stock_code = serializers.CharField(source="product.stock_code")
-    amount = serializers.DecimalField(max_digits=14, decimal_places=3)
+    unit_price = money_field(help_text="price paid per unit, GBP (2 dp)")
+    amount = money_field(help_text="quantity x unit price, GBP (2 dp)")
 
     class Meta:
         model = OrderLine

@@ -399,3 +399,79 @@ def test_not_trained_answers_politely(api_client, db):
     assert say(api_client, conversation, "where is my order")["reply"]["action"] == (
         "not_trained"
     )
+
+
+CURRENT = f"{START}current/"
+
+
+def test_a_new_visit_resumes_the_open_chat_with_the_teams_reply(
+    api_client, chat_model, shop
+):
+    """V2 15.5: the widget kept the conversation id in the tab only, so the team's
+    reply was lost on the next visit. ``current/`` gives the visitor's latest open
+    conversation: by account when signed in (any device), by session otherwise."""
+    from rest_framework.test import APIClient
+
+    from chatbot.services.tickets import ticket_reply
+
+    assert api_client.get(CURRENT).status_code == 204  # nothing to resume yet
+    api_client.force_authenticate(shop["alice"].user)
+    conversation = start(api_client)
+    say(api_client, conversation, "I want to speak to a real person")
+    ticket = SupportTicket.objects.get(conversation__public_id=conversation)
+    ticket_reply(ticket=ticket, text="Your lantern ships today.")
+    device = APIClient()  # another day, another browser: signed in again
+    device.force_authenticate(shop["alice"].user)
+    body = device.get(CURRENT).json()
+    assert body["conversation"]["id"] == conversation
+    assert body["messages"][-1]["role"] == "agent"
+    assert body["messages"][-1]["text"] == "Your lantern ships today."
+    bob = APIClient()
+    bob.force_authenticate(shop["bob"].user)
+    assert bob.get(CURRENT).status_code == 204  # never another customer's
+    Conversation.objects.filter(public_id=conversation).update(status="closed")
+    assert device.get(CURRENT).status_code == 204  # a closed one starts afresh
+
+
+def test_an_anonymous_visit_resumes_by_its_session_only(api_client, chat_model):
+    from rest_framework.test import APIClient
+
+    conversation = start(api_client)
+    say(api_client, conversation, "do you ship to France?")
+    again = api_client.get(CURRENT)  # same browser (session cookie), new tab
+    assert again.status_code == 200 and again.json()["conversation"]["id"] == (
+        conversation
+    )
+    assert APIClient().get(CURRENT).status_code == 204  # another browser
+    Conversation.objects.filter(public_id=conversation).update(
+        updated_at=timezone.now() - timedelta(days=31)
+    )
+    assert api_client.get(CURRENT).status_code == 204  # older than resume_days
+
+
+def test_after_a_handoff_the_ticket_follows_the_customer(api_client, chat_model):
+    """V2 15.5: the ticket's summary was the handoff reason only ("wrote in another
+    language") though the customer then described the problem; an e-mail address
+    given two messages after the bot asked was read as a newsletter request; and
+    with the ticket open the bot offered "a person" again."""
+    conversation = start(api_client)
+    first = say(api_client, conversation, "Bonjour, où est ma commande ?")["reply"]
+    assert first["action"] == "handoff" and "e-mail address" in first["text"]
+    lantern = "The glass lantern I ordered arrived broken and cracked"
+    second = say(api_client, conversation, lantern)["reply"]
+    ticket = SupportTicket.objects.get(conversation__public_id=conversation)
+    assert "lantern" in ticket.summary, ticket.summary
+    for reply in (
+        second,
+        say(api_client, conversation, "I want to change my newsletter subscription")[
+            "reply"
+        ],
+    ):
+        assert "Talk to a person" not in reply["quick_replies"], reply
+        assert "pass" not in reply["text"] and "Would you like" not in reply["text"]
+        assert f"ticket #{ticket.pk}" in reply["text"], reply["text"]
+    saved = say(api_client, conversation, "my email is anna.k@example.com")["reply"]
+    assert saved["action"] == "contact_saved"
+    ticket.refresh_from_db()
+    assert ticket.contact_email == "anna.k@example.com"
+    assert SupportTicket.objects.count() == 1

@@ -6,9 +6,9 @@ Runs in-process on the WSGI application (no server), on a small shop made by the
 factories, with schemathesis' examples and fuzzing phases (Hypothesis examples per
 operation: ``SCHEMATHESIS_EXAMPLES``, default 10; derandomised, so a failure repeats).
 Every default check runs except ``negative_data_rejection``: the API is lenient where
-the schema is strict on purpose (ISO 8601 times without the ``T``, an unusable
-``page_size`` falls back to the default page) and that is no server error or schema
-violation. On ``POST /api/v1/events/`` ``positive_data_acceptance`` is left out too:
+the schema is strict on purpose (ISO 8601 times without the ``T``) and that is no
+server error or schema violation. On ``POST /api/v1/events/``
+``positive_data_acceptance`` is left out too:
 ``session_key`` is required only when not signed in, which OpenAPI cannot say (the
 field's description does). The sign-in lockout (django-axes) is off here: it answers
 a burst of wrong generated credentials with 429 by design (tests/core/

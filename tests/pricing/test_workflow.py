@@ -184,11 +184,15 @@ def test_a_price_changed_since_the_suggestion_is_a_conflict(suggested, reviewer)
     product_set_price(
         product=suggested[1], new_price=Decimal("9.99"), by=reviewer, origin="manual"
     )
-    with pytest.raises(Conflict, match="changed"):
+    with pytest.raises(Conflict, match="changed") as err:
         suggestions_approve(
             suggestion_ids=[sug.pk], by=reviewer, include_uncertain=True
         )
     assert Product.objects.get(pk=suggested[1].pk).list_price == Decimal("9.99")
+    # staff read the stock code and money in GBP, not an internal id (V2 14.6)
+    assert suggested[1].stock_code in err.value.message
+    assert f"product {suggested[1].pk}" not in err.value.message
+    assert "to £9.99 since" in err.value.message
 
 
 def test_price_api_unknown_product_is_404(db, api_client):

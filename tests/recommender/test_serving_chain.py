@@ -216,3 +216,31 @@ def test_events_join_the_training_matrix(trained):
     again = recommender_train(algorithm="item_knn")
     assert again.version == 2  # the data changed: a new model was trained
     assert again.data_window["events"] == 1
+
+
+def test_for_you_shows_a_rebuy_only_when_it_is_due(trained):
+    """V2 14.4: "for you" ranked first the frame bought minutes ago ("you buy this
+    about every 6 months; last bought 9 Dec 2011"). A re-buy comes back once
+    ``rebuy_due_fraction`` of the customer's own cycle has passed."""
+    from datetime import timedelta
+
+    from recommender.services.surfaces import rebuys_not_due
+    from shop.clock import shop_now
+    from tests.factories import make_order
+
+    alice, red, blue = trained["alice"], trained["red"], trained["blue"]
+    before = [
+        i["product_id"] for i in recommend_for_customer(customer=alice, k=6).items
+    ]
+    assert red[0].pk in before  # bought months ago: due
+    now = shop_now()
+    make_order(alice, [(red[0], 1, 1.25)], placed_at=now - timedelta(minutes=5))
+    # a 30-day cycle, last bought 20 days ago (due); one bought 2 days ago (not)
+    for days in (60, 40, 20):
+        make_order(alice, [(blue[0], 1, 1.0)], placed_at=now - timedelta(days=days))
+    for days in (60, 30, 2):
+        make_order(alice, [(blue[1], 1, 1.0)], placed_at=now - timedelta(days=days))
+    assert rebuys_not_due(alice) == {red[0].pk, blue[1].pk}
+    result = recommend_for_customer(customer=alice, k=6)
+    ids = [i["product_id"] for i in result.items]
+    assert red[0].pk not in ids and blue[1].pk not in ids

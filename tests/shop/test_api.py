@@ -144,7 +144,7 @@ def test_product_pagination_is_stable(api_client, catalogue):
 def test_product_detail(api_client, catalogue):
     product = catalogue[0]
     body = api_client.get(f"/api/v1/products/{product.pk}/").json()
-    assert body["stock_code"] == "10001" and body["list_price"] == "2.000"
+    assert body["stock_code"] == "10001" and body["list_price"] == "2.00"
     assert body["category"] == "Mugs" and body["currency"] == "GBP"
     assert body["name"] == "Red Heart Mug"
     assert body["url"] == f"/products/{product.pk}/"
@@ -391,3 +391,29 @@ def test_event_dates_far_outside_the_shops_history_are_refused(
     payload["occurred_at"] = "2010-12-01T08:26:00Z"  # within the year before: kept
     ok = api_client.post("/api/v1/events/", payload, format="json")
     assert ok.status_code == 201 and ok.json()["occurred_at"] == "2010-12-01T08:26:00Z"
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "abc", "1.5"])
+def test_unusable_page_size_is_400_naming_it(api_client, size):
+    response = api_client.get("/api/v1/products/", {"page_size": size})
+    assert response.status_code == 400, response.content
+    assert "page_size" in response.json()["fields"]
+
+
+def test_money_is_gbp_with_two_decimals(api_client, db):
+    """V2 14.6: list_price "85.000", unit_price "2.550" (3 dp, as stored)."""
+    customer = make_customer(with_user=True)
+    product = make_product(list_price="85.000")
+    odd = make_product(list_price="0.165")
+    order = make_order(customer, [(product, 1, "2.550"), (odd, 3, "0.165")])
+    prices = {
+        p["id"]: p["list_price"]
+        for p in api_client.get("/api/v1/products/").json()["results"]
+    }
+    assert prices[product.pk] == "85.00" and prices[odd.pk] == "0.17"
+    api_client.force_authenticate(customer.user)
+    lines = api_client.get(f"/api/v1/orders/{order.invoice_no}/").json()["lines"]
+    assert [(x["unit_price"], x["amount"]) for x in lines] == [
+        ("2.55", "2.55"),
+        ("0.17", "0.50"),
+    ]

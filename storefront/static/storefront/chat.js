@@ -128,17 +128,29 @@
     }, 20000);
   }
 
-  // A conversation survives page loads (the server checks it is this visitor's).
-  function resume() {
-    var id = window.sessionStorage.getItem(KEY);
-    if (!id) return Promise.reject(new Error("none"));
-    return fetch(api + encodeURIComponent(id) + "/", {
+  // A conversation survives page loads (the server checks it is this visitor's):
+  // this tab's, else the visitor's latest open one (their account's when signed in,
+  // this browser's session otherwise), so a support reply is read on a new visit.
+  function transcript(url) {
+    return fetch(url, {
       credentials: "same-origin", headers: { Accept: "application/json" },
     }).then(function (r) {
-      if (!r.ok) throw new Error("gone");
+      if (!r.ok || r.status === 204) throw new Error("none");  // 204: nothing open
       return r.json();
-    }).then(function (data) {
+    });
+  }
+
+  function resume() {
+    var id = window.sessionStorage.getItem(KEY);
+    var current = api + "current/";
+    var found = id
+      ? transcript(api + encodeURIComponent(id) + "/").catch(function () {
+          return transcript(current);
+        })
+      : transcript(current);
+    return found.then(function (data) {
       conversation = data.conversation.id;
+      window.sessionStorage.setItem(KEY, conversation);
       data.messages.forEach(showMessage);
       var last = data.messages[data.messages.length - 1];
       if (last) showQuick(last.quick_replies);
