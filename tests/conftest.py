@@ -74,6 +74,20 @@ def _fresh_chatbot_indexes():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_experiment_serving_cache():
+    """Running experiments and surface configurations cached in-process
+    (experiments.serving) do not outlive the test whose rolled-back rows they came
+    from: the cache is cleared when a change commits, and a test never commits, so a
+    later test was served a deleted variant (and its impressions broke the foreign
+    key to it)."""
+    from experiments.serving import serving_cache_clear
+
+    serving_cache_clear()
+    yield
+    serving_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_shop_clock():
     """The shop clock's cached newest-order time (shop.clock) does not outlive the
     test whose rolled-back orders it came from."""
