@@ -373,6 +373,31 @@ class PurchaseOrderLineInline(admin.TabularInline):
     def value(self, obj):
         return money(obj.line_value, "GBP") if obj.line_value is not None else MISSING
 
+    # Lines are the draft's to edit: once approved, the vendor has the order.
+    def has_add_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if _is_draft(obj):
+            return super().get_readonly_fields(request, obj)
+        return self.fields
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+def _is_draft(po) -> bool:
+    """True for a new or draft purchase order (``None``: the add page)."""
+    return po is None or po.status == PurchaseOrder.Status.DRAFT
+
+
+def _is_record(po) -> bool:
+    """A received or cancelled purchase order is a record: shown, never edited."""
+    return po is not None and po.status in (
+        PurchaseOrder.Status.RECEIVED,
+        PurchaseOrder.Status.CANCELLED,
+    )
+
 
 def _po_approve(request, rows):
     done = [
@@ -432,6 +457,12 @@ class PurchaseOrderAdmin(DecisionAdminMixin, admin.ModelAdmin):
             applies=lambda po: po.status == PurchaseOrder.Status.APPROVED,
         ),
     )
+
+    def has_change_permission(self, request, obj=None):
+        return not _is_record(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _is_record(obj) and super().has_delete_permission(request, obj)
 
     def get_queryset(self, request):
         return (

@@ -217,3 +217,26 @@ def test_a_received_purchase_order_takes_the_product_off_the_risk_list(history):
     assert list(selectors.products_at_risk(counted_only=True)) == []
     at_risk = selectors.products_at_risk()
     assert history["steady"] not in [f.product for f in at_risk]
+
+
+def test_a_received_purchase_order_is_a_record_not_a_form(
+    history, vendors, admin_client
+):
+    """Issue 15.2: a received order shows no Save or Delete and refuses both; an
+    approved order's lines are no longer editable; a draft stays editable."""
+    _count(history["steady"], 0)
+    services.forecast_demand()
+    po = services.suggestions_order(
+        suggestions=list(ReorderSuggestion.objects.filter(status="pending"))
+    )[0]
+    url = f"/admin/inventory/purchaseorder/{po.pk}/"
+    draft = admin_client.get(f"{url}change/").content.decode()
+    assert 'name="_save"' in draft and 'name="lines-0-quantity"' in draft
+    services.purchase_order_approve(purchase_order=po, by=None)
+    approved = admin_client.get(f"{url}change/").content.decode()
+    assert 'name="lines-0-quantity"' not in approved
+    services.purchase_order_receive(purchase_order=po, by=None)
+    received = admin_client.get(f"{url}change/").content.decode()
+    assert 'name="_save"' not in received and f"{url}delete/" not in received
+    assert admin_client.get(f"{url}delete/").status_code == 403
+    assert admin_client.post(f"{url}change/", {"note": "x"}).status_code == 403
